@@ -1,0 +1,40 @@
+# piri-qual: every target creates and uses a local virtual environment (.venv), so each works
+# on a fresh machine with only python3 (>= 3.11) and access to PyPI.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: import the bundled example study (this folder) and run the main job on it
+demo: $(STAMP)
+	$(BIN)/piri-qual import transcripts/*.docx
+	$(BIN)/piri-qual summary
+	$(BIN)/piri-qual codebook
+
+## test: install, lint and run the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check piri_qual tests benchmarks examples
+	$(BIN)/pytest
+
+## bench: performance targets, each a ratio against a baseline measured in the same run
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; \
+	done
+
+lint: $(STAMP)
+	$(BIN)/ruff check piri_qual tests benchmarks examples
+
+clean:
+	rm -rf $(VENV) .piri-cache exports .pytest_cache

@@ -1,0 +1,84 @@
+"""The ``piri-qual`` command line: a thin face over the library.
+
+Commands live in ``piri_qual/cli/cmd_*.py`` modules, each exposing ``COMMANDS`` (a list of click
+commands); they are collected here so that a new topic is a new module, not an edit of this one.
+No module on this path imports spaCy, pandas, Textual or python-docx at import time, so that
+``piri-qual --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import warnings
+
+import click
+
+from piri_qual import __version__
+from piri_qual.errors import PiriQualError, PiriQualWarning
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="piri-qual")
+def cli() -> None:
+    """piri-qual: qualitative thematic analysis in the terminal.
+
+    A study is a folder of plain-text files: transcripts, a framework, a codebook and one
+    decision log per coder. Commands find the study by walking up from the current folder
+    (like git), or take --study DIR.
+
+    \b
+    Example, from import to exports:
+      piri-qual init my-study && cd my-study
+      piri-qual import ~/interviews/*.docx
+      piri-qual suggest --coder alice
+      piri-qual code --coder alice
+      piri-qual agreement --coders alice,bob
+      piri-qual export all
+    """
+
+
+def _register() -> None:
+    import piri_qual.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("cmd_"):
+            module = importlib.import_module(f"piri_qual.cli.{info.name}")
+            for command in getattr(module, "COMMANDS", []):
+                cli.add_command(command)
+
+
+_register()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    if issubclass(category, PiriQualWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning user errors into one stderr line and exit code 2."""
+    warnings.showwarning = _show_warning
+    try:
+        cli.main(args=argv, prog_name="piri-qual", standalone_mode=False)
+    except PiriQualError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

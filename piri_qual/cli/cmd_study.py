@@ -1,0 +1,185 @@
+"""Study commands: init, import, transcripts, codebook, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from piri_qual.cli.options import json_option, open_study, study_option
+from piri_qual.cli.render import console, print_json, table
+from piri_qual.errors import PiriQualError
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=None, help="Study title (default: the folder name).")
+def init(folder: Path, title: str | None) -> None:
+    """Create a new study folder.
+
+    \b
+    Example:
+      piri-qual init piri-evaluation --title "PIRi service evaluation"
+    """
+    from piri_qual.settings import init_study
+
+    root = init_study(folder, title)
+    click.echo(f"Created study {root}")
+    click.echo("Next: add your framework and codebook, then `piri-qual import FILES...`.")
+
+
+@click.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--participant", default=None, help="Participant id for the (single) file, e.g. P07.")
+@click.option("--group", default=None, help="Participant group, e.g. parent or staff.")
+@click.option("--force", is_flag=True, help="Re-read files even when unchanged.")
+@click.option("--into", "into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="For .qdpx/.qdc: the study folder to import into (created if missing).")
+@click.option("--comments-as-codings", is_flag=True,
+              help="For .docx coded in Word: turn each comment into codings by its author.")
+@click.option("--add-themes", is_flag=True,
+              help="With --comments-as-codings or .qdc: add unknown codes to the codebook.")
+@study_option
+def import_(files: tuple[Path, ...], participant: str | None, group: str | None, force: bool,
+            into: Path | None, comments_as_codings: bool, add_themes: bool,
+            study_dir: Path | None) -> None:
+    """Import transcripts (.docx, .vtt, .txt, .md) into the study.
+
+    Participant id and group come from --participant/--group, from participants.csv, or from
+    the file name (P07_parent.docx). Unchanged files are skipped; changed files are re-read and
+    their codings re-anchored. One bad file does not stop the others.
+
+    \b
+    Examples:
+      piri-qual import transcripts/*.docx
+      piri-qual import interview3.vtt --participant P03 --group parent
+    """
+    exchange = [f for f in files if f.suffix.lower() in (".qdpx", ".qdc")]
+    if exchange or comments_as_codings:
+        from piri_qual.cli.exchange_import import run_exchange_import
+
+        run_exchange_import(files, study_dir, into, comments_as_codings, add_themes)
+        return
+    study = open_study(study_dir)
+    out = console()
+    err = console(stderr=True)
+
+    def progress(outcome) -> None:  # noqa: ANN001
+        if outcome.status == "failed":
+            err.print(f"error: {outcome.message}", markup=False, highlight=False, soft_wrap=True)
+            return
+        detail = f"{outcome.turns} turns, {outcome.words} words"
+        if outcome.reanchored:
+            detail += f", {outcome.reanchored} codings re-anchored"
+        out.print(f"{outcome.status:>9}  {outcome.transcript_id:<10} {outcome.path.name}  ({detail})",
+                  markup=False, highlight=False)
+        for orphan in outcome.orphaned:
+            err.print(f"warning: orphaned coding on {outcome.transcript_id}: {orphan} "
+                      "(its quote is no longer in the text; re-code it)", markup=False)
+
+    report = study.import_files(list(files), participant=participant, group=group, force=force,
+                                progress=progress)
+    counts = {s: sum(o.status == s for o in report.outcomes) for s in ("imported", "updated", "unchanged", "failed")}
+    out.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do", markup=False)
+    if not report.ok:
+        raise click.exceptions.Exit(2)
+
+
+@click.command()
+@study_option
+@json_option
+def transcripts(study_dir: Path | None, as_json: bool) -> None:
+    """List imported transcripts: participant, group, turns, words, speakers.
+
+    \b
+    Example:
+      piri-qual transcripts --study examples/piri
+    """
+    study = open_study(study_dir)
+    frame = study.transcripts()
+    if as_json:
+        print_json(frame.to_dict(orient="records"))
+        return
+    rows = [[r.id, r.participant, r.group, r.format, r.turns, r.words, r.speakers] for r in frame.itertuples()]
+    console().print(table(f"{len(rows)} transcripts", ["id", "participant", "group", "format", "turns", "words", "speakers"], rows))
+
+
+@click.command()
+@study_option
+@click.option("--definitions", is_flag=True, help="Show each theme's definition.")
+@json_option
+def codebook(study_dir: Path | None, definitions: bool, as_json: bool) -> None:
+    """Show the framework and codebook as a tree (and validate them).
+
+    \b
+    Example:
+      piri-qual codebook --definitions
+    """
+    from rich.tree import Tree
+
+    study = open_study(study_dir)
+    book = study.codebook
+    framework = study.framework
+    if as_json:
+        print_json({"codebook": book.id, "framework": framework.id if framework else None,
+                    "themes": [t.as_dict() for t in book.themes]})
+        return
+    root = Tree(f"[bold]{book.label}[/bold] ({len(book.themes)} themes)")
+    placed: set[str] = set()
+    if framework is not None:
+        for domain in framework.domains:
+            d_node = root.add(f"[bold]{domain.label}[/bold]")
+            for construct in domain.constructs:
+                c_node = d_node.add(construct.label)
+                for theme in book.themes:
+                    if theme.construct == construct.id:
+                        _add_theme(c_node, theme, definitions)
+                        placed.add(theme.id)
+    rest = [t for t in book.themes if t.id not in placed]
+    if rest:
+        other = root.add("[bold]Not placed in the framework[/bold]")
+        for theme in rest:
+            _add_theme(other, theme, definitions)
+    console().print(root)
+
+
+def _add_theme(node, theme, definitions: bool) -> None:  # noqa: ANN001
+    from rich.markup import escape
+
+    label = f"[cyan]{escape(theme.id)}[/cyan]  {escape(theme.label)}"
+    child = node.add(label)
+    if definitions and theme.definition:
+        child.add(f"[dim]{escape(theme.definition)}[/dim]")
+
+
+@click.command()
+@study_option
+def summary(study_dir: Path | None) -> None:
+    """Summarise the study: transcripts, turns and words by group; coders and codings.
+
+    \b
+    Example:
+      piri-qual summary
+    """
+    study = open_study(study_dir)
+    frame = study.transcripts()
+    out = console()
+    out.print(f"[bold]{study.settings.title}[/bold]  ({study.root})")
+    if frame.empty:
+        raise PiriQualError("no transcripts imported yet", hint="Run `piri-qual import FILES...`.")
+    grouped = frame.fillna({"group": "(none)"}).groupby("group").agg(
+        transcripts=("id", "count"), turns=("turns", "sum"), words=("words", "sum"))
+    rows = [[g, int(r.transcripts), int(r.turns), int(r.words)] for g, r in grouped.iterrows()]
+    rows.append(["all", int(grouped.transcripts.sum()), int(grouped.turns.sum()), int(grouped.words.sum())])
+    out.print(table("Transcripts by group", ["group", "transcripts", "turns", "words"], rows))
+    coders = study.coders()
+    if coders:
+        coded = study.codings(coders)
+        crow = []
+        for name in coders:
+            mine = coded[coded.coder == name]
+            crow.append([name, len(mine), mine.transcript.nunique(), mine.theme.nunique()])
+        out.print(table("Coders", ["coder", "codings", "transcripts", "themes"], crow))
+
+
+COMMANDS = [init, import_, transcripts, codebook, summary]

@@ -1,0 +1,91 @@
+"""Options shared by many commands, declared once (as sqlite-utils and Datasette do)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from piri_qual.study import Study
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def study_option(func: F) -> F:
+    """``--study DIR``; without it the study is found by walking up from the current folder."""
+    return click.option(
+        "--study",
+        "study_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Study folder (default: found by walking up from the current folder).",
+    )(func)
+
+
+def coder_option(required: bool = False, help_text: str | None = None) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--coder",
+            required=required,
+            default=None,
+            help=help_text or "Coder name (their log is codings/<coder>.jsonl).",
+        )(func)
+
+    return decorate
+
+
+def format_option(choices: list[str], default: str | None = None) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(choices, case_sensitive=False),
+            default=default,
+            help=f"Output format ({' | '.join(choices)}); by default taken from -o's extension.",
+        )(func)
+
+    return decorate
+
+
+def output_option(func: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="File to write (default: under the study's exports/ folder).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def open_study(study_dir: Path | None) -> Study:
+    """Build the Study in one place for every command."""
+    from piri_qual.study import Study
+
+    return Study(study_dir)
+
+
+def default_coder(study: Study, coder: str | None) -> str:
+    """The coder to act as: --coder, else PIRI_QUAL_CODER, else the only or first coder."""
+    import os
+
+    from piri_qual.errors import PiriQualError
+
+    if coder:
+        return coder
+    env = os.environ.get("PIRI_QUAL_CODER")
+    if env:
+        return env
+    coders = study.coders()
+    if len(coders) == 1:
+        return coders[0]
+    raise PiriQualError(
+        "which coder? Pass --coder NAME (or set PIRI_QUAL_CODER)",
+        hint=f"Coders in this study: {', '.join(coders)}." if coders else None,
+    )

@@ -1,0 +1,340 @@
+"""The coder log: one append-only JSON-lines file per coder, and the fold that reads it.
+
+Every decision a coder makes (add, confirm or reject a suggestion, adjust, delete, undo, memo) is
+one line in ``codings/<coder>.jsonl``, appended under a file lock and fsynced before the call
+returns, so a killed terminal loses nothing that was acknowledged. The current codings are the
+*fold* of the log. The fold orders events by (time, id) and ignores repeated ids, so logs merged by
+git's union driver (which can reorder and duplicate lines) fold to the same result.
+A torn last line from a crash is reported and skipped; earlier lines are never rewritten.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from piri_qual.errors import PiriQualError, PiriQualWarning
+
+OPS = ("add", "confirm", "reject", "adjust", "delete", "undo", "memo")
+CODER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+MEMO_SCOPES = ("excerpt", "theme", "cell", "transcript", "participant", "study")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a coder log. Fields that do not apply to an op are None."""
+
+    id: str
+    time: str
+    coder: str
+    op: str
+    transcript: str | None = None
+    start: int | None = None
+    end: int | None = None
+    quote: str | None = None
+    theme: str | None = None
+    target: str | None = None
+    source: str | None = None
+    score: float | None = None
+    reason: str | None = None
+    text: str | None = None
+    scope: str | None = None
+    participant: str | None = None
+
+    def to_json(self) -> str:
+        data = {k: v for k, v in asdict(self).items() if v is not None}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.time, self.id)
+
+
+@dataclass(frozen=True)
+class Coding:
+    """A coding as it stands after the fold: a theme on a span of one transcript."""
+
+    id: str
+    coder: str
+    transcript: str
+    start: int
+    end: int
+    quote: str
+    theme: str
+    source: str | None = None
+    score: float | None = None
+    reason: str | None = None
+    time: str = ""
+
+
+@dataclass
+class Memo:
+    scope: str
+    key: tuple[str, ...]
+    text: str
+    coder: str
+    time: str
+
+
+@dataclass
+class FoldResult:
+    """Everything a coder log currently says."""
+
+    codings: dict[str, Coding] = field(default_factory=dict)
+    rejections: list[Event] = field(default_factory=list)
+    memos: dict[tuple[str, tuple[str, ...]], Memo] = field(default_factory=dict)
+    effective: list[Event] = field(default_factory=list)
+
+
+def validate_coder_name(name: str) -> str:
+    if not CODER_NAME.match(name or ""):
+        raise PiriQualError(
+            f"invalid coder name {name!r}",
+            hint="Use letters, digits, '_', '.' or '-' (it becomes the file codings/<name>.jsonl).",
+        )
+    return name
+
+
+class _Clock:
+    """Hands out strictly increasing UTC timestamps, so one process's events never tie."""
+
+    def __init__(self) -> None:
+        self.last: datetime | None = None
+
+    def now(self, floor: str | None = None) -> str:
+        current = datetime.now(UTC)
+        if floor:
+            try:
+                floor_time = datetime.fromisoformat(floor)
+                if current <= floor_time:
+                    current = floor_time + timedelta(microseconds=1)
+            except ValueError:
+                pass
+        if self.last is not None and current <= self.last:
+            current = self.last + timedelta(microseconds=1)
+        self.last = current
+        return current.isoformat(timespec="microseconds")
+
+
+class CoderLog:
+    """One coder's append-only decision log."""
+
+    def __init__(self, path: Path, coder: str) -> None:
+        self.path = path
+        self.coder = validate_coder_name(coder)
+        self._clock = _Clock()
+
+    # -- writing -----------------------------------------------------------------------------
+    def append(self, op: str, **fields: Any) -> Event:
+        """Append one event, locked and fsynced; return it once it is on disk."""
+        return self.append_many([(op, fields)])[0]
+
+    def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
+        """Append several events under one lock and one fsync (used by importers)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+        fd = os.open(self.path, flags, 0o600)
+        events: list[Event] = []
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            prefix = b""
+            if size:
+                last = os.pread(fd, 1, size - 1)
+                if last != b"\n":
+                    prefix = b"\n"  # end a torn line from a crash so it stays one bad line
+            lines = []
+            for op, values in items:
+                event = self._make_event(op, values)
+                events.append(event)
+                lines.append(event.to_json())
+            payload = prefix + ("\n".join(lines) + "\n").encode("utf-8")
+            written = 0
+            while written < len(payload):
+                written += os.write(fd, payload[written:])
+            os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return events
+
+    def _make_event(self, op: str, values: dict[str, Any]) -> Event:
+        if op not in OPS:
+            raise PiriQualError(f"unknown coding operation {op!r}", hint=f"Use one of {', '.join(OPS)}.")
+        values = {k: v for k, v in values.items() if v is not None}
+        if op in ("add", "confirm", "reject"):
+            for key in ("transcript", "start", "end", "theme"):
+                if key not in values:
+                    raise PiriQualError(f"a {op} event needs {key!r}")
+        if op in ("undo", "delete", "adjust") and "target" not in values:
+            raise PiriQualError(f"a {op} event needs the id of what it acts on ('target')")
+        if "start" in values and "end" in values and not 0 <= values["start"] < values["end"]:
+            raise PiriQualError(
+                f"invalid span [{values['start']}, {values['end']})",
+                hint="start must be >= 0 and less than end.",
+            )
+        time = self._clock.now(values.pop("after", None))
+        return Event(id=uuid.uuid4().hex, time=time, coder=self.coder, op=op, **values)
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self) -> list[Event]:
+        """All well-formed events in file order. Torn or foreign lines are warned about."""
+        if not self.path.exists():
+            return []
+        data = self.path.read_bytes()
+        return list(parse_log_bytes(data, self.path))
+
+    def fold(self) -> FoldResult:
+        return fold(self.read())
+
+
+EVENT_FIELDS = set(Event.__dataclass_fields__)
+
+
+def parse_log_bytes(data: bytes, path: Path) -> Iterator[Event]:
+    """Parse a log, skipping (with a warning naming file:line) lines that are not events."""
+    lines = data.split(b"\n")
+    torn_tail = bool(lines and lines[-1])
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+            if not isinstance(obj, dict) or obj.get("op") not in OPS or "id" not in obj:
+                raise ValueError("not a coding event")
+            event = Event(**{k: v for k, v in obj.items() if k in EVENT_FIELDS})
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            last = number == len(lines) and torn_tail
+            why = (
+                "an incomplete last line (a write cut off by a crash?)"
+                if last
+                else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
+            )
+            warnings.warn(
+                f"{path}:{number}: skipped {why}; the rest of the log is intact",
+                PiriQualWarning,
+                stacklevel=2,
+            )
+            continue
+        yield event
+
+
+def fold(events: Iterable[Event]) -> FoldResult:
+    """Replay events in (time, id) order into the current codings, rejections and memos.
+
+    An ``undo`` cancels its target event; undoing an undo restores it (redo). Events are
+    de-duplicated by id, so merged logs fold the same however their lines were ordered.
+    """
+    unique: dict[str, Event] = {}
+    for event in events:
+        unique.setdefault(event.id, event)
+    ordered = sorted(unique.values(), key=lambda e: e.sort_key)
+    undoers: dict[str, list[str]] = {}
+    for event in ordered:
+        if event.op == "undo" and event.target:
+            undoers.setdefault(event.target, []).append(event.id)
+    active: dict[str, bool] = {}
+    for event in reversed(ordered):  # an undo always comes after its target
+        active[event.id] = not any(active.get(u, False) for u in undoers.get(event.id, ()))
+
+    result = FoldResult()
+    seen_keys: dict[tuple[str, int, int, str], str] = {}
+    for event in ordered:
+        if not active[event.id] or event.op == "undo":
+            continue
+        result.effective.append(event)
+        if event.op in ("add", "confirm"):
+            key = (event.transcript or "", event.start or 0, event.end or 0, event.theme or "")
+            if key in seen_keys and seen_keys[key] in result.codings:
+                continue
+            seen_keys[key] = event.id
+            result.codings[event.id] = Coding(
+                id=event.id,
+                coder=event.coder,
+                transcript=event.transcript or "",
+                start=event.start or 0,
+                end=event.end or 0,
+                quote=event.quote or "",
+                theme=event.theme or "",
+                source=event.source,
+                score=event.score,
+                reason=event.reason,
+                time=event.time,
+            )
+        elif event.op == "adjust" and event.target in result.codings:
+            old = result.codings[event.target]
+            result.codings[event.target] = replace(
+                old,
+                start=event.start if event.start is not None else old.start,
+                end=event.end if event.end is not None else old.end,
+                quote=event.quote if event.quote is not None else old.quote,
+                theme=event.theme or old.theme,
+            )
+        elif event.op == "delete":
+            result.codings.pop(event.target or "", None)
+        elif event.op == "reject":
+            result.rejections.append(event)
+        elif event.op == "memo":
+            scope = event.scope or "excerpt"
+            key = memo_key(event)
+            if event.text:
+                result.memos[(scope, key)] = Memo(scope, key, event.text, event.coder, event.time)
+            else:
+                result.memos.pop((scope, key), None)
+    return result
+
+
+def memo_key(event: Event) -> tuple[str, ...]:
+    """What a memo is about: an excerpt, a theme, a participant x theme cell, ..."""
+    scope = event.scope or "excerpt"
+    if scope == "excerpt":
+        return (event.target or f"{event.transcript}:{event.start}-{event.end}",)
+    if scope == "theme":
+        return (event.theme or "",)
+    if scope == "cell":
+        return (event.participant or "", event.theme or "")
+    if scope == "transcript":
+        return (event.transcript or "",)
+    if scope == "participant":
+        return (event.participant or "",)
+    return ("study",)
+
+
+def last_undoable(events: Iterable[Event]) -> Event | None:
+    """The most recent effective decision (not an undo), which `undo` would cancel."""
+    result = fold(events)
+    for event in reversed(result.effective):
+        if event.op != "undo":
+            return event
+    return None
+
+
+def last_redoable(events: list[Event]) -> Event | None:
+    """The most recent undo still in force whose target is not yet redone, for `redo`."""
+    unique = {e.id: e for e in events}
+    ordered = sorted(unique.values(), key=lambda e: e.sort_key)
+    undoers: dict[str, list[str]] = {}
+    for event in ordered:
+        if event.op == "undo" and event.target:
+            undoers.setdefault(event.target, []).append(event.id)
+    active: dict[str, bool] = {}
+    for event in reversed(ordered):
+        active[event.id] = not any(active.get(u, False) for u in undoers.get(event.id, ()))
+    # The redo stack is the trailing run of effective undos that undid decisions.
+    for event in reversed(ordered):
+        if event.op == "undo" and active[event.id]:
+            target = unique.get(event.target or "")
+            if target is not None and target.op != "undo":
+                return event
+        elif active[event.id] and event.op != "undo":
+            return None
+    return None

@@ -1,0 +1,374 @@
+"""Analytical frameworks and codebooks, loaded from YAML and checked whole.
+
+A *framework* is domains -> constructs (e.g. implementation -> referral). A *codebook* is the
+list of themes researchers code with; each theme sits under one construct and carries its
+definition, inclusion and exclusion rules, keywords, spaCy token patterns and example quotes.
+
+Validation reports every problem at once, each as ``file:line: what is wrong``, in the manner of
+spaCy's config validation, because fixing a YAML file one error per run is miserable.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from piri_qual.errors import PiriQualError
+from piri_qual.yamlfile import LineDict, LineList, dump_yaml, load_yaml
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class Construct:
+    id: str
+    label: str
+    description: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    label: str
+    description: str
+    constructs: tuple[Construct, ...]
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    label: str
+    description: str
+    domains: tuple[Domain, ...]
+    path: Path | None = None
+
+    @property
+    def constructs(self) -> dict[str, Construct]:
+        return {c.id: c for d in self.domains for c in d.constructs}
+
+    def domain_of(self, construct_id: str) -> Domain | None:
+        for domain in self.domains:
+            if any(c.id == construct_id for c in domain.constructs):
+                return domain
+        return None
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One code of the codebook. ``construct`` places it in the framework."""
+
+    id: str
+    label: str
+    construct: str | None = None
+    parent: str | None = None
+    definition: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[Any, ...] = ()
+    exclude_terms: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    section: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "label": self.label}
+        if self.construct:
+            data["construct"] = self.construct
+        if self.parent:
+            data["parent"] = self.parent
+        if self.section:
+            data["section"] = self.section
+        data["definition"] = self.definition
+        for name in ("include", "exclude", "keywords", "patterns", "exclude_terms", "examples"):
+            value = getattr(self, name)
+            if value:
+                data[name] = [dict(p) if isinstance(p, dict) else p for p in value]
+        return data
+
+
+@dataclass
+class Codebook:
+    id: str
+    label: str
+    framework_id: str | None
+    themes: list[Theme] = field(default_factory=list)
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._by_id = {t.id: t for t in self.themes}
+
+    def __contains__(self, theme_id: object) -> bool:
+        return theme_id in self._by_id
+
+    def get(self, theme_id: str) -> Theme | None:
+        return self._by_id.get(theme_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    def resolve(self, name: str, *, source: str | Path | None = None) -> Theme:
+        """Find a theme by id or label (case-insensitive), or fail naming the close matches."""
+        found = self.find(name)
+        if found is not None:
+            return found
+        choices = difflib.get_close_matches(name.lower(), [i.lower() for i in self.ids], n=3)
+        hint = (
+            f"Did you mean {', '.join(choices)}?" if choices else "Run `piri-qual codebook` to list themes."
+        )
+        raise PiriQualError(f"unknown theme {name!r}", path=source, hint=hint)
+
+    def find(self, name: str) -> Theme | None:
+        key = name.strip()
+        if key in self._by_id:
+            return self._by_id[key]
+        low = key.casefold()
+        for theme in self.themes:
+            if theme.id.casefold() == low or theme.label.casefold() == low:
+                return theme
+        return None
+
+    def add_theme(self, theme: Theme) -> None:
+        if theme.id in self._by_id:
+            raise PiriQualError(f"theme {theme.id!r} already exists", path=self.path)
+        self.themes.append(theme)
+        self._by_id[theme.id] = theme
+
+    def to_yaml(self) -> str:
+        data: dict[str, Any] = {"id": self.id, "label": self.label}
+        if self.framework_id:
+            data["framework"] = self.framework_id
+        data["themes"] = [t.as_dict() for t in self.themes]
+        return "# piri-qual codebook\n" + dump_yaml(data)
+
+
+class _Problems:
+    """Collects validation problems so that all of them are reported together."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, line: int | None, message: str) -> None:
+        where = f"{self.path}:{line}" if line else str(self.path)
+        self.items.append(f"{where}: {message}")
+
+    def raise_if_any(self, what: str) -> None:
+        if self.items:
+            count = len(self.items)
+            head = f"{count} problem{'s' if count > 1 else ''} in {what} {self.path}"
+            raise PiriQualError(
+                head + ":\n  " + "\n  ".join(self.items),
+                hint=None,
+            )
+
+
+def _text(node: LineDict, key: str, problems: _Problems, *, required: bool, what: str) -> str:
+    value = node.get(key)
+    if value is None:
+        if required:
+            problems.add(node.line, f"{what} has no {key!r}")
+        return ""
+    if not isinstance(value, str | int | float):
+        problems.add(node.line_of(key), f"{what}: {key!r} must be text")
+        return ""
+    return str(value).strip()
+
+
+def _text_list(node: LineDict, key: str, problems: _Problems, what: str) -> tuple[str, ...]:
+    value = node.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),)
+    if not isinstance(value, list):
+        problems.add(node.line_of(key), f"{what}: {key!r} must be a list of text")
+        return ()
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str | int | float):
+            line = value.line_of(i) if isinstance(value, LineList) else node.line_of(key)
+            problems.add(line, f"{what}: item {i + 1} of {key!r} must be text")
+            continue
+        out.append(str(item).strip())
+    return tuple(out)
+
+
+def _check_id(node: LineDict, problems: _Problems, what: str, seen: dict[str, int]) -> str:
+    ident = _text(node, "id", problems, required=True, what=what)
+    if not ident:
+        return ""
+    if not ID_PATTERN.match(ident):
+        problems.add(node.line_of("id"), f"{what} id {ident!r} may use only letters, digits, _ . -")
+    if ident in seen:
+        problems.add(node.line_of("id"), f"duplicate id {ident!r} (first at line {seen[ident]})")
+    else:
+        seen[ident] = node.line_of("id")
+    return ident
+
+
+def load_framework(path: Path) -> Framework:
+    """Load and validate a framework YAML file."""
+    data = load_yaml(path)
+    problems = _Problems(path)
+    if not isinstance(data, LineDict):
+        raise PiriQualError("a framework must be a mapping with 'id', 'label' and 'domains'", path=path)
+    seen: dict[str, int] = {}
+    fid = _check_id(data, problems, "framework", {})
+    label = _text(data, "label", problems, required=True, what="framework")
+    description = _text(data, "description", problems, required=False, what="framework")
+    domains_node = data.get("domains")
+    domains: list[Domain] = []
+    if not isinstance(domains_node, list) or not domains_node:
+        problems.add(data.line_of("domains"), "framework needs a non-empty 'domains' list")
+        domains_node = []
+    for d_index, d_node in enumerate(domains_node):
+        if not isinstance(d_node, LineDict):
+            problems.add(domains_node.line_of(d_index), f"domain {d_index + 1} must be a mapping")
+            continue
+        did = _check_id(d_node, problems, f"domain {d_index + 1}", seen)
+        d_label = _text(d_node, "label", problems, required=True, what=f"domain {did!r}")
+        d_desc = _text(d_node, "description", problems, required=False, what=f"domain {did!r}")
+        constructs: list[Construct] = []
+        c_nodes = d_node.get("constructs") or []
+        if not isinstance(c_nodes, list):
+            problems.add(d_node.line_of("constructs"), f"domain {did!r}: 'constructs' must be a list")
+            c_nodes = []
+        for c_index, c_node in enumerate(c_nodes):
+            if not isinstance(c_node, LineDict):
+                problems.add(c_nodes.line_of(c_index), f"construct {c_index + 1} of {did!r} must be a mapping")
+                continue
+            cid = _check_id(c_node, problems, f"construct {c_index + 1} of {did!r}", seen)
+            c_label = _text(c_node, "label", problems, required=True, what=f"construct {cid!r}")
+            c_desc = _text(c_node, "description", problems, required=False, what=f"construct {cid!r}")
+            constructs.append(Construct(cid, c_label, c_desc, did))
+        domains.append(Domain(did, d_label, d_desc, tuple(constructs)))
+    problems.raise_if_any("framework")
+    return Framework(fid, label, description, tuple(domains), path)
+
+
+THEME_KEYS = {
+    "id", "label", "construct", "parent", "definition", "include", "exclude", "keywords",
+    "patterns", "exclude_terms", "examples", "section", "description", "color", "colour",
+}
+
+
+def load_codebook(path: Path, framework: Framework | None = None) -> Codebook:
+    """Load and validate a codebook YAML file against its framework (when there is one)."""
+    data = load_yaml(path)
+    problems = _Problems(path)
+    if not isinstance(data, LineDict):
+        raise PiriQualError("a codebook must be a mapping with a 'themes' list", path=path)
+    cid = _text(data, "id", problems, required=False, what="codebook") or path.stem
+    label = _text(data, "label", problems, required=False, what="codebook") or cid
+    framework_id = _text(data, "framework", problems, required=False, what="codebook") or None
+    constructs = framework.constructs if framework else {}
+    theme_nodes = data.get("themes")
+    if not isinstance(theme_nodes, list):
+        problems.add(data.line_of("themes"), "codebook needs a 'themes' list")
+        theme_nodes = []
+    seen: dict[str, int] = {}
+    themes: list[Theme] = []
+    parents: list[tuple[str, str, int]] = []
+    for index, node in enumerate(theme_nodes):
+        if not isinstance(node, LineDict):
+            problems.add(theme_nodes.line_of(index), f"theme {index + 1} must be a mapping")
+            continue
+        tid = _check_id(node, problems, f"theme {index + 1}", seen)
+        what = f"theme {tid!r}" if tid else f"theme {index + 1}"
+        for key in node:
+            if key not in THEME_KEYS:
+                close = difflib.get_close_matches(str(key), sorted(THEME_KEYS), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.add(node.line_of(key), f"{what}: unknown field {key!r}{hint}")
+        t_label = _text(node, "label", problems, required=True, what=what)
+        construct = _text(node, "construct", problems, required=False, what=what) or None
+        if construct and framework is not None and construct not in constructs:
+            close = difflib.get_close_matches(construct, list(constructs), n=2)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            problems.add(
+                node.line_of("construct"),
+                f"{what} names unknown construct {construct!r}{hint}",
+            )
+        parent = _text(node, "parent", problems, required=False, what=what) or None
+        if parent:
+            parents.append((tid, parent, node.line_of("parent")))
+        definition = _text(node, "definition", problems, required=False, what=what) or _text(
+            node, "description", problems, required=False, what=what
+        )
+        patterns = _check_patterns(node, problems, what)
+        themes.append(
+            Theme(
+                id=tid,
+                label=t_label,
+                construct=construct,
+                parent=parent,
+                definition=definition,
+                include=_text_list(node, "include", problems, what),
+                exclude=_text_list(node, "exclude", problems, what),
+                keywords=_text_list(node, "keywords", problems, what),
+                patterns=patterns,
+                exclude_terms=_text_list(node, "exclude_terms", problems, what),
+                examples=_text_list(node, "examples", problems, what),
+                section=_text(node, "section", problems, required=False, what=what) or None,
+            )
+        )
+    for tid, parent, line in parents:
+        if parent not in seen:
+            problems.add(line, f"theme {tid!r} names unknown parent theme {parent!r}")
+        elif parent == tid:
+            problems.add(line, f"theme {tid!r} cannot be its own parent")
+    problems.raise_if_any("codebook")
+    return Codebook(cid, label, framework_id, themes, path)
+
+
+_PATTERN_ATTRS = {
+    "ORTH", "TEXT", "NORM", "LOWER", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER",
+    "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_SENT_START", "LIKE_NUM",
+    "LIKE_URL", "LIKE_EMAIL", "SPACY", "POS", "TAG", "MORPH", "DEP", "LEMMA", "SHAPE",
+    "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID", "OP", "_", "SENT_START", "IS_SENT_END",
+    "PREFIX", "SUFFIX",
+}
+_OPS = {"!", "?", "+", "*", "{n}", "{n,m}", "{n,}", "{,m}"}
+
+
+def _check_patterns(node: LineDict, problems: _Problems, what: str) -> tuple[Any, ...]:
+    """Check spaCy Matcher patterns by shape, without importing spaCy on this path."""
+    value = node.get("patterns")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.add(node.line_of("patterns"), f"{what}: 'patterns' must be a list of token patterns")
+        return ()
+    good: list[Any] = []
+    for i, pattern in enumerate(value):
+        line = value.line_of(i) if isinstance(value, LineList) else node.line_of("patterns")
+        if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+            problems.add(line, f"{what}: pattern {i + 1} must be a non-empty list of token mappings, "
+                         "e.g. [{LEMMA: refer}, {LOWER: to}]")
+            continue
+        ok = True
+        for token in pattern:
+            for attr, spec in token.items():
+                if str(attr).upper() not in _PATTERN_ATTRS:
+                    problems.add(line, f"{what}: pattern {i + 1} uses unknown token attribute {attr!r}")
+                    ok = False
+                elif str(attr).upper() == "OP" and not (
+                    spec in _OPS or re.fullmatch(r"\{\d*,?\d*\}", str(spec))
+                ):
+                    problems.add(line, f"{what}: pattern {i + 1} has invalid OP {spec!r} (use ! ? + *)")
+                    ok = False
+        if ok:
+            good.append([{str(k).upper(): v for k, v in dict(t).items()} for t in pattern])
+    return tuple(good)
+
+
+def save_codebook(codebook: Codebook, path: Path) -> None:
+    """Write a codebook back to YAML atomically."""
+    from piri_qual.fsutil import atomic_write_text
+
+    atomic_write_text(path, codebook.to_yaml())

@@ -1,0 +1,172 @@
+"""The study folder: finding it, creating it, and reading ``piri-qual.yaml``.
+
+A study is found the way git finds a repository: from the current folder upwards until a folder
+holds ``piri-qual.yaml``. ``init`` creates a new study readable by its owner only, because
+transcripts are sensitive health data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from piri_qual.errors import PiriQualError
+from piri_qual.fsutil import atomic_write_text
+from piri_qual.yamlfile import LineDict, dump_yaml, load_yaml
+
+SETTINGS_FILE = "piri-qual.yaml"
+CACHE_DIR = ".piri-cache"
+STUDY_FOLDERS = ("frameworks", "codebooks", "transcripts", "corpus", "codings", "memos", "exports")
+
+DEFAULT_ATTRIBUTION = "{participant}, {group}"
+
+
+@dataclass
+class Settings:
+    """What ``piri-qual.yaml`` says, with defaults for everything optional."""
+
+    title: str = "Untitled study"
+    framework: str | None = None
+    codebook: str | None = None
+    coders: list[str] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+    pipeline: str | None = None
+    attribution: str = DEFAULT_ATTRIBUTION
+    candidates_include_interviewer: bool = False
+    keys: dict[str, str] = field(default_factory=dict)
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    KNOWN = (
+        "title", "framework", "codebook", "coders", "roles", "pipeline", "attribution",
+        "candidates_include_interviewer", "keys", "pseudonyms",
+    )
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        data = load_yaml(path)
+        if data is None:
+            data = LineDict()
+        if not isinstance(data, dict):
+            raise PiriQualError("study settings must be a mapping of names to values", path=path)
+        problems: list[str] = []
+
+        def want(key: str, kind: type | tuple[type, ...], label: str) -> Any:
+            value = data.get(key)
+            if value is not None and not isinstance(value, kind):
+                line = data.line_of(key) if isinstance(data, LineDict) else None
+                problems.append(f"{path}:{line}: {key!r} must be {label}")
+                return None
+            return value
+
+        settings = cls(
+            title=str(data.get("title") or cls.title),
+            framework=want("framework", str, "a path"),
+            codebook=want("codebook", str, "a path"),
+            coders=[str(c) for c in (want("coders", list, "a list of coder names") or [])],
+            roles={str(k).casefold(): str(v) for k, v in (want("roles", dict, "a mapping of speaker label to role") or {}).items()},
+            pipeline=want("pipeline", str, "a spaCy pipeline name"),
+            attribution=str(want("attribution", str, "a text template") or DEFAULT_ATTRIBUTION),
+            candidates_include_interviewer=bool(data.get("candidates_include_interviewer", False)),
+            keys={str(k): str(v) for k, v in (want("keys", dict, "a mapping of action to key") or {}).items()},
+            pseudonyms={str(k): str(v) for k, v in (want("pseudonyms", dict, "a mapping of name to pseudonym") or {}).items()},
+            extra={k: v for k, v in data.items() if k not in cls.KNOWN},
+        )
+        for label, role in settings.roles.items():
+            if role not in ("interviewer", "participant", "other"):
+                line = data.line_of("roles") if isinstance(data, LineDict) else None
+                problems.append(
+                    f"{path}:{line}: role {role!r} for speaker {label!r} must be interviewer, participant or other"
+                )
+        if problems:
+            raise PiriQualError("problems in study settings:\n  " + "\n  ".join(problems))
+        return settings
+
+
+def find_study_root(start: Path | None = None) -> Path:
+    """Walk up from ``start`` to the folder holding ``piri-qual.yaml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    raise PiriQualError(
+        f"no study here: neither {here} nor any folder above it holds {SETTINGS_FILE}",
+        hint="Run `piri-qual init DIR` to create one, or pass --study DIR.",
+    )
+
+
+STARTER_SETTINGS = """\
+# piri-qual study settings. Paths are relative to this folder.
+title: {title}
+framework: frameworks/{framework}.yaml
+codebook: codebooks/{codebook}.yaml
+# Coders whose logs live in codings/<name>.jsonl
+coders: []
+# How speaker labels map to roles (interviewer | participant | other); common labels
+# such as Interviewer, INT, Q, P07, R are recognised without this.
+roles: {{}}
+# How quotes are attributed in exports: fields are participant, group, role and any
+# column of participants.csv.
+attribution: "{{participant}}, {{group}}"
+# Names replaced in every exported quote (person, place, organisation -> pseudonym).
+pseudonyms: {{}}
+# An installed spaCy pipeline to use instead of the built-in one, e.g. en_core_web_sm.
+pipeline: null
+"""
+
+STARTER_FRAMEWORK = """\
+id: {framework}
+label: Analytical framework
+description: Replace with your framework's domains and constructs.
+domains:
+  - id: general
+    label: General
+    description: A starting domain; rename or replace it.
+    constructs:
+      - id: experiences
+        label: Experiences
+        description: What participants describe of their experience.
+"""
+
+STARTER_CODEBOOK = """\
+id: {codebook}
+label: Codebook
+framework: {framework}
+themes: []
+"""
+
+
+def init_study(folder: Path, title: str | None = None) -> Path:
+    """Create a study folder with settings, folders, git attributes and a starter codebook."""
+    folder = folder.resolve()
+    if (folder / SETTINGS_FILE).exists():
+        raise PiriQualError(
+            f"a study already exists here ({SETTINGS_FILE} is present)",
+            path=folder,
+            hint="Use it as it is, or choose another folder.",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    for name in STUDY_FOLDERS:
+        (folder / name).mkdir(exist_ok=True, mode=0o700)
+    name = "main"
+    atomic_write_text(
+        folder / SETTINGS_FILE,
+        STARTER_SETTINGS.format(title=dump_yaml(title or folder.name).strip().removesuffix("..."), framework=name, codebook=name),
+        mode=0o600,
+    )
+    if not (folder / "frameworks" / f"{name}.yaml").exists():
+        atomic_write_text(folder / "frameworks" / f"{name}.yaml", STARTER_FRAMEWORK.format(framework=name), mode=0o600)
+    if not (folder / "codebooks" / f"{name}.yaml").exists():
+        atomic_write_text(
+            folder / "codebooks" / f"{name}.yaml",
+            STARTER_CODEBOOK.format(codebook=name, framework=name),
+            mode=0o600,
+        )
+    if not (folder / "participants.csv").exists():
+        atomic_write_text(folder / "participants.csv", "id,group\n", mode=0o600)
+    atomic_write_text(folder / ".gitignore", f"{CACHE_DIR}/\nexports/\n", mode=0o600)
+    atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\n", mode=0o600)
+    return folder

@@ -1,0 +1,350 @@
+"""``Study``: a study folder opened for reading and work; the public Python API.
+
+Everything the CLI and the terminal UI do goes through this class, so a notebook can do the same::
+
+    from piri_qual import Study
+    study = Study("path/to/study")
+    study.transcripts()          # pandas DataFrame, one row per transcript
+    study.codings("alice")       # one row per current coding
+
+Files are read lazily and cached by modification time, so a long-lived object (the TUI) sees
+other processes' appends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from piri_qual.codings import CoderLog, FoldResult, validate_coder_name
+from piri_qual.corpus import Transcript
+from piri_qual.errors import PiriQualError
+from piri_qual.framework import Codebook, Framework, load_codebook, load_framework
+from piri_qual.participants import load_participants
+from piri_qual.settings import CACHE_DIR, SETTINGS_FILE, Settings, find_study_root
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from piri_qual.ingest.study_import import ImportReport
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    mtime_ns: int
+    size: int
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return _Stamp(stat.st_mtime_ns, stat.st_size)
+
+
+class Study:
+    """An opened study folder."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        start = Path(path) if path is not None else Path.cwd()
+        if path is not None and not (start / SETTINGS_FILE).is_file():
+            if not start.exists():
+                raise PiriQualError(
+                    "no such folder", path=start, hint="Create a study with `piri-qual init DIR`."
+                )
+            raise PiriQualError(
+                f"not a study folder (no {SETTINGS_FILE})",
+                path=start,
+                hint="Create one with `piri-qual init DIR`, or point --study at the folder holding it.",
+            )
+        self.root = find_study_root(start)
+        self._cache: dict[str, tuple[Any, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Study({str(self.root)!r})"
+
+    # -- folders ---------------------------------------------------------------------------------
+    @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.root / "corpus"
+
+    @property
+    def codings_dir(self) -> Path:
+        return self.root / "codings"
+
+    @property
+    def transcripts_dir(self) -> Path:
+        return self.root / "transcripts"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / CACHE_DIR
+
+    @property
+    def participants_path(self) -> Path:
+        return self.root / "participants.csv"
+
+    def _cached(self, key: str, path: Path, load: Any) -> Any:
+        stamp = _stamp(path)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = load()
+        self._cache[key] = (stamp, value)
+        return value
+
+    # -- settings, framework, codebook -----------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._cached("settings", self.settings_path, lambda: Settings.load(self.settings_path))
+
+    def _configured(self, key: str) -> Path | None:
+        value = getattr(self.settings, key)
+        return (self.root / value) if value else None
+
+    @property
+    def framework(self) -> Framework | None:
+        path = self._configured("framework")
+        if path is None:
+            return None
+        return self._cached("framework", path, lambda: load_framework(path))
+
+    @property
+    def codebook_path(self) -> Path:
+        path = self._configured("codebook")
+        if path is None:
+            raise PiriQualError(
+                "the study names no codebook",
+                path=self.settings_path,
+                hint="Add `codebook: codebooks/<name>.yaml`.",
+            )
+        return path
+
+    @property
+    def codebook(self) -> Codebook:
+        path = self.codebook_path
+        framework = self.framework
+        stamp_key = f"codebook:{_stamp(self._configured('framework') or path)}"
+        return self._cached(stamp_key, path, lambda: load_codebook(path, framework))
+
+    # -- participants ----------------------------------------------------------------------------
+    def participant_table(self) -> dict[str, dict[str, str]]:
+        path = self.participants_path
+        return self._cached("participants", path, lambda: load_participants(path))
+
+    def participants(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = list(self.participant_table().values())
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["id", "group"])
+        return frame.set_index("id", drop=False)
+
+    # -- transcripts -----------------------------------------------------------------------------
+    def transcript_ids(self) -> list[str]:
+        if not self.corpus_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.corpus_dir.glob("*.json") if not p.name.startswith("."))
+
+    def transcript(self, transcript_id: str) -> Transcript:
+        path = self.corpus_dir / f"{transcript_id}.json"
+        if not path.exists():
+            known = self.transcript_ids()
+            raise PiriQualError(
+                f"no transcript {transcript_id!r} in this study",
+                path=self.corpus_dir,
+                hint=f"Known: {', '.join(known[:12])}{' ...' if len(known) > 12 else ''}"
+                if known
+                else "Import one with `piri-qual import FILE`.",
+            )
+        return self._cached(f"transcript:{transcript_id}", path, lambda: Transcript.load(path))
+
+    def iter_transcripts(self) -> Iterator[Transcript]:
+        for tid in self.transcript_ids():
+            yield self.transcript(tid)
+
+    def transcripts(self) -> pd.DataFrame:
+        """One row per transcript: participant, group, format, turns, words, speakers."""
+        import pandas as pd
+
+        rows = []
+        for t in self.iter_transcripts():
+            rows.append(
+                {
+                    "id": t.id,
+                    "participant": t.participant,
+                    "group": t.group,
+                    "format": t.format,
+                    "turns": len(t.turns),
+                    "words": t.words,
+                    "speakers": ", ".join(t.speakers),
+                    "source": t.source,
+                }
+            )
+        columns = ["id", "participant", "group", "format", "turns", "words", "speakers", "source"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def import_files(
+        self,
+        paths: list[Path],
+        *,
+        participant: str | None = None,
+        group: str | None = None,
+        force: bool = False,
+        progress: Any = None,
+    ) -> ImportReport:
+        from piri_qual.ingest.study_import import import_files
+
+        return import_files(self, paths, participant=participant, group=group, force=force, progress=progress)
+
+    # -- coders and codings ----------------------------------------------------------------------
+    def coders(self) -> list[str]:
+        """Coders named in the settings plus every coder with a log."""
+        names = list(self.settings.coders)
+        if self.codings_dir.is_dir():
+            for path in sorted(self.codings_dir.glob("*.jsonl")):
+                if path.stem not in names:
+                    names.append(path.stem)
+        return names
+
+    def log(self, coder: str) -> CoderLog:
+        validate_coder_name(coder)
+        return CoderLog(self.codings_dir / f"{coder}.jsonl", coder)
+
+    def fold(self, coder: str) -> FoldResult:
+        log = self.log(coder)
+        return self._cached(f"fold:{coder}", log.path, log.fold)
+
+    def require_coder(self, coder: str) -> str:
+        """Check that a coder has a log (for commands that read codings)."""
+        validate_coder_name(coder)
+        if coder not in self.coders():
+            raise PiriQualError(
+                f"no coder {coder!r} in this study",
+                path=self.codings_dir,
+                hint=f"Coders: {', '.join(self.coders()) or 'none yet'}.",
+            )
+        return coder
+
+    def codings(self, coder: str | list[str] | None = None) -> pd.DataFrame:
+        """Current codings, one row each, with participant, group, construct and domain."""
+        import pandas as pd
+
+        coders = [coder] if isinstance(coder, str) else (coder or self.coders())
+        framework = self.framework
+        try:
+            codebook: Codebook | None = self.codebook
+        except PiriQualError:
+            codebook = None
+        texts: dict[str, Transcript] = {tid: self.transcript(tid) for tid in self.transcript_ids()}
+        rows = []
+        for name in coders:
+            for c in self.fold(name).codings.values():
+                theme = codebook.get(c.theme) if codebook else None
+                construct = theme.construct if theme else None
+                domain = framework.domain_of(construct) if framework and construct else None
+                t = texts.get(c.transcript)
+                participant, grp = (t.participant, t.group) if t else (None, None)
+                # A coding whose quote no longer sits at its offsets (after an edit of the
+                # source) is orphaned: shown, never silently moved onto other words.
+                orphaned = t is None or t.text[c.start : c.end] != c.quote
+                rows.append(
+                    {
+                        "id": c.id,
+                        "coder": c.coder,
+                        "transcript": c.transcript,
+                        "participant": participant,
+                        "group": grp,
+                        "start": c.start,
+                        "end": c.end,
+                        "quote": c.quote,
+                        "theme": c.theme,
+                        "construct": construct,
+                        "domain": domain.id if domain else None,
+                        "source": c.source,
+                        "score": c.score,
+                        "reason": c.reason,
+                        "time": c.time,
+                        "orphaned": orphaned,
+                    }
+                )
+        columns = [
+            "id", "coder", "transcript", "participant", "group", "start", "end", "quote", "theme",
+            "construct", "domain", "source", "score", "reason", "time", "orphaned",
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.sort_values(["coder", "transcript", "start", "end", "theme"]).reset_index(drop=True)
+
+
+def _locate_quote(transcript: Transcript, quote: str) -> tuple[int, int]:
+    """The one place ``quote`` occurs in a transcript, or a clear error."""
+    hits = []
+    at = transcript.text.find(quote)
+    while at != -1 and len(hits) < 3:
+        hits.append(at)
+        at = transcript.text.find(quote, at + 1)
+    if not hits:
+        raise PiriQualError(
+            f"the quote is not in transcript {transcript.id!r}",
+            hint="Copy it exactly from `piri-qual show` output, or give --start/--end.",
+        )
+    if len(hits) > 1:
+        raise PiriQualError(
+            f"the quote occurs more than once in transcript {transcript.id!r}",
+            hint="Quote more words, or give --start/--end.",
+        )
+    return hits[0], hits[0] + len(quote)
+
+
+def record_coding(
+    study: Study,
+    coder: str,
+    transcript_id: str,
+    theme: str,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    op: str = "add",
+    source: str | None = "manual",
+    score: float | None = None,
+    reason: str | None = None,
+) -> Any:
+    """Validate and append an add/confirm/reject decision; return the logged event.
+
+    The theme must be in the codebook (by id or label), the span inside the transcript, and a
+    given quote must match the span, so that a log never holds a coding pointing at nothing.
+    """
+    transcript = study.transcript(transcript_id)
+    resolved = study.codebook.resolve(theme, source=study.codebook_path)
+    if start is None or end is None:
+        if not quote:
+            raise PiriQualError("give the excerpt as --quote TEXT or as --start and --end offsets")
+        start, end = _locate_quote(transcript, quote)
+    if not (0 <= start < end <= len(transcript.text)):
+        raise PiriQualError(
+            f"span [{start}, {end}) is outside transcript {transcript_id!r} (0-{len(transcript.text)})",
+            hint="Offsets are Unicode characters from the start of the transcript text.",
+        )
+    text = transcript.text[start:end]
+    if quote is not None and quote != text:
+        raise PiriQualError(
+            f"the quote does not match the text at [{start}, {end}) of {transcript_id!r}",
+            hint="Give the offsets or the quote, not two that disagree.",
+        )
+    return study.log(coder).append(
+        op, transcript=transcript_id, start=start, end=end, quote=text, theme=resolved.id,
+        source=source, score=score, reason=reason,
+    )
