@@ -105,3 +105,17 @@ def test_every_command_has_help_with_an_example() -> None:
 
     missing = [name for name, command in walk(cli) if "Example" not in (command.help or "")]
     assert not missing, f"commands without an example in --help: {missing}"
+
+
+def test_help_path_imports_no_heavy_library() -> None:
+    """`piri-qual --help` must stay fast: no spaCy, pandas, Textual or python-docx on its path."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom piri_qual.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('spacy','pandas','textual','docx','numpy','openpyxl','matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

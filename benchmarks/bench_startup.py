@@ -1,0 +1,34 @@
+"""`piri-qual --help` start-up against `python -c pass` (target <= 5x).
+
+The CLI must not import spaCy, pandas, Textual or python-docx on its --help path; this measures
+that promise as a ratio, and also lists any heavy module that slipped onto the path.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from _common import best_of, report
+
+HEAVY = ("spacy", "pandas", "textual", "docx", "numpy", "openpyxl", "matplotlib", "lxml")
+
+
+def main() -> None:
+    python = sys.executable
+    baseline = best_of(lambda: subprocess.run([python, "-c", "pass"], check=True), repeat=7)
+    ours = best_of(
+        lambda: subprocess.run([python, "-m", "piri_qual", "--help"], check=True, capture_output=True),
+        repeat=7,
+    )
+    report("cli_help_startup", ours, baseline, "<= 5x")
+    probe = (
+        "import sys, piri_qual.cli; "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    print(f"cli_help_heavy_imports: {loaded or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
