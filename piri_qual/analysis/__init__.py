@@ -1,0 +1,1 @@
+"""Analysis: agreement, framework matrix, quote bank, outcomes (pure functions on plain data)."""
