@@ -71,7 +71,7 @@ class Settings:
             attribution=str(want("attribution", str, "a text template") or DEFAULT_ATTRIBUTION),
             candidates_include_interviewer=bool(data.get("candidates_include_interviewer", False)),
             keys={str(k): str(v) for k, v in (want("keys", dict, "a mapping of action to key") or {}).items()},
-            pseudonyms={str(k): str(v) for k, v in (want("pseudonyms", dict, "a mapping of name to pseudonym") or {}).items()},
+            pseudonyms=_pseudonyms(data.get("pseudonyms"), path, problems),
             extra={k: v for k, v in data.items() if k not in cls.KNOWN},
         )
         for label, role in settings.roles.items():
@@ -83,6 +83,23 @@ class Settings:
         if problems:
             raise PiriQualError("problems in study settings:\n  " + "\n  ".join(problems))
         return settings
+
+
+def _pseudonyms(value: Any, settings_path: Path, problems: list[str]) -> dict[str, str]:
+    """The pseudonym map: inline in piri-qual.yaml, or a YAML file it names (for long maps)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        path = settings_path.parent / value
+        loaded = load_yaml(path)
+        if not isinstance(loaded, dict):
+            problems.append(f"{path}: the pseudonym map must be a mapping of name to pseudonym")
+            return {}
+        value = loaded
+    if not isinstance(value, dict):
+        problems.append(f"{settings_path}: 'pseudonyms' must be a mapping or the name of a YAML file")
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def find_study_root(start: Path | None = None) -> Path:
