@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one stderr line and exit code 2."""
     warnings.showwarning = _show_warning
     try:
-        cli.main(args=argv, prog_name="piri-qual", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="piri-qual", standalone_mode=False)
     except PiriQualError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

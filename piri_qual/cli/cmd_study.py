@@ -61,26 +61,23 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
         run_exchange_import(files, study_dir, into, comments_as_codings, add_themes)
         return
     study = open_study(study_dir)
-    out = console()
-    err = console(stderr=True)
 
     def progress(outcome) -> None:  # noqa: ANN001
         if outcome.status == "failed":
-            err.print(f"error: {outcome.message}", markup=False, highlight=False, soft_wrap=True)
+            click.echo(f"error: {outcome.message}", err=True)
             return
         detail = f"{outcome.turns} turns, {outcome.words} words"
         if outcome.reanchored:
             detail += f", {outcome.reanchored} codings re-anchored"
-        out.print(f"{outcome.status:>9}  {outcome.transcript_id:<10} {outcome.path.name}  ({detail})",
-                  markup=False, highlight=False)
+        click.echo(f"{outcome.status:>9}  {outcome.transcript_id:<10} {outcome.path.name}  ({detail})")
         for orphan in outcome.orphaned:
-            err.print(f"warning: orphaned coding on {outcome.transcript_id}: {orphan} "
-                      "(its quote is no longer in the text; re-code it)", markup=False)
+            click.echo(f"warning: orphaned coding on {outcome.transcript_id}: {orphan} "
+                       "(its quote is no longer in the text; re-code it)", err=True)
 
     report = study.import_files(list(files), participant=participant, group=group, force=force,
                                 progress=progress)
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("imported", "updated", "unchanged", "failed")}
-    out.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do", markup=False)
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
     if not report.ok:
         raise click.exceptions.Exit(2)
 
