@@ -1,0 +1,380 @@
+"""Writing the write-up exports: one function per export, and ``export_all`` for the lot.
+
+Each function takes prepared :class:`~piri_qual.analysis.exportdata.ExportData`, computes with
+the ``piri_qual.analysis`` functions, hands the result to a writer and returns an
+:class:`ExportResult` naming the files and anything the researcher must look at (likely
+identifiers left in quotes, orphaned codings left out). The command line renders that result;
+it holds no logic of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from piri_qual.analysis.exportdata import ExportData
+    from piri_qual.analysis.matrix import FrameworkMatrix
+    from piri_qual.study import Study
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "matrix": ("xlsx", "docx", "csv", "md"),
+    "quotes": ("docx", "md", "csv"),
+    "codebook": ("docx", "md"),
+    "frequencies": ("xlsx", "csv", "md", "png"),
+}
+TABLES = ("counts", "cooccurrence", "saturation")
+MAX_ATTRIBUTE_VALUES = 20
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote, and what the researcher should check."""
+
+    paths: list[Path] = field(default_factory=list)
+    flagged: pd.DataFrame | None = None  # texts in which the identifier check found something
+    orphaned: int = 0
+
+    def extend(self, other: ExportResult) -> None:
+        self.paths.extend(other.paths)
+        self.orphaned = max(self.orphaned, other.orphaned)
+        if other.flagged is not None and len(other.flagged):
+            import pandas as pd
+
+            self.flagged = other.flagged if self.flagged is None else pd.concat([self.flagged, other.flagged])
+
+
+def resolve_output(kind: str, fmt: str | None, output: Path | None, exports_dir: Path) -> tuple[str, Path]:
+    """The format (from --format or -o's extension, else the first listed) and the file to write."""
+    choices = FORMATS[kind]
+    if fmt is None and output is not None and output.suffix:
+        fmt = output.suffix.lower().lstrip(".")
+        fmt = {"markdown": "md", "xls": "xlsx", "doc": "docx"}.get(fmt, fmt)
+        if fmt not in choices:
+            raise PiriQualError(
+                f"cannot write a {kind} export as {output.suffix!r}",
+                path=output,
+                hint=f"Use one of {', '.join('.' + c for c in choices)}, or pass --format.",
+            )
+    fmt = (fmt or choices[0]).lower()
+    if fmt not in choices:
+        raise PiriQualError(f"{kind} exports come as {', '.join(choices)}, not {fmt!r}")
+    return fmt, output if output is not None else exports_dir / f"{kind}.{fmt}"
+
+
+def _group_sizes(data: ExportData) -> str:
+    """``3 staff, 4 parents``."""
+    from piri_qual.analysis.matrix import plural
+
+    return ", ".join(f"{n} {plural(g, n)}" for g, n in data.participants.group.value_counts(sort=False).items())
+
+
+def intro(data: ExportData, what: str) -> str:
+    """One paragraph saying whose codings, which participants, which filters, and the date."""
+    groups = _group_sizes(data)
+    pseudonyms = len(data.pseudonymiser.mapping)
+    text = (
+        f"{what} for {data.study_title}: codings of coder {data.coder}; "
+        f"{len(data.participants)} participants ({groups or 'none'}); {data.filters.describe()}. "
+    )
+    if pseudonyms:
+        text += f"Names replaced from the study's pseudonym map ({pseudonyms} entries). "
+    if data.orphaned:
+        text += f"{data.orphaned} orphaned codings left out. "
+    return text + f"Exported {date.today().isoformat()} by piri-qual."
+
+
+def facts(data: ExportData, what: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    out = {
+        "Export": what,
+        "Study": data.study_title,
+        "Coder": data.coder,
+        "Participants": _group_sizes(data),
+        "Filters": data.filters.describe(),
+        "Pseudonyms applied": str(len(data.pseudonymiser.mapping)),
+        "Orphaned codings left out": str(data.orphaned),
+        "Exported": date.today().isoformat(),
+    }
+    out.update(extra or {})
+    return out
+
+
+def _guard(flagged: pd.DataFrame | None, strict: bool, what: str) -> None:
+    if strict and flagged is not None and len(flagged):
+        raise PiriQualError(
+            f"{len(flagged)} {what} still hold likely identifiers; nothing was written",
+            hint="Add the names to `pseudonyms` in piri-qual.yaml (or `identifier_allowlist` for words that "
+            "identify nobody), or pass --redact, then export again.",
+        )
+
+
+# -- matrix --------------------------------------------------------------------------------------
+MODE_NAMES = {
+    "count": "number of excerpts", "presence": "\u2713 where the theme was raised",
+    "excerpts": "the excerpts", "summary": "the researcher's summary (cell memos)",
+}
+
+
+def _matrix_flags(matrix: FrameworkMatrix, data: ExportData, redact: bool = False) -> pd.DataFrame | None:
+    """Check the text cells of a matrix (excerpts, summaries); with ``redact``, mask what is found."""
+    if matrix.mode not in ("excerpts", "summary"):
+        return None
+    import pandas as pd
+
+    from piri_qual.analysis.anonymise import check_texts, describe_flags
+    from piri_qual.analysis.anonymise import redact as redact_text
+
+    stacked = matrix.cells.stack()
+    stacked = stacked[stacked.astype(str) != ""]
+    if stacked.empty:
+        return None
+    flags, _ = check_texts(stacked.astype(str), data.checker)
+    if redact:
+        for (pid, theme), text, found in zip(stacked.index, stacked, flags, strict=True):
+            if found:
+                matrix.cells.at[pid, theme] = redact_text(str(text), found)
+        return None
+    rows = [
+        {"theme": theme, "participant": pid, "location": f"matrix cell ({matrix.mode})",
+         "flags": describe_flags(f), "quote": text}
+        for (pid, theme), text, f in zip(stacked.index, stacked, flags, strict=True) if f
+    ]
+    return pd.DataFrame(rows, columns=["theme", "participant", "location", "flags", "quote"])
+
+
+def write_matrix(data: ExportData, path: Path, fmt: str, mode: str = "count", *, redact: bool = False,
+                 strict: bool = False) -> ExportResult:
+    from piri_qual.analysis.matrix import matrix_from_data
+
+    matrix = matrix_from_data(data, mode)
+    flagged = _matrix_flags(matrix, data, redact)
+    _guard(flagged, strict, "matrix cells")
+    title = "Framework matrix"
+    what = f"{title} (cells: {MODE_NAMES[mode]})"
+    if fmt == "xlsx":
+        from piri_qual.export.xlsx_writer import matrix_xlsx
+
+        matrix_xlsx(matrix, path, title, facts(data, what, {"Cells": MODE_NAMES[mode]}))
+    elif fmt == "docx":
+        from piri_qual.export.docx_writer import matrix_docx
+
+        matrix_docx(matrix, path, title, intro(data, what))
+    elif fmt == "csv":
+        from piri_qual.export.tables import matrix_csv
+
+        matrix_csv(matrix, path)
+    else:
+        from piri_qual.export.tables import matrix_markdown, write_markdown
+
+        write_markdown(matrix_markdown(matrix, title, intro(data, what)), path)
+    return ExportResult([path], flagged, data.orphaned)
+
+
+# -- quote bank ----------------------------------------------------------------------------------
+def write_quotes(data: ExportData, path: Path, fmt: str, *, per_theme: int | None = None, redact: bool = False,
+                 strict: bool = False, quotes: pd.DataFrame | None = None) -> ExportResult:
+    """The quote bank (``quotes``: one already built with these options, to reuse)."""
+    from piri_qual.analysis.quotes import identifier_report, quote_bank
+
+    if quotes is None:
+        quotes = quote_bank(data, per_theme=per_theme, check=True, redact=redact)
+    flagged = identifier_report(quotes)
+    _guard(flagged, strict, "quotes")
+    what = "Quote bank" + (f" (up to {per_theme} quotes per theme, spread across participants)" if per_theme else "")
+    if fmt == "docx":
+        from piri_qual.export.docx_writer import quotes_docx
+
+        quotes_docx(quotes, data.themes, path, "Quote bank", intro(data, what))
+    elif fmt == "csv":
+        from piri_qual.export.tables import quotes_csv
+
+        quotes_csv(quotes, path)
+    else:
+        from piri_qual.export.tables import quotes_markdown, write_markdown
+
+        write_markdown(quotes_markdown(quotes, data.themes, "Quote bank", intro(data, what)), path)
+    return ExportResult([path], flagged, data.orphaned)
+
+
+# -- codebook ------------------------------------------------------------------------------------
+def write_codebook(study: Study, data: ExportData | None, path: Path, fmt: str) -> ExportResult:
+    """The codebook document; with export data (a coder), each theme carries its counts."""
+    from piri_qual.export.codebook_doc import codebook_docx, codebook_markdown, sections
+
+    freq = None
+    pseudonymiser = None
+    if data is not None:
+        from piri_qual.analysis.frequencies import theme_frequencies
+
+        freq = theme_frequencies(data.codings, data.participants, data.themes, by="group")
+        pseudonymiser = data.pseudonymiser
+    else:
+        from piri_qual.analysis.anonymise import Pseudonymiser
+
+        pseudonymiser = Pseudonymiser(study.settings.pseudonyms)
+    parts = sections(study.codebook, study.framework, freq, data.coder if data else "")
+    if fmt == "docx":
+        codebook_docx(study.codebook, study.framework, parts, path, pseudonymiser)
+    else:
+        from piri_qual.export.tables import write_markdown
+
+        write_markdown(codebook_markdown(study.codebook, study.framework, parts, pseudonymiser), path)
+    return ExportResult([path], None, data.orphaned if data else 0)
+
+
+# -- frequencies ---------------------------------------------------------------------------------
+def count_attributes(data: ExportData) -> list[str]:
+    """``group`` plus each exported attribute with few enough values to tabulate."""
+    out = ["group"]
+    for attr in data.attributes:
+        if 1 < data.participants[attr].astype(str).nunique() <= MAX_ATTRIBUTE_VALUES:
+            out.append(attr)
+    return out
+
+
+def frequency_tables(data: ExportData, by: list[str]) -> dict[str, pd.DataFrame]:
+    """Named tables: counts by each attribute, co-occurrence and saturation."""
+    from piri_qual.analysis.frequencies import (
+        cooccurrence,
+        flat_frequencies,
+        saturation,
+        theme_frequencies,
+    )
+
+    tables: dict[str, pd.DataFrame] = {}
+    for attr in by:
+        freq = theme_frequencies(data.codings, data.participants, data.themes, by=attr)
+        tables[f"By {attr}"] = flat_frequencies(freq, data.themes)
+    co = cooccurrence(data.codings, list(data.themes.index))
+    co.index = [data.themes.at[t, "label"] for t in co.index]
+    co.columns = list(co.index)
+    tables["Co-occurrence"] = co.reset_index(names="theme")
+    order = [t for t in data.order if data.transcripts[t].participant in set(data.participants.index)]
+    tables["Saturation"] = saturation(data.codings, order, list(data.themes.index))
+    return tables
+
+
+def plot_paths(path: Path, plot: str) -> dict[str, Path]:
+    """Where each plot goes: ``-o x.png`` for one plot; ``x-heatmap.png`` ... for all of them."""
+    from piri_qual.export.plots import PLOTS
+
+    if plot != "all":
+        return {plot: path}
+    stem = path.with_suffix("")
+    names = {"heatmap": "heatmap-participants", "groups": "heatmap-groups", "saturation": "saturation"}
+    if stem.name in ("frequencies", ""):
+        return {p: path.parent / f"{names[p]}.png" for p in PLOTS}
+    return {p: path.parent / f"{stem.name}-{names[p]}.png" for p in PLOTS}
+
+
+def write_plots(data: ExportData, paths: dict[str, Path]) -> list[Path]:
+    from piri_qual.analysis.frequencies import (
+        group_theme_share,
+        participant_theme_counts,
+        saturation,
+        theme_frequencies,
+    )
+    from piri_qual.export import plots
+
+    written = []
+    who = f"coder {data.coder}"
+    if "heatmap" in paths:
+        counts = participant_theme_counts(data.codings, data.participants, data.themes)
+        plots.heatmap_participants(counts, data.themes, data.participants.group, paths["heatmap"],
+                                   f"Excerpts per theme and participant ({who})")
+        written.append(paths["heatmap"])
+    if "groups" in paths:
+        share = group_theme_share(data.codings, data.participants, data.themes)
+        freq = theme_frequencies(data.codings, data.participants, data.themes, by="group")
+        raised = freq.xs("participants", axis=1, level="measure")
+        sizes = {g: int(n) for g, n in data.participants.group.value_counts(sort=False).items()}
+        plots.heatmap_groups(share, raised, sizes, data.themes, paths["groups"],
+                             f"Participants raising each theme, by group ({who})")
+        written.append(paths["groups"])
+    if "saturation" in paths:
+        order = [t for t in data.order if data.transcripts[t].participant in set(data.participants.index)]
+        table = saturation(data.codings, order, list(data.themes.index))
+        plots.saturation_curve(table, paths["saturation"], f"New themes per transcript, in interview order ({who})")
+        written.append(paths["saturation"])
+    return written
+
+
+def write_frequencies(data: ExportData, path: Path, fmt: str, *, by: str | None = None, table: str = "counts",
+                      plot: str = "all") -> ExportResult:
+    if fmt == "png":
+        return ExportResult(write_plots(data, plot_paths(path, plot)), None, data.orphaned)
+    attrs = [by] if by else count_attributes(data)
+    if fmt == "csv":
+        if table not in TABLES:
+            raise PiriQualError(f"unknown table {table!r}", hint=f"Use one of {', '.join(TABLES)}.")
+        tables = frequency_tables(data, attrs[:1])
+        chosen = {"counts": f"By {attrs[0]}", "cooccurrence": "Co-occurrence", "saturation": "Saturation"}[table]
+        from piri_qual.export.tables import write_csv
+
+        write_csv(tables[chosen], path)
+        return ExportResult([path], None, data.orphaned)
+    tables = frequency_tables(data, attrs)
+    what = "Theme frequencies, co-occurrence and saturation"
+    if fmt == "xlsx":
+        from piri_qual.export.xlsx_writer import frames_xlsx
+
+        frames_xlsx(tables, path, what, facts(data, what, {
+            "Co-occurrence": "codings of two themes on overlapping excerpts (diagonal: codings of the theme)",
+            "Saturation": "new themes per transcript in interview order",
+        }))
+    else:
+        from piri_qual.export.tables import frame_markdown, write_markdown
+
+        parts = [f"# {what}\n", intro(data, what) + "\n"]
+        for name, frame in tables.items():
+            parts.append(f"## {name}\n")
+            parts.append(frame_markdown(frame))
+        write_markdown("\n".join(parts), path)
+    return ExportResult([path], None, data.orphaned)
+
+
+# -- everything ----------------------------------------------------------------------------------
+def export_all(study: Study, data: ExportData, out_dir: Path, *, per_theme: int | None = None, redact: bool = False,
+               strict: bool = False) -> ExportResult:
+    """Every export into ``out_dir``; the identifier check runs before anything is written."""
+    from piri_qual.analysis.matrix import matrix_from_data
+    from piri_qual.analysis.quotes import identifier_report, quote_bank
+
+    quotes = quote_bank(data, per_theme=per_theme, check=True, redact=redact)
+    if strict:
+        _guard(identifier_report(quotes), strict, "quotes")
+        if any(scope == "cell" for scope, _ in data.memos):
+            _guard(_matrix_flags(matrix_from_data(data, "summary"), data), strict, "matrix cells")
+        _guard(_matrix_flags(matrix_from_data(data, "excerpts"), data), strict, "matrix cells")
+    result = ExportResult(orphaned=data.orphaned)
+    for fmt in FORMATS["matrix"]:
+        result.extend(write_matrix(data, out_dir / f"matrix.{fmt}", fmt, "count"))
+    # The excerpts are the quotes checked below: their flags would only repeat those.
+    result.paths.extend(write_matrix(data, out_dir / "matrix-excerpts.xlsx", "xlsx", "excerpts", redact=redact).paths)
+    if any(scope == "cell" for scope, _ in data.memos):
+        for fmt in ("xlsx", "docx"):
+            written = write_matrix(data, out_dir / f"matrix-summaries.{fmt}", fmt, "summary", redact=redact)
+            result.paths.extend(written.paths)
+            summary_flagged = written.flagged
+        result.extend(ExportResult(flagged=summary_flagged))
+    quotes_flagged = None
+    for fmt in FORMATS["quotes"]:
+        written = write_quotes(data, out_dir / f"quotes.{fmt}", fmt, per_theme=per_theme, redact=redact, quotes=quotes)
+        quotes_flagged = written.flagged
+        result.paths.extend(written.paths)
+    result.extend(ExportResult(flagged=quotes_flagged))
+    for fmt in FORMATS["codebook"]:
+        result.extend(write_codebook(study, data, out_dir / f"codebook.{fmt}", fmt))
+    for fmt in ("xlsx", "md"):
+        result.extend(write_frequencies(data, out_dir / f"frequencies.{fmt}", fmt))
+    for table in TABLES:
+        name = "frequencies" if table == "counts" else table
+        result.extend(write_frequencies(data, out_dir / f"{name}.csv", "csv", table=table))
+    result.extend(write_frequencies(data, out_dir / "frequencies.png", "png"))
+    return result
