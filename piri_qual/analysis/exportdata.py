@@ -214,8 +214,15 @@ def attribute_columns(participants: pd.DataFrame, chosen: Iterable[str] | None =
     return wanted
 
 
-def select_participants(participants: pd.DataFrame, filters: Filters, source: Path | None = None) -> pd.DataFrame:
-    """Apply the group, participant and attribute filters, failing on names that match nothing."""
+def select_participants(participants: pd.DataFrame, filters: Filters, source: Path | None = None,
+                        pseudonymiser: Pseudonymiser | None = None) -> pd.DataFrame:
+    """Apply the group, participant and attribute filters, failing on names that match nothing.
+
+    An attribute value may be given as written in participants.csv or as its pseudonym (what
+    the exports show).
+    """
+    import pandas as pd
+
     frame = participants
     if filters.groups:
         known = list(dict.fromkeys(frame.group))
@@ -238,7 +245,12 @@ def select_participants(participants: pd.DataFrame, filters: Filters, source: Pa
             raise PiriQualError(f"--where names no participant attribute {key!r}", path=source,
                                 hint=f"Attributes: {', '.join(columns)}.")
         wanted_values = {v.casefold() for v in values}
-        frame = frame[frame[key].astype(str).str.casefold().isin(wanted_values)]
+        raw = frame[key].astype(str)
+        keep = raw.str.casefold().isin(wanted_values)
+        if pseudonymiser:
+            shown = pd.Series(pseudonymiser.apply_all(raw), index=raw.index, dtype=object)
+            keep = keep | shown.str.casefold().isin(wanted_values)
+        frame = frame[keep]
     return frame
 
 
@@ -302,6 +314,14 @@ class ExportData:
     orphaned: int = 0
     order: list[str] = field(default_factory=list)  # transcript ids in interview order
     transcripts: dict[str, Any] = field(default_factory=dict)  # id -> Transcript
+
+
+def _pseudonymise_attributes(participants: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.DataFrame:
+    out = participants.copy()
+    for column in out.columns:
+        if column not in ("participant", "group", "n_group", "n_role"):
+            out[column] = pseudonymiser.apply_all(out[column].astype(str))
+    return out
 
 
 def resolve_coder(study: Study, coder: str | None) -> str:
@@ -378,9 +398,13 @@ def load_export_data(
     codings = codings.assign(group=codings.participant.map(everyone.group))
     themes = theme_table(codebook, framework, extra=set(codings.theme))
     themes = select_themes(themes, filters.themes, study.codebook_path if codebook else None)
-    chosen = select_participants(everyone, filters, study.participants_path)
-    codings = codings[codings.participant.isin(chosen.index) & codings.theme.isin(themes.index)]
     pseudonymiser = Pseudonymiser(settings.pseudonyms)
+    chosen = select_participants(everyone, filters, study.participants_path, pseudonymiser)
+    codings = codings[codings.participant.isin(chosen.index) & codings.theme.isin(themes.index)]
+    if pseudonymiser:
+        # Attribute values (site, ward, ...) leave the tool in tables and attributions too.
+        everyone = _pseudonymise_attributes(everyone, pseudonymiser)
+        chosen = everyone.loc[chosen.index]
     allow = set(settings.pseudonyms.values())
     allow.update(str(w) for w in _names(settings.extra.get("identifier_allowlist")))
     allow.update(everyone.participant)

@@ -170,10 +170,7 @@ def matrix_from_data(data: ExportData, mode: str = "count") -> FrameworkMatrix:
         from dataclasses import replace
 
         memos = {k: replace(m, text=data.pseudonymiser.apply(m.text)) for k, m in memos.items()}
-    participants = data.participants.copy()
-    for column in data.attributes:
-        participants[column] = data.pseudonymiser.apply_all(participants[column].astype(str))
     return build_matrix(
-        data.codings, participants, data.themes, mode=mode, memos=memos,
+        data.codings, data.participants, data.themes, mode=mode, memos=memos,
         excerpt_text=excerpt_text, attributes=data.attributes, coder=data.coder,
     )

@@ -108,7 +108,8 @@ def facts(data: ExportData, what: str, extra: dict[str, str] | None = None) -> d
 def _guard(flagged: pd.DataFrame | None, strict: bool, what: str) -> None:
     if strict and flagged is not None and len(flagged):
         raise PiriQualError(
-            f"{len(flagged)} {what} still hold likely identifiers; nothing was written",
+            f"{len(flagged)} {what}{'s' if len(flagged) != 1 else ''} still hold{'s' if len(flagged) == 1 else ''} "
+            "likely identifiers; nothing was written",
             hint="Add the names to `pseudonyms` in piri-qual.yaml (or `identifier_allowlist` for words that "
             "identify nobody), or pass --redact, then export again.",
         )
@@ -154,7 +155,7 @@ def write_matrix(data: ExportData, path: Path, fmt: str, mode: str = "count", *,
 
     matrix = matrix_from_data(data, mode)
     flagged = _matrix_flags(matrix, data, redact)
-    _guard(flagged, strict, "matrix cells")
+    _guard(flagged, strict, "matrix cell")
     title = "Framework matrix"
     what = f"{title} (cells: {MODE_NAMES[mode]})"
     if fmt == "xlsx":
@@ -185,7 +186,7 @@ def write_quotes(data: ExportData, path: Path, fmt: str, *, per_theme: int | Non
     if quotes is None:
         quotes = quote_bank(data, per_theme=per_theme, check=True, redact=redact)
     flagged = identifier_report(quotes)
-    _guard(flagged, strict, "quotes")
+    _guard(flagged, strict, "quote")
     what = "Quote bank" + (f" (up to {per_theme} quotes per theme, spread across participants)" if per_theme else "")
     if fmt == "docx":
         from piri_qual.export.docx_writer import quotes_docx
@@ -348,10 +349,10 @@ def export_all(study: Study, data: ExportData, out_dir: Path, *, per_theme: int 
 
     quotes = quote_bank(data, per_theme=per_theme, check=True, redact=redact)
     if strict:
-        _guard(identifier_report(quotes), strict, "quotes")
+        _guard(identifier_report(quotes), strict, "quote")
         if any(scope == "cell" for scope, _ in data.memos):
-            _guard(_matrix_flags(matrix_from_data(data, "summary"), data), strict, "matrix cells")
-        _guard(_matrix_flags(matrix_from_data(data, "excerpts"), data), strict, "matrix cells")
+            _guard(_matrix_flags(matrix_from_data(data, "summary"), data, redact), strict, "matrix cell")
+        _guard(_matrix_flags(matrix_from_data(data, "excerpts"), data, redact), strict, "matrix cell")
     result = ExportResult(orphaned=data.orphaned)
     for fmt in FORMATS["matrix"]:
         result.extend(write_matrix(data, out_dir / f"matrix.{fmt}", fmt, "count"))
