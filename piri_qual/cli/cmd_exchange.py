@@ -1,0 +1,73 @@
+"""``piri-qual export qdpx`` and ``export qdc``: projects and codebooks for other QDA tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from piri_qual.cli.groups import export
+from piri_qual.cli.options import open_study, study_option
+
+
+def _default_path(study, suffix: str) -> Path:  # noqa: ANN001
+    from piri_qual.exchange.refi_common import slug
+
+    return study.exports_dir / f"{slug(study.settings.title or study.root.name, 'study')}{suffix}"
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"warning: {line}", err=True)
+
+
+@click.command("qdpx")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@study_option
+@click.option("--coder", "coders", multiple=True,
+              help="Export only this coder's codings and memos (repeat for several; default: all).")
+def qdpx(file: Path | None, study_dir: Path | None, coders: tuple[str, ...]) -> None:
+    """Export the whole study as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+    Coders become users, the framework and codebook become codes, participants become cases
+    with their attributes, transcripts become text sources and codings become coded
+    selections attributed to their coder. Positions are Unicode characters, end exclusive.
+
+    \b
+    Examples:
+      piri-qual export qdpx piri.qdpx
+      piri-qual export qdpx --coder alice --coder bob double-coded.qdpx
+    """
+    from piri_qual.export.qdpx import export_qdpx
+
+    study = open_study(study_dir)
+    path = file or _default_path(study, ".qdpx")
+    report = export_qdpx(study, path, list(coders) or None)
+    _warn(report.warnings())
+    click.echo(report.line())
+
+
+@click.command("qdc")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@study_option
+def qdc(file: Path | None, study_dir: Path | None) -> None:
+    """Export the framework and codebook as a REFI-QDA codebook (.qdc).
+
+    Domains and constructs become folder codes that cannot be applied; themes become codes
+    whose description holds the definition, include/exclude rules, keywords and examples.
+
+    \b
+    Example:
+      piri-qual export qdc codebook.qdc
+    """
+    from piri_qual.export.qdc import export_qdc
+
+    study = open_study(study_dir)
+    path = file or _default_path(study, ".qdc")
+    click.echo(export_qdc(study, path).line())
+
+
+export.add_command(qdpx)
+export.add_command(qdc)
+
+COMMANDS: list[click.Command] = []
