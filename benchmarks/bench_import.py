@@ -1,0 +1,97 @@
+"""Reading .docx transcripts against the floor of unzip + XML parse (target <= 3x).
+
+Generates 100 interview transcripts of about 8,000 words each (labelled paragraphs, bold labels,
+some multi-paragraph answers) with python-docx and a fixed seed, then times
+``read_source`` over all of them against the least any reader must do: open the zip, read
+``word/document.xml`` and parse it with lxml. Also reports python-docx's ``paragraph.text`` walk
+for reference.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from _common import best_of, report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+WORDS = (
+    "the health visitor said we could have support at home and I was not sure at first but "
+    "after a few weeks with the practitioner things felt easier with the baby sleeping better "
+    "and me feeling more like myself again it was the waiting that was hard really because "
+    "nobody told us how long it would take and the video sessions helped me notice the good "
+    "moments when she looked at me and smiled so I think it changed how I see her now"
+).split()
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(6, 22))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + rng.choice(".?.,.!")[0]
+
+
+def make_transcript(path: Path, rng: random.Random, words: int = 8000) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.core_properties.title = path.stem
+    written = 0
+    turn = 0
+    while written < words:
+        label = "Interviewer" if turn % 2 == 0 else "P07"
+        for k in range(1 if turn % 2 == 0 else rng.randint(1, 3)):
+            text = " ".join(_sentence(rng) for _ in range(rng.randint(1, 5)))
+            para = doc.add_paragraph()
+            if k == 0:
+                para.add_run(f"{label}: ").bold = True
+            para.add_run(text)
+            written += len(text.split())
+        turn += 1
+    doc.save(str(path))
+
+
+def floor(paths: list[Path]) -> None:
+    from lxml import etree
+
+    for path in paths:
+        with zipfile.ZipFile(path) as zf:
+            etree.fromstring(zf.read("word/document.xml"))
+
+
+def ours(paths: list[Path]) -> None:
+    from piri_qual.ingest.readers import read_source
+
+    for path in paths:
+        read_source(path)
+
+
+def python_docx(paths: list[Path]) -> None:
+    from docx import Document
+
+    for path in paths:
+        [p.text for p in Document(str(path)).paragraphs]
+
+
+def main() -> None:
+    rng = random.Random(20240617)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i in range(100):
+            path = Path(tmp) / f"P{i:03d}.docx"
+            make_transcript(path, rng)
+            paths.append(path)
+        ours(paths[:2])  # warm imports and caches outside the timing
+        floor(paths[:2])
+        base = best_of(lambda: floor(paths), repeat=5)
+        mine = best_of(lambda: ours(paths), repeat=5)
+        report("import_docx", mine, base, "<= 3x")
+        reference = best_of(lambda: python_docx(paths), repeat=1)
+        print(f"import_docx_vs_python_docx: ours {mine:.3f} s, python-docx {reference:.3f} s "
+              f"({reference / mine:.1f}x slower)")
+
+
+if __name__ == "__main__":
+    main()

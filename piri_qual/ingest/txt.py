@@ -1,0 +1,153 @@
+"""Plain-text and Markdown transcripts: typed interviews, Otter.ai and Zoom caption exports.
+
+Text files arrive in whatever encoding the researcher's machine used, so decoding tries UTF-8
+(with or without BOM), UTF-16 when it has a BOM, then Windows-1252, and says which it used in the
+metadata. Layouts handled: labelled paragraphs (``Interviewer 1: ...``), Otter exports (a
+``Name  M:SS`` header line, the words on the next lines, and an ``otter.ai`` footer that is
+dropped), Zoom closed captions (``HH:MM:SS words`` per line, wall-clock times made relative to the
+first line, a leading ``Name: ..., Age: ...`` line kept as metadata) and Markdown with speakers as
+headings (``### Interviewer``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+from typing import Any
+
+from piri_qual.errors import PiriQualError
+from piri_qual.ingest.readers import SourceDocument
+from piri_qual.ingest.turns import SourceParagraph, match_header, parse_clock, segment
+
+_OTTER_FOOTER_RE = re.compile(r"\s*Transcribed by\s+(?:https?://)?(?:www\.)?otter\.ai\s*", re.I)
+_CAPTION_LINE_RE = re.compile(r"(\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)[ \t]+(\S.*)")
+_MD_HEADING_RE = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*")
+
+
+def decode_text(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
+    """Decode a text file and normalise line ends; report the encoding used in metadata."""
+    if not data.strip():
+        raise PiriQualError("the file is empty", path=path, hint="Export the transcript again.")
+    meta: dict[str, Any] = {}
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise PiriQualError(
+                "the file starts like UTF-16 text but cannot be decoded",
+                path=path,
+                hint="Save it again as UTF-8 text.",
+            ) from exc
+        meta["encoding"] = "utf-16"
+    else:
+        if b"\x00" in data[:8192]:
+            raise PiriQualError(
+                "this is not a text file (it contains binary data)",
+                path=path,
+                hint="Export the transcript as .txt, .vtt or .docx and import that file.",
+            )
+        try:
+            text = data.decode("utf-8-sig")
+            meta["encoding"] = "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                raise PiriQualError(
+                    "the text is neither UTF-8 nor Windows-1252",
+                    path=path,
+                    hint="Open it in a text editor and save it as UTF-8.",
+                ) from exc
+            meta["encoding"] = "cp1252"
+            meta["encoding_note"] = (
+                "not valid UTF-8; read as Windows-1252 (cp1252). Check accented letters and quotes."
+            )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, meta
+
+
+def read_text(path: Path, markdown: bool = False) -> SourceDocument:
+    """Read a .txt or .md transcript."""
+    text, metadata = decode_text(path.read_bytes(), path)
+    lines = text.split("\n")
+    # Drop the Otter footer (the last non-empty line).
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip():
+            if _OTTER_FOOTER_RE.fullmatch(lines[i]):
+                metadata["transcribed_by"] = "otter.ai"
+                lines = lines[:i]
+            break
+    fmt = "md" if markdown else "txt"
+    captions = _caption_paragraphs(lines, metadata)
+    if captions is not None:
+        paragraphs = captions
+    else:
+        paragraphs = _paragraphs(lines, markdown, metadata)
+    seg = segment(paragraphs)
+    return SourceDocument(fmt, seg.turns, metadata)
+
+
+def _caption_paragraphs(lines: list[str], metadata: dict[str, Any]) -> list[SourceParagraph] | None:
+    """Zoom closed-caption text (``HH:MM:SS words`` lines), or None if this is not one."""
+    filled = [line for line in lines if line.strip()]
+    timed = [_CAPTION_LINE_RE.fullmatch(line.strip()) for line in filled]
+    hits = sum(1 for m in timed if m is not None)
+    if hits < 2 or hits < 0.6 * len(filled):
+        return None
+    paragraphs: list[SourceParagraph] = []
+    preamble: list[str] = []
+    origin: float | None = None
+    for line, m in zip(filled, timed, strict=True):
+        if m is None:
+            if not paragraphs:
+                preamble.append(line.strip())
+            else:
+                paragraphs.append(SourceParagraph(line.strip(), "cont"))
+            continue
+        seconds = parse_clock(m.group(1))
+        if seconds is not None:
+            if origin is None:
+                origin = seconds
+                metadata["clock_start"] = m.group(1)
+            seconds -= origin
+            if seconds < 0:  # the recording ran past midnight
+                seconds += 24 * 3600
+        paragraphs.append(SourceParagraph(m.group(2), "auto", time=seconds))
+    if preamble:
+        metadata["preamble"] = preamble
+    return paragraphs
+
+
+def _paragraphs(lines: list[str], markdown: bool, metadata: dict[str, Any]) -> list[SourceParagraph]:
+    """Blank-line separated paragraphs; header lines and Markdown headings stand alone."""
+    out: list[SourceParagraph] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            out.append(SourceParagraph("\n".join(block)))
+            block.clear()
+
+    for line in lines:
+        if not line.strip():
+            flush()
+            continue
+        heading = _MD_HEADING_RE.fullmatch(line) if markdown else None
+        if heading is not None:
+            flush()
+            title = heading.group(2).strip()
+            if not title:
+                continue
+            if heading.group(1) == "#" and "title" not in metadata and not out:
+                metadata["title"] = title
+                continue
+            out.append(SourceParagraph(title, "heading"))
+            continue
+        if match_header(line):
+            flush()
+            out.append(SourceParagraph(line))
+            continue
+        block.append(line)
+    flush()
+    return out
