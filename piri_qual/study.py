@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.analysis.study_api import StudyAnalysisMixin
 from piri_qual.codings import CoderLog, FoldResult, validate_coder_name
 from piri_qual.corpus import Transcript
 from piri_qual.errors import PiriQualError
@@ -45,8 +46,12 @@ def _stamp(path: Path) -> _Stamp | None:
     return _Stamp(stat.st_mtime_ns, stat.st_size)
 
 
-class Study:
-    """An opened study folder."""
+class Study(StudyAnalysisMixin):
+    """An opened study folder.
+
+    The analysis methods (``matrix``, ``quotes``, ``frequencies``, ``cooccurrence``) come from
+    :class:`~piri_qual.analysis.study_api.StudyAnalysisMixin`.
+    """
 
     def __init__(self, path: str | Path | None = None) -> None:
         start = Path(path) if path is not None else Path.cwd()

@@ -18,13 +18,10 @@ from exportkit import CELL_MEMOS, CODINGS, PARTICIPANTS, TURNS, build_study, pse
 from piri_qual.analysis.exportdata import Filters, attributions, load_export_data, participant_frame
 from piri_qual.analysis.frequencies import cooccurrence, saturation
 from piri_qual.analysis.quotes import quote_bank, spread_pick
-from piri_qual.analysis.study_api import StudyAnalysisMixin
 from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.study import Study
 
-
-class AnalysisStudy(StudyAnalysisMixin, Study):
-    """Study with the analysis methods, as the lead mixes them into ``Study``."""
+AnalysisStudy = Study  # Study mixes in StudyAnalysisMixin
 
 
 @pytest.fixture
