@@ -430,10 +430,8 @@ def _plan_codings(project: RefiProject, path: Path, target: Target, plan: QdpxPl
 
 
 def _existing_coding(target: Target, coder: str, tid: str, start: int, end: int, theme: str) -> str | None:
-    for coding in target.fold(coder).codings.values():
-        if (coding.transcript, coding.start, coding.end, coding.theme) == (tid, start, end, theme):
-            return coding.id
-    return None
+    index = target.coding_index(coder)
+    return index.get((tid, start, end, theme))
 
 
 def _note_text(note: RefiNote) -> str:

@@ -29,6 +29,7 @@ class Target:
     study: Study | None
     title: str | None = None
     _folds: dict[str, FoldResult] = field(default_factory=dict)
+    _indexes: dict[str, dict[tuple[str, int, int, str], str]] = field(default_factory=dict)
 
     @property
     def exists(self) -> bool:
@@ -93,6 +94,15 @@ class Target:
         if coder not in self._folds:
             self._folds[coder] = self.study.fold(coder)
         return self._folds[coder]
+
+    def coding_index(self, coder: str) -> dict[tuple[str, int, int, str], str]:
+        """The coder's current codings by (transcript, start, end, theme) -> coding id."""
+        key = f"index:{coder}"
+        if key not in self._indexes:
+            self._indexes[key] = {
+                (c.transcript, c.start, c.end, c.theme): c.id for c in self.fold(coder).codings.values()
+            }
+        return self._indexes[key]
 
     def create(self) -> Study:
         """Create the study folder (after the import has been checked) and open it."""

@@ -260,14 +260,16 @@ def build_project(study: Study, coders: list[str] | None = None) -> tuple[bytes,
         report.participants = len(people)
 
     files: dict[str, bytes] = {}
+    by_transcript: dict[str, list[_Selection]] = {}
+    for sel in selections.values():
+        by_transcript.setdefault(sel.transcript, []).append(sel)
     if transcripts:
         sources = _sub(root, "Sources")
         for tid, t in transcripts.items():
             guid = source_guid[tid]
             source = _sub(sources, "TextSource", guid=guid, name=xml_text(tid),
                           plainTextPath=f"internal://{guid}.txt")
-            mine = sorted((s for s in selections.values() if s.transcript == tid),
-                          key=lambda s: (s.start, s.end, s.coder))
+            mine = sorted(by_transcript.get(tid, []), key=lambda s: (s.start, s.end, s.coder))
             for sel in mine:
                 first = min((c.time for c in sel.codings), default="")
                 el = _sub(source, "PlainTextSelection", guid=sel.guid,
