@@ -69,3 +69,19 @@ def tiny_study(tmp_path: Path) -> Path:
     ).save(root / "corpus" / "P01.json")
     (root / "participants.csv").write_text("id,group,site\nP01,parent,Northvale\n", encoding="utf-8")
     return root
+
+
+EXAMPLE_FILES = ("piri-qual.yaml", "pseudonyms.yaml", "participants.csv")
+EXAMPLE_DIRS = ("frameworks", "codebooks", "corpus", "codings")
+
+
+@pytest.fixture
+def example_study(tmp_path: Path) -> Path:
+    """A copy of the bundled example study (imported corpus and the gold coder) in a temp dir."""
+    root = tmp_path / "example"
+    root.mkdir()
+    for name in EXAMPLE_FILES:
+        shutil.copy(REPO / name, root / name)
+    for name in EXAMPLE_DIRS:
+        shutil.copytree(REPO / name, root / name)
+    return root

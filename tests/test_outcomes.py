@@ -112,3 +112,59 @@ def test_spec_problems_are_listed_with_lines(tmp_path: Path) -> None:
         load_spec(path)
     assert f"{path}:4: measure 'a' needs either 'improved'" in str(info.value)
     assert "direction must be higher or lower" in str(info.value)
+
+
+def test_cli_outcomes_table_exports_and_joint_display(example_study: Path) -> None:
+    """End to end: the table on screen, a .docx export, and the joint display read back."""
+    import json
+
+    from click.testing import CliRunner
+    from docx import Document
+
+    from piri_qual.cli import cli
+
+    runner = CliRunner()
+    base = ["outcomes", str(DATA), "--spec", str(SPEC), "--study", str(example_study)]
+    result = runner.invoke(cli, [*base, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["referred"], data["completed"]) == (131, 77)
+    assert [m["result"] for m in data["measures"]] == ["81%, n=62", "88%, n=68", "64%, n=49"]
+
+    out = example_study / "exports" / "outcomes.docx"
+    result = runner.invoke(cli, [*base, "-o", str(out), "--by", "site", "--joint-display", "--coder", "gold"])
+    assert result.exit_code == 0, result.output
+    assert "81%, n=62" in result.stdout and "Wilson 95% CI" in result.stdout
+    cells = [c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells]
+    assert "64%, n=49" in cells and "site = Northvale" in cells
+
+    joint = Document(str(example_study / "exports" / "joint_display.docx"))
+    rows = [[c.text for c in row.cells] for row in joint.tables[0].rows]
+    assert rows[0][0] == "Measure" and len(rows) == 4
+    by_measure = {r[0]: r for r in rows[1:]}
+    connection = by_measure["Connection with baby"]
+    assert connection[1].startswith("88%, n=68") and "95% CI 79\u201394%" in connection[1]
+    assert "Bonding" in connection[3] and "of 14 parents" in connection[3]
+    assert connection[4].count("parent)") == 2  # two attributed quotes
+    names = set(yaml_names(example_study))
+    for row in rows[1:]:
+        assert not any(f" {n} " in f" {row[4]} " for n in names if " " not in n)
+    md = (example_study / "exports" / "joint_display.md").read_text()
+    assert "| Parent-infant interaction | 81%, n=62" in md
+
+
+def yaml_names(study: Path) -> list[str]:
+    import yaml
+
+    return list(yaml.safe_load((study / "pseudonyms.yaml").read_text()))
+
+
+def test_joint_display_rejects_unknown_construct(example_study: Path, tmp_path: Path) -> None:
+    from piri_qual.analysis.joint_display import joint_display
+    from piri_qual.study import Study
+
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(SPEC.read_text().replace("constructs: [connection]", "constructs: [conection]"))
+    summary = summarise(read_data(DATA), load_spec(spec_path))
+    with pytest.raises(PiriQualError, match=r"spec.yaml: measure 'connection' links unknown construct\(s\) conection"):
+        joint_display(Study(example_study), summary, "gold")
