@@ -21,6 +21,9 @@ demo: $(STAMP)
 	$(BIN)/piri-qual import transcripts/*.docx
 	$(BIN)/piri-qual summary
 	$(BIN)/piri-qual codebook
+	$(BIN)/piri-qual outcomes examples/outcomes/piri_outcomes.csv --spec examples/outcomes/outcomes.yaml --joint-display --coder gold
+	$(BIN)/piri-qual export all --coder gold
+	@echo "Exports are in $(CURDIR)/exports/"
 
 ## test: install, lint and run the whole test suite
 test: $(STAMP)
