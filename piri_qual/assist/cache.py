@@ -1,0 +1,63 @@
+"""The assistance cache under ``.piri-cache/assist/``: derived, regenerable, keyed by content.
+
+Each file records the key it was computed for (a hash of everything its content depends on:
+transcript text and turns, codebook, pipeline and vectors version, model version), so a stale
+file is simply recomputed; deleting the folder loses nothing but time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from piri_qual.fsutil import atomic_write_bytes, atomic_write_text
+
+
+def content_key(*parts: Any) -> str:
+    """A stable hash of JSON-serialisable parts."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def assist_dir(cache_dir: Path, *parts: str) -> Path:
+    return cache_dir.joinpath("assist", *parts)
+
+
+def save_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """Write arrays plus a JSON header (with the key) as one .npz, atomically."""
+    buffer = io.BytesIO()
+    header = np.frombuffer(json.dumps({"key": key, **meta}, ensure_ascii=False).encode("utf-8"), np.uint8)
+    np.savez(buffer, __header__=header, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_arrays(path: Path, key: str | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The arrays and header of ``path`` if it exists, is readable and has ``key``; else None."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["__header__"]).decode("utf-8"))
+            if key is not None and meta.get("key") != key:
+                return None
+            arrays = {name: data[name] for name in data.files if name != "__header__"}
+    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return None
+    return arrays, meta
+
+
+def save_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def load_json(path: Path) -> Any | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,419 @@
+"""The suggestion engine: the public API the CLI and the terminal UI call.
+
+::
+
+    from piri_qual.assist import engine
+    engine.suggest_transcript(study, "P01", "alice")   # -> list[Suggestion], best first (cached)
+    engine.retrain(study, "alice")                      # -> LearnerInfo (safe in a worker thread)
+    engine.candidate_spans(study, "P01")                # -> [(start, end)] sentences that may be suggested
+    engine.sentences(study, "P01")                      # -> [(start, end)] every sentence, any speaker
+
+Work is cached under ``.piri-cache/assist/``: per-transcript features (keyed by transcript text,
+codebook, pipeline and vectors), the coder's trained model, and the suggestions (keyed by the
+features, the model version and the study's similarity statistics). Nothing is recomputed unless
+one of those changed. Suggestions already coded by the coder with the same theme, or rejected by
+them, are filtered out when they are read, so deciding never invalidates the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from piri_qual.assist.cache import (
+    assist_dir,
+    content_key,
+    load_arrays,
+    load_json,
+    save_arrays,
+    save_json,
+)
+from piri_qual.assist.features import FeatureExtractor, TranscriptFeatures
+from piri_qual.assist.learner import (
+    LEARNER_VERSION,
+    Decisions,
+    Learner,
+    LearnerInfo,
+    cold_learner,
+    label_transcript,
+    train,
+)
+from piri_qual.assist.scoring import (
+    StudyStats,
+    base_signals,
+    combine,
+    dominant_source,
+    explain,
+    signal_matrix,
+)
+from piri_qual.assist.types import Suggestion
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from piri_qual.study import Study
+
+MAX_RUN = 5  # sentences merged into one suggestion at most
+DECISION_OPS = ("add", "confirm", "reject", "adjust", "delete")
+
+
+# -- the public API -------------------------------------------------------------------------------
+def suggest_transcript(study: Study, transcript_id: str, coder: str | None = None) -> list[Suggestion]:
+    """Suggestions for one transcript, best first, minus what ``coder`` already coded or rejected.
+
+    Uses the coder's last trained model (see :func:`retrain`); with no coder, or before any
+    training, rules and similarity alone.
+    """
+    eng = Engine(study)
+    study.transcript(transcript_id)  # a clear error for an unknown id
+    learner = eng.learner(coder)
+    found = eng.suggestions(transcript_id, learner, coder)
+    return eng.without_decided(found, coder)
+
+
+def retrain(study: Study, coder: str) -> LearnerInfo:
+    """Train ``coder``'s model on their decisions so far and store it; return what it learned."""
+    return Engine(study).retrain(coder)
+
+
+def candidate_spans(study: Study, transcript_id: str) -> list[tuple[int, int]]:
+    """The sentences that may be suggested (participant text), for "next excerpt" navigation."""
+    feats = Engine(study).features([transcript_id])[transcript_id]
+    return [(int(a), int(b)) for a, b in feats.sentences[feats.candidates]]
+
+
+def sentences(study: Study, transcript_id: str) -> list[tuple[int, int]]:
+    """Every sentence of the transcript, interviewer turns included, in text order."""
+    feats = Engine(study).features([transcript_id])[transcript_id]
+    return [(int(a), int(b)) for a, b in feats.sentences]
+
+
+def suggestion_id(s: Suggestion) -> str:
+    """A short stable id for a suggestion (for ``piri-qual suggestions accept ID``)."""
+    raw = f"{s.transcript}:{s.start}:{s.end}:{s.theme}".encode()
+    return "s" + hashlib.sha1(raw).hexdigest()[:7]
+
+
+def decide(study: Study, coder: str, suggestion: Suggestion, accept: bool) -> None:
+    """Record a decision on a suggestion: a ``confirm`` or ``reject`` event carrying its evidence."""
+    study.log(coder).append(
+        "confirm" if accept else "reject",
+        transcript=suggestion.transcript,
+        start=suggestion.start,
+        end=suggestion.end,
+        quote=suggestion.quote,
+        theme=suggestion.theme,
+        source=suggestion.source,
+        score=round(float(suggestion.score), 4),
+        reason=suggestion.reason,
+    )
+
+
+# -- the engine -----------------------------------------------------------------------------------
+@dataclass
+class SuggestRun:
+    """What :meth:`Engine.suggest_all` did, for the CLI's summary."""
+
+    transcripts: int
+    computed: int
+    suggestions: dict[str, int]
+    learner: LearnerInfo | None
+    retrained: bool
+
+
+class Engine:
+    """Suggestion machinery bound to one study (its settings and codebook at construction)."""
+
+    def __init__(self, study: Study) -> None:
+        from piri_qual.assist.pipeline import load_pipeline
+        from piri_qual.assist.rules import compile_rules
+        from piri_qual.assist.similarity import pipeline_vectors, shipped_vectors, theme_prototypes
+
+        self.study = study
+        settings = study.settings
+        self.codebook = study.codebook
+        self.themes = list(self.codebook.themes)
+        if not self.themes:
+            raise PiriQualError(
+                "the codebook has no themes, so there is nothing to suggest",
+                path=self.codebook.path,
+                hint="Add themes with a label and a definition.",
+            )
+        self.index_of = {t.id: i for i, t in enumerate(self.themes)}
+        self.pipeline = load_pipeline(settings.pipeline)
+        self.vectors = pipeline_vectors(self.pipeline.nlp) or shipped_vectors()
+        with self.pipeline.lock:
+            self.rules = compile_rules(self.themes, self.pipeline.nlp)
+        self.codebook_key = content_key([t.as_dict() for t in self.themes])
+        self.extractor = FeatureExtractor(
+            self.pipeline, self.vectors, self.rules, self.codebook_key, settings.candidates_include_interviewer
+        )
+        self.prototypes = theme_prototypes(self.themes, self.embed_texts)
+        self._features: dict[str, TranscriptFeatures] = {}
+        self._stats: tuple[str, StudyStats] | None = None
+
+    # -- paths ----------------------------------------------------------------------------------
+    def _path(self, *parts: str) -> Path:
+        return assist_dir(self.study.cache_dir, *parts)
+
+    # -- embedding helpers ----------------------------------------------------------------------
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        from piri_qual.assist.similarity import unit_rows
+
+        rows = [self.vectors.doc_token_vectors(doc).sum(0) for doc in self.pipeline.pipe(texts)]
+        return unit_rows(np.vstack(rows)) if rows else np.zeros((0, self.vectors.dims), np.float32)
+
+    # -- features -------------------------------------------------------------------------------
+    def features(
+        self, transcript_ids: list[str], advance: Callable[[int], None] | None = None
+    ) -> dict[str, TranscriptFeatures]:
+        """Features per transcript from the cache, computing (in one batch) those missing."""
+        out: dict[str, TranscriptFeatures] = {}
+        missing = []
+        for tid in transcript_ids:
+            if tid in self._features:
+                out[tid] = self._features[tid]
+                continue
+            transcript = self.study.transcript(tid)
+            key = self.extractor.key(transcript)
+            found = TranscriptFeatures.load(self._path("features", f"{tid}.npz"), key)
+            if found is None:
+                missing.append(transcript)
+            else:
+                out[tid] = found
+                if advance is not None:
+                    advance(transcript.words)
+        if missing:
+            for feats in self.extractor.extract(missing, advance):
+                feats.save(self._path("features", f"{feats.transcript}.npz"))
+                out[feats.transcript] = feats
+        self._features.update(out)
+        return {tid: out[tid] for tid in transcript_ids}
+
+    def stats(self) -> tuple[str, StudyStats]:
+        """Per-theme similarity statistics over the whole study (cached by its features' keys)."""
+        if self._stats is not None:
+            return self._stats
+        tids = self.study.transcript_ids()
+        keys = [self.extractor.key(self.study.transcript(t)) for t in tids]
+        key = content_key("stats", keys)
+        path = self._path("stats.npz")
+        found = load_arrays(path, key)
+        if found is not None:
+            arrays, _ = found
+            stats = StudyStats(arrays["mean"], arrays["std"], arrays["ctx_mean"], arrays["ctx_std"])
+        else:
+            feats = self.features(tids)
+            stats = self.stats_from(list(feats.values()))
+            save_arrays(path, key, {"mean": stats.mean, "std": stats.std, "ctx_mean": stats.ctx_mean, "ctx_std": stats.ctx_std}, {})
+        self._stats = (key[:16], stats)
+        return self._stats
+
+    def stats_from(self, feats: list[TranscriptFeatures]) -> StudyStats:
+        sims, ctx = [], []
+        for f in feats:
+            s, c = base_signals(f, f.candidates, self.prototypes)
+            sims.append(s)
+            ctx.append(c)
+        return StudyStats.fit(sims, ctx, len(self.themes))
+
+    # -- decisions and the learner --------------------------------------------------------------
+    def decisions(self, coder: str) -> Decisions:
+        """The coder's current codings and rejections, in codebook theme indices."""
+        fold = self.study.fold(coder)
+        out = Decisions()
+        for c in fold.codings.values():
+            if c.theme in self.index_of:
+                out.codings.setdefault(c.transcript, []).append((c.start, c.end, self.index_of[c.theme], c.quote))
+        for r in fold.rejections:
+            if r.theme in self.index_of and r.transcript and r.start is not None and r.end is not None:
+                out.rejections.setdefault(r.transcript, []).append((r.start, r.end, self.index_of[r.theme]))
+        for e in fold.effective:
+            if e.op in DECISION_OPS:
+                out.count += 1
+                if e.transcript and e.end is not None:
+                    out.reviewed[e.transcript] = max(out.reviewed.get(e.transcript, 0), e.end)
+        for tid, items in out.codings.items():  # an adjusted or deleted coding still marks reading
+            for _, end, _, _ in items:
+                out.reviewed[tid] = max(out.reviewed.get(tid, 0), end)
+        return out
+
+    def _model_key(self) -> str:
+        return content_key(LEARNER_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer)
+
+    def _model_path(self, coder: str) -> Path:
+        return self._path("models", f"{coder}.npz")
+
+    def learner(self, coder: str | None) -> Learner:
+        """The coder's stored model, or the cold-start one."""
+        if coder:
+            self.study.log(coder)  # validates the name
+            found = Learner.load(self._model_path(coder), self._model_key())
+            if found is not None:
+                return found
+        return cold_learner(len(self.themes))
+
+    def model_is_stale(self, coder: str) -> bool:
+        """True when the coder has decided something since their model was trained."""
+        meta = load_json(self._path("models", f"{coder}.json")) or {}
+        return meta.get("fingerprint") != self.decisions(coder).fingerprint() or not self._model_path(coder).exists()
+
+    def retrain(self, coder: str) -> LearnerInfo:
+        decisions = self.decisions(coder)
+        tids = [t for t in self.study.transcript_ids() if t in decisions.codings or t in decisions.rejections]
+        feats = self.features(tids)
+        labelled = [
+            lab
+            for tid in tids
+            if (lab := label_transcript(feats[tid], decisions, len(self.themes))) is not None
+        ]
+        _, stats = self.stats()
+        learner = train(labelled, self.prototypes, stats, coder, decisions.count)
+        learner.save(self._model_path(coder), self._model_key())
+        save_json(self._path("models", f"{coder}.json"), {"fingerprint": decisions.fingerprint(), **learner.info.as_dict()})  # type: ignore[union-attr]
+        return learner.info  # type: ignore[return-value]
+
+    # -- suggestions ----------------------------------------------------------------------------
+    def suggestions(self, tid: str, learner: Learner, coder: str | None) -> list[Suggestion]:
+        """All suggestions for a transcript under ``learner``, from the cache when possible."""
+        feats = self.features([tid])[tid]
+        stats_key, stats = self.stats()
+        key = content_key(feats.key, learner.version(), stats_key)
+        path = self._path("suggestions", coder or "_cold", f"{tid}.json")
+        cached = load_json(path)
+        if isinstance(cached, dict) and cached.get("key") == key:
+            return [Suggestion(**s) for s in cached["suggestions"]]
+        found = self.score(feats, learner, stats)
+        save_json(path, {"key": key, "suggestions": [s.__dict__ for s in found]})
+        return found
+
+    def score(self, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> list[Suggestion]:
+        """Score every candidate sentence against every theme and merge adjacent hits into runs."""
+        sm = signal_matrix(feats, self.prototypes, stats, learner)
+        if not len(sm.rows):
+            return []
+        probs = combine(sm.values, learner.weights)
+        probs[sm.veto] = 0.0
+        chosen = probs >= learner.threshold
+        text = self.study.transcript(feats.transcript).text
+        terms = _terms_by_cell(feats, sm.rows)
+        out: list[Suggestion] = []
+        units = feats.sentence_unit[sm.rows]
+        for theme_index in np.nonzero(chosen.any(0))[0]:
+            theme = self.themes[int(theme_index)]
+            picked = np.nonzero(chosen[:, theme_index])[0]
+            for run in _runs(picked, units, sm.rows):
+                best = run[int(np.argmax(probs[run, theme_index]))]
+                start = int(feats.sentences[sm.rows[run[0]], 0])
+                end = int(feats.sentences[sm.rows[run[-1]], 1])
+                values = sm.values[best, theme_index]
+                near = None
+                if sm.nearest is not None and sm.nearest[best, theme_index] >= 0:
+                    near = self._quote_of(learner.bank_refs[int(sm.nearest[best, theme_index])])
+                matched = sorted({t for r in run for t in terms.get((int(r), int(theme_index)), [])})
+                reason, signals = explain(values, learner.weights, float(sm.sims[best, theme_index]), matched, near)
+                if len(run) > 1:
+                    reason += f"; {len(run)} sentences"
+                out.append(
+                    Suggestion(
+                        transcript=feats.transcript,
+                        start=start,
+                        end=end,
+                        quote=text[start:end],
+                        theme=theme.id,
+                        score=round(float(probs[best, theme_index]), 4),
+                        source=dominant_source(values, learner.weights),
+                        reason=reason,
+                        signals=signals,
+                    )
+                )
+        out.sort(key=lambda s: (-s.score, s.start, s.theme))
+        return out
+
+    def _quote_of(self, ref: str) -> str | None:
+        try:
+            tid, span = ref.rsplit(":", 1)
+            a, b = (int(x) for x in span.split("-"))
+            return self.study.transcript(tid).text[a:b]
+        except (ValueError, PiriQualError):
+            return None
+
+    def without_decided(self, found: list[Suggestion], coder: str | None) -> list[Suggestion]:
+        """Drop suggestions overlapping a coding of the same theme by ``coder``, or one they rejected."""
+        if not coder or not found:
+            return found
+        fold = self.study.fold(coder)
+        taken: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for c in fold.codings.values():
+            taken.setdefault((c.transcript, c.theme), []).append((c.start, c.end))
+        for r in fold.rejections:
+            if r.start is not None and r.end is not None:
+                taken.setdefault((r.transcript or "", r.theme or ""), []).append((r.start, r.end))
+        return [
+            s
+            for s in found
+            if not any(a < s.end and s.start < b for a, b in taken.get((s.transcript, s.theme), ()))
+        ]
+
+    def suggest_all(
+        self,
+        transcript_ids: list[str],
+        coder: str | None,
+        advance: Callable[[int], None] | None = None,
+        retrain_if_stale: bool = True,
+    ) -> SuggestRun:
+        """Compute and cache suggestions for these transcripts (the ``suggest`` command)."""
+        all_ids = self.study.transcript_ids()
+        before = {t for t in all_ids if self._features_cached(t)}
+        self.features(all_ids, advance)  # the study statistics need every transcript
+        retrained = False
+        learner = self.learner(coder)
+        if coder and retrain_if_stale and self.model_is_stale(coder) and self.decisions(coder).count:
+            self.retrain(coder)
+            learner = self.learner(coder)
+            retrained = True
+        counts = {}
+        for tid in transcript_ids:
+            counts[tid] = len(self.without_decided(self.suggestions(tid, learner, coder), coder))
+        return SuggestRun(
+            transcripts=len(transcript_ids),
+            computed=len([t for t in all_ids if t not in before]),
+            suggestions=counts,
+            learner=learner.info,
+            retrained=retrained,
+        )
+
+    def _features_cached(self, tid: str) -> bool:
+        key = self.extractor.key(self.study.transcript(tid))
+        return load_arrays(self._path("features", f"{tid}.npz"), key) is not None
+
+
+def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[int, int], list[str]]:
+    position = {int(r): i for i, r in enumerate(rows)}
+    out: dict[tuple[int, int], list[str]] = {}
+    for s, t, kind, term in zip(feats.hit_sentence, feats.hit_theme, feats.hit_kind, feats.hit_terms, strict=True):
+        if kind == 3 or int(s) not in position:
+            continue
+        out.setdefault((position[int(s)], int(t)), []).append(term)
+    return out
+
+
+def _runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
+    """Group chosen candidate positions into runs of adjacent sentences within one unit."""
+    runs: list[list[int]] = []
+    for p in picked.tolist():
+        if (
+            runs
+            and runs[-1][-1] == p - 1
+            and units[p] == units[p - 1]
+            and rows[p] == rows[p - 1] + 1
+            and len(runs[-1]) < MAX_RUN
+        ):
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs

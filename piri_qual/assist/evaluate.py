@@ -1,0 +1,367 @@
+"""How good are the suggestions? A simulated researcher works through a gold-coded study.
+
+``simulate``: transcripts are taken in order. Before each one the engine suggests, knowing only
+the decisions made on earlier transcripts; then the gold coding confirms the right suggestions,
+rejects the wrong ones and adds what was missed, and the model retrains every ``retrain_every``
+decisions. Only suggestions made *before* a transcript's gold was seen are scored.
+
+``split``: train once on the gold codings of the first ``train_fraction`` of transcripts and score
+the rest, next to the cold-start engine (rules and similarity only) on the same transcripts.
+
+A suggestion is right if it overlaps a gold coding of the same theme; a gold coding is found if a
+suggestion of its theme overlaps it. Precision = right / suggested, recall = found / gold. Cohen's
+kappa (Cohen 1960) compares engine and gold at sentence level: for every candidate sentence and
+theme, "suggested" against "coded" (a sentence is coded when it shares at least half of itself or
+of the coding with a gold coding of the theme).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from piri_qual.assist.engine import Engine
+from piri_qual.assist.features import TranscriptFeatures
+from piri_qual.assist.learner import (
+    Decisions,
+    Learner,
+    cold_learner,
+    label_transcript,
+    overlaps,
+    train,
+)
+from piri_qual.assist.scoring import StudyStats
+from piri_qual.assist.types import Suggestion
+from piri_qual.errors import PiriQualError
+
+CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+
+
+@dataclass
+class Counts:
+    """Confusion counts for one theme (or pooled)."""
+
+    suggested: int = 0
+    right: int = 0
+    gold: int = 0
+    found: int = 0
+    table: np.ndarray = field(default_factory=lambda: np.zeros((2, 2), np.int64))  # [engine][gold]
+
+    def add(self, other: Counts) -> None:
+        self.suggested += other.suggested
+        self.right += other.right
+        self.gold += other.gold
+        self.found += other.found
+        self.table += other.table
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.suggested if self.suggested else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.gold if self.gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def kappa(self) -> float:
+        return cohen_kappa(self.table)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "suggested": self.suggested,
+            "right": self.right,
+            "gold": self.gold,
+            "found": self.found,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "kappa": round(self.kappa, 4),
+        }
+
+
+def cohen_kappa(table: np.ndarray) -> float:
+    """Cohen's (1960) kappa from a 2x2 agreement table [rater A][rater B]."""
+    n = float(table.sum())
+    if n == 0:
+        return 0.0
+    observed = float(np.trace(table)) / n
+    expected = float((table.sum(0) * table.sum(1)).sum()) / (n * n)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+@dataclass
+class EvaluationReport:
+    """Everything ``piri-qual evaluate`` shows (and prints as JSON with --json)."""
+
+    mode: str
+    gold: str
+    coder: str
+    transcripts: int
+    decisions: int
+    per_theme: dict[str, dict[str, Any]]
+    micro: dict[str, Any]
+    macro: dict[str, float]
+    curve: list[dict[str, Any]] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[tuple[int, int, int, str]]]:
+    """The gold coder's codings per transcript, failing clearly on themes the codebook lacks."""
+    study = engine.study
+    if coder not in study.coders() or not study.log(coder).path.exists():
+        raise PiriQualError(
+            f"the gold study has no coder {coder!r}",
+            path=study.codings_dir,
+            hint=f"Coders there: {', '.join(study.coders()) or 'none'}.",
+        )
+    codings = list(study.fold(coder).codings.values())
+    if not codings:
+        raise PiriQualError(f"coder {coder!r} has no codings to evaluate against", path=study.log(coder).path)
+    unknown = Counter(c.theme for c in codings if c.theme not in engine.index_of)
+    if unknown:
+        listed = ", ".join(f"{t!r} ({n})" for t, n in unknown.most_common())
+        raise PiriQualError(
+            f"{sum(unknown.values())} gold codings name themes that are not in the codebook "
+            f"{engine.codebook.path}: {listed}",
+            path=study.log(coder).path,
+            hint="Add those themes to the codebook, or correct the codings, then run evaluate again.",
+        )
+    known = set(study.transcript_ids())
+    out: dict[str, list[tuple[int, int, int, str]]] = {}
+    for c in codings:
+        if c.transcript not in known:
+            raise PiriQualError(
+                f"a gold coding points into transcript {c.transcript!r}, which is not in corpus/",
+                path=study.log(coder).path,
+                hint="Import that transcript or remove its codings.",
+            )
+        out.setdefault(c.transcript, []).append((c.start, c.end, engine.index_of[c.theme], c.quote))
+    return out
+
+
+def score_transcript(
+    feats: TranscriptFeatures,
+    found: list[Suggestion],
+    gold: list[tuple[int, int, int, str]],
+    index_of: dict[str, int],
+    n_themes: int,
+) -> list[Counts]:
+    """Per-theme counts for one transcript's suggestions against its gold codings."""
+    counts = [Counts() for _ in range(n_themes)]
+    for s in found:
+        t = index_of[s.theme]
+        counts[t].suggested += 1
+        if any(g[2] == t and g[0] < s.end and s.start < g[1] for g in gold):
+            counts[t].right += 1
+    for start, end, t, _ in gold:
+        counts[t].gold += 1
+        if any(index_of[s.theme] == t and s.start < end and start < s.end for s in found):
+            counts[t].found += 1
+    rows = feats.candidates
+    spans = feats.sentences[rows]
+    engine_label = np.zeros((len(rows), n_themes), bool)
+    gold_label = np.zeros((len(rows), n_themes), bool)
+    for s in found:
+        engine_label[overlaps(spans, s.start, s.end), index_of[s.theme]] = True
+    for start, end, t, _ in gold:
+        gold_label[overlaps(spans, start, end), t] = True
+    for t in range(n_themes):
+        e, g = engine_label[:, t], gold_label[:, t]
+        counts[t].table += np.array(
+            [[np.sum(~e & ~g), np.sum(~e & g)], [np.sum(e & ~g), np.sum(e & g)]], dtype=np.int64
+        )
+    return counts
+
+
+def _summarise(per: list[Counts], names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, float]]:
+    pooled = Counts()
+    for c in per:
+        pooled.add(c)
+    used = [c for c in per if c.gold]
+    macro = {
+        "precision": round(float(np.mean([c.precision for c in used])) if used else 0.0, 4),
+        "recall": round(float(np.mean([c.recall for c in used])) if used else 0.0, 4),
+        "f1": round(float(np.mean([c.f1 for c in used])) if used else 0.0, 4),
+        "kappa": round(float(np.mean([c.kappa for c in used])) if used else 0.0, 4),
+    }
+    per_theme = {name: c.summary() for name, c in zip(names, per, strict=True) if c.gold or c.suggested}
+    return per_theme, pooled.summary(), macro
+
+
+def _open(gold: Path) -> Engine:
+    from piri_qual.study import Study
+
+    if gold.suffix.lower() == ".qdpx":
+        raise PiriQualError(
+            "evaluating against a .qdpx file is not supported yet",
+            path=gold,
+            hint="Import the project into a study folder first and pass that folder to --gold.",
+        )
+    return Engine(Study(gold))
+
+
+def evaluate(
+    gold: Path,
+    coder: str,
+    mode: str = "simulate",
+    retrain_every: int = 50,
+    train_fraction: float = 0.5,
+    advance: Callable[[int], None] | None = None,
+) -> EvaluationReport:
+    """Evaluate suggestions against ``coder``'s codings in the gold study at ``gold``."""
+    started = time.perf_counter()
+    engine = _open(gold)
+    gold_codings = gold_decisions(engine, coder, gold)
+    tids = engine.study.transcript_ids()
+    feats = engine.features(tids, advance)
+    stats = engine.stats_from(list(feats.values()))
+    names = [t.id for t in engine.themes]
+    if mode == "simulate":
+        report = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every)
+    elif mode == "split":
+        report = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
+    else:
+        raise PiriQualError(f"unknown evaluation mode {mode!r}", hint="Use simulate or split.")
+    report.gold = str(gold)
+    report.settings.update({"themes": len(names), "pipeline": engine.pipeline.name, "vectors": engine.vectors.version})
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report
+
+
+def _suggest(engine: Engine, f: TranscriptFeatures, learner: Learner, stats: StudyStats) -> list[Suggestion]:
+    return engine.score(f, learner, stats)
+
+
+def _simulate(
+    engine: Engine,
+    tids: list[str],
+    feats: dict[str, TranscriptFeatures],
+    stats: StudyStats,
+    gold_codings: dict[str, list[tuple[int, int, int, str]]],
+    coder: str,
+    retrain_every: int,
+) -> EvaluationReport:
+    n_themes = len(engine.themes)
+    decisions = Decisions()
+    learner = cold_learner(n_themes)
+    trained_at = 0
+    per = [Counts() for _ in range(n_themes)]
+    timeline: list[tuple[int, list[Counts]]] = []
+    retrains = 0
+    for tid in tids:
+        f = feats[tid]
+        gold = gold_codings.get(tid, [])
+        found = _suggest(engine, f, learner, stats)
+        counts = score_transcript(f, found, gold, engine.index_of, n_themes)
+        timeline.append((decisions.count, counts))
+        for total, c in zip(per, counts, strict=True):
+            total.add(c)
+        right = sum(c.right for c in counts)
+        missed = sum(c.gold - c.found for c in counts)
+        decisions.count += len(found) + missed  # a confirm or reject per suggestion, an add per miss
+        del right
+        decisions.codings[tid] = list(gold)
+        decisions.rejections[tid] = [
+            (s.start, s.end, engine.index_of[s.theme])
+            for s in found
+            if not any(g[2] == engine.index_of[s.theme] and g[0] < s.end and s.start < g[1] for g in gold)
+        ]
+        decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
+        if decisions.count - trained_at >= retrain_every:
+            labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
+            learner = train(labelled, engine.prototypes, stats, coder, decisions.count)
+            trained_at = decisions.count
+            retrains += 1
+    per_theme, micro, macro = _summarise(per, [t.id for t in engine.themes])
+    return EvaluationReport(
+        mode="simulate",
+        gold="",
+        coder=coder,
+        transcripts=len(tids),
+        decisions=decisions.count,
+        per_theme=per_theme,
+        micro=micro,
+        macro=macro,
+        curve=_curve(timeline),
+        settings={"retrain_every": retrain_every, "retrains": retrains},
+    )
+
+
+def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:
+    """F1 of the suggestions made with 0-49, 50-99, 100-199, ... decisions learned from."""
+    edges = [0, *CURVE_POINTS]
+    out = []
+    for lo, hi in zip(edges, [*edges[1:], None], strict=True):
+        window = Counts()
+        n = 0
+        for before, counts in timeline:
+            if before >= lo and (hi is None or before < hi):
+                n += 1
+                for c in counts:
+                    window.add(c)
+        if n:
+            out.append({"decisions": lo, "transcripts": n, **window.summary()})
+    return out
+
+
+def _split(
+    engine: Engine,
+    tids: list[str],
+    feats: dict[str, TranscriptFeatures],
+    stats: StudyStats,
+    gold_codings: dict[str, list[tuple[int, int, int, str]]],
+    coder: str,
+    fraction: float,
+) -> EvaluationReport:
+    if not 0 < fraction < 1:
+        raise PiriQualError(f"--train must be between 0 and 1 (got {fraction})")
+    n_themes = len(engine.themes)
+    cut = max(1, min(len(tids) - 1, round(len(tids) * fraction)))
+    train_ids, test_ids = tids[:cut], tids[cut:]
+    decisions = Decisions()
+    for tid in train_ids:
+        decisions.codings[tid] = list(gold_codings.get(tid, []))
+        decisions.reviewed[tid] = int(feats[tid].sentences[:, 1].max()) if len(feats[tid].sentences) else 0
+        decisions.count += len(decisions.codings[tid])
+    labelled = [lab for t in train_ids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
+    learner = train(labelled, engine.prototypes, stats, coder, decisions.count)
+    cold = cold_learner(n_themes)
+    per = [Counts() for _ in range(n_themes)]
+    base = [Counts() for _ in range(n_themes)]
+    for tid in test_ids:
+        gold = gold_codings.get(tid, [])
+        for totals, model in ((per, learner), (base, cold)):
+            counts = score_transcript(feats[tid], _suggest(engine, feats[tid], model, stats), gold, engine.index_of, n_themes)
+            for total, c in zip(totals, counts, strict=True):
+                total.add(c)
+    names = [t.id for t in engine.themes]
+    per_theme, micro, macro = _summarise(per, names)
+    _, base_micro, base_macro = _summarise(base, names)
+    return EvaluationReport(
+        mode="split",
+        gold="",
+        coder=coder,
+        transcripts=len(test_ids),
+        decisions=decisions.count,
+        per_theme=per_theme,
+        micro=micro,
+        macro=macro,
+        baseline={"micro": base_micro, "macro": base_macro},
+        settings={"train_fraction": fraction, "train_transcripts": len(train_ids), "learner": learner.info.as_dict() if learner.info else None},
+    )

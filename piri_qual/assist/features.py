@@ -1,0 +1,207 @@
+"""Per-transcript features: sentences, their vectors and rule hits, computed once and cached.
+
+This is the expensive part of suggesting (running spaCy over the text), so it is batched with
+``nlp.pipe`` across all transcripts that need it, vectorised with numpy, and cached per transcript
+under a key of everything it depends on. Scoring against themes and the learned model happens
+later, from these arrays, and is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from piri_qual.assist.cache import content_key, load_arrays, save_arrays
+from piri_qual.assist.candidates import Unit, turn_paragraph_texts, units
+from piri_qual.assist.rules import CompiledRules, match_doc
+from piri_qual.assist.similarity import StaticVectors
+from piri_qual.corpus import Transcript
+
+FEATURES_VERSION = 3
+
+_ARRAY_FIELDS = (
+    "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_context",
+    "vectors", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight",
+)
+
+
+@dataclass
+class TranscriptFeatures:
+    """What the engine knows about one transcript before any theme is scored."""
+
+    transcript: str
+    key: str
+    sentences: np.ndarray  # (n, 2) int64 [start, end) offsets into the transcript text
+    sentence_unit: np.ndarray  # (n,) int32 unit of each sentence
+    sentence_words: np.ndarray  # (n,) int32 alphabetic tokens in each sentence
+    units: np.ndarray  # (u, 2) int64
+    unit_candidate: np.ndarray  # (u,) bool
+    unit_context: np.ndarray  # (u,) int32 the interviewer unit before it, or -1
+    vectors: np.ndarray  # (n, d) float16, unit length
+    unit_vectors: np.ndarray  # (u, d) float16, unit length
+    hit_sentence: np.ndarray  # (h,) int32
+    hit_theme: np.ndarray  # (h,) int32
+    hit_kind: np.ndarray  # (h,) int8
+    hit_weight: np.ndarray  # (h,) float32
+    hit_terms: list[str]
+
+    @property
+    def candidates(self) -> np.ndarray:
+        """Indices of the sentences that may be suggested."""
+        return np.nonzero(self.unit_candidate[self.sentence_unit] & (self.sentence_words > 0))[0]
+
+    def context_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """For sentences ``rows``: the vector of the interviewer turn just before their unit."""
+        ctx = self.unit_context[self.sentence_unit[rows]]
+        out = np.zeros((len(rows), self.vectors.shape[1]), np.float32)
+        has = ctx >= 0
+        out[has] = self.unit_vectors[ctx[has]]
+        return out
+
+    def save(self, path: Path) -> None:
+        arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
+        save_arrays(path, self.key, arrays, {"transcript": self.transcript, "terms": self.hit_terms})
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> TranscriptFeatures | None:
+        found = load_arrays(path, key)
+        if found is None:
+            return None
+        arrays, meta = found
+        if any(name not in arrays for name in _ARRAY_FIELDS):
+            return None
+        return cls(transcript=meta["transcript"], key=key, hit_terms=list(meta["terms"]), **arrays)
+
+
+class FeatureExtractor:
+    """Turns transcripts into :class:`TranscriptFeatures` with one spaCy pipeline and codebook."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        vectors: StaticVectors,
+        rules: CompiledRules,
+        codebook_key: str,
+        include_interviewer: bool,
+    ) -> None:
+        self.pipeline = pipeline
+        self.vectors = vectors
+        self.rules = rules
+        self.codebook_key = codebook_key
+        self.include_interviewer = include_interviewer
+
+    def key(self, transcript: Transcript) -> str:
+        turns = [(t.speaker, t.role, t.start, t.end) for t in transcript.turns]
+        return content_key(
+            FEATURES_VERSION,
+            self.pipeline.version,
+            self.vectors.version,
+            self.codebook_key,
+            self.include_interviewer,
+            transcript.text,
+            turns,
+        )
+
+    def extract(
+        self, transcripts: list[Transcript], advance: Callable[[int], None] | None = None
+    ) -> list[TranscriptFeatures]:
+        """Features of each transcript, in order; ``advance(words)`` reports progress."""
+        plans = [units(t, self.include_interviewer) for t in transcripts]
+        builders = [_Builder(t, u, self.vectors.dims) for t, u in zip(transcripts, plans, strict=True)]
+
+        def stream() -> Iterable[tuple[str, tuple[int, int, int]]]:
+            for ti, (transcript, plan) in enumerate(zip(transcripts, plans, strict=True)):
+                for ui, unit in enumerate(plan):
+                    for a, b in turn_paragraph_texts(transcript, unit):
+                        yield transcript.text[a:b], (ti, ui, a)
+
+        for doc, (ti, ui, offset) in self.pipeline.pipe(stream(), batch_size=128, as_tuples=True):
+            builders[ti].add(doc, ui, offset, self.vectors, self.rules)
+            if advance is not None:
+                advance(len(doc))
+        return [b.finish(self.key(t)) for b, t in zip(builders, transcripts, strict=True)]
+
+
+class _Builder:
+    """Accumulates one transcript's sentences, vectors and hits as its docs stream past."""
+
+    def __init__(self, transcript: Transcript, plan: list[Unit], dims: int) -> None:
+        self.transcript = transcript
+        self.plan = plan
+        self.dims = dims
+        self.spans: list[np.ndarray] = []
+        self.unit_of: list[np.ndarray] = []
+        self.words: list[np.ndarray] = []
+        self.sums: list[np.ndarray] = []
+        self.unit_sums = np.zeros((len(plan), dims), np.float32)
+        self.hits: list[tuple[int, int, int, float]] = []
+        self.terms: list[str] = []
+        self.count = 0
+
+    def add(self, doc: Any, unit_index: int, offset: int, vectors: StaticVectors, rules: CompiledRules) -> None:
+        from spacy.attrs import IDX, IS_ALPHA, LENGTH, SENT_START
+
+        n = len(doc)
+        if n == 0:
+            return
+        arr = doc.to_array([IDX, LENGTH, SENT_START, IS_ALPHA]).astype(np.int64)
+        is_start = arr[:, 2] == 1
+        is_start[0] = True
+        starts = np.nonzero(is_start)[0]
+        ends = np.r_[starts[1:], n]
+        spans = np.stack([arr[starts, 0], arr[ends - 1, 0] + arr[ends - 1, 1]], axis=1) + offset
+        text = self.transcript.text
+        for row in spans:  # trim stray whitespace tokens at sentence edges
+            piece = text[row[0] : row[1]]
+            row[0] += len(piece) - len(piece.lstrip())
+            row[1] -= len(piece) - len(piece.rstrip())
+        token_vectors = vectors.doc_token_vectors(doc)
+        sums = np.add.reduceat(token_vectors, starts, axis=0)
+        self.unit_sums[unit_index] += sums.sum(0)
+        self.spans.append(spans)
+        self.unit_of.append(np.full(len(starts), unit_index, np.int32))
+        self.words.append(np.add.reduceat(arr[:, 3], starts).astype(np.int32))
+        self.sums.append(sums)
+        if self.plan[unit_index].candidate:
+            token_sentence = np.cumsum(is_start) - 1
+            for hit in match_doc(doc, rules, token_sentence):
+                self.hits.append((self.count + hit.sentence, hit.theme, hit.kind, hit.weight))
+                self.terms.append(hit.term)
+        self.count += len(starts)
+
+    def finish(self, key: str) -> TranscriptFeatures:
+        from piri_qual.assist.similarity import unit_rows
+
+        plan = self.plan
+        context = np.full(len(plan), -1, np.int32)
+        last = -1
+        for i, unit in enumerate(plan):
+            turn = self.transcript.turns[unit.turn] if unit.turn is not None else None
+            context[i] = last
+            if turn is not None and turn.role == "interviewer":
+                last = i
+        d = self.dims
+        hits = np.array(self.hits, dtype=np.float64).reshape(-1, 4)
+        return TranscriptFeatures(
+            transcript=self.transcript.id,
+            key=key,
+            sentences=np.concatenate(self.spans) if self.spans else np.zeros((0, 2), np.int64),
+            sentence_unit=np.concatenate(self.unit_of) if self.unit_of else np.zeros(0, np.int32),
+            sentence_words=np.concatenate(self.words) if self.words else np.zeros(0, np.int32),
+            units=np.array([(u.start, u.end) for u in plan], np.int64).reshape(-1, 2),
+            unit_candidate=np.array([u.candidate for u in plan], bool),
+            unit_context=context,
+            vectors=unit_rows(np.concatenate(self.sums)).astype(np.float16)
+            if self.sums
+            else np.zeros((0, d), np.float16),
+            unit_vectors=unit_rows(self.unit_sums).astype(np.float16),
+            hit_sentence=hits[:, 0].astype(np.int32),
+            hit_theme=hits[:, 1].astype(np.int32),
+            hit_kind=hits[:, 2].astype(np.int8),
+            hit_weight=hits[:, 3].astype(np.float32),
+            hit_terms=self.terms,
+        )

@@ -1,0 +1,210 @@
+"""From cached features to one score per (candidate sentence, theme), with its reasons.
+
+Signals, each a (sentences x themes) numpy matrix:
+
+* ``z`` - cosine similarity of the sentence to the theme's prototype (label, definition,
+  inclusion notes, examples), standardised per theme over the study's candidate sentences;
+* ``within`` - the same similarity standardised across the themes for this sentence (which
+  theme is this sentence *most* about);
+* ``context`` - similarity of the interviewer's preceding question to the theme;
+* ``rule`` / ``derived`` - keyword and pattern evidence, and evidence from derived terms;
+* ``model`` - the learner's output for the sentence (ridge scores on the sentence and context
+  vectors), ``near`` / ``near_rejected`` - the closest excerpt this coder coded / rejected with
+  the theme, ``has_codings`` and ``prior`` - whether and how often the theme has been used.
+
+A logistic combiner turns them into a probability. Its cold-start weights (below) say "a keyword
+or a clearly similar sentence is worth suggesting"; once the coder has made enough decisions the
+learner refits the weights on those decisions (see :mod:`piri_qual.assist.learner`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from piri_qual.assist.features import TranscriptFeatures
+from piri_qual.assist.rules import DERIVED, KEYWORD, PATTERN, VETO
+
+FEATURES = (
+    "bias", "z", "within", "context", "rule", "derived", "model", "near", "near_rejected",
+    "has_codings", "prior",
+)
+K = len(FEATURES)
+F = {name: i for i, name in enumerate(FEATURES)}
+
+# Cold-start weights: a keyword alone, or similarity about three standard deviations above the
+# theme's typical sentence, reaches p ~ 0.6; derived terms need similarity to back them up.
+DEFAULT_WEIGHTS = np.array(
+    [-4.0, 1.0, 0.45, 0.3, 4.4, 2.2, 1.0, 4.0, -2.5, -2.0, 0.5], dtype=np.float64
+)
+DEFAULT_THRESHOLD = 0.5
+SIGNAL_GROUPS = {
+    "rule": ("rule", "derived"),
+    "similarity": ("z", "within", "context"),
+    "model": ("model", "near", "near_rejected", "has_codings", "prior"),
+}
+
+
+@dataclass
+class StudyStats:
+    """Per-theme location and spread of similarities over the study's candidate sentences."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    ctx_mean: np.ndarray
+    ctx_std: np.ndarray
+
+    @classmethod
+    def fit(cls, sims: list[np.ndarray], ctx: list[np.ndarray], n_themes: int) -> StudyStats:
+        return cls(*_robust(sims, n_themes), *_robust(ctx, n_themes))
+
+
+def _robust(parts: list[np.ndarray], n_themes: int, shrink: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation per column, shrunk towards the pooled values for small n."""
+    rows = [p for p in parts if len(p)]
+    if not rows:
+        return np.zeros(n_themes), np.full(n_themes, 0.1)
+    m = np.concatenate(rows).astype(np.float64)
+    n = len(m)
+    mean = m.mean(0)
+    std = m.std(0)
+    pooled_mean = float(m.mean())
+    pooled_std = float(m.std()) or 0.1
+    mean = (n * mean + shrink * pooled_mean) / (n + shrink)
+    std = np.sqrt((n * std**2 + shrink * pooled_std**2) / (n + shrink))
+    return mean, np.maximum(std, 0.02)
+
+
+def base_signals(
+    feats: TranscriptFeatures, rows: np.ndarray, prototypes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw cosine similarities of sentences ``rows`` and of their context to each theme."""
+    v = feats.vectors[rows].astype(np.float32)
+    sims = v @ prototypes.T
+    ctx_vectors = feats.context_vectors(rows)
+    has_ctx = np.abs(ctx_vectors).sum(1) > 0
+    ctx = ctx_vectors[has_ctx] @ prototypes.T
+    return sims, ctx
+
+
+@dataclass
+class SignalMatrix:
+    """The combiner's inputs for one transcript's candidate sentences: (n, themes, K)."""
+
+    rows: np.ndarray  # sentence indices into the transcript's features
+    values: np.ndarray  # (n, T, K) float32
+    veto: np.ndarray  # (n, T) bool
+    sims: np.ndarray  # (n, T) raw cosine similarity, for reasons
+    nearest: np.ndarray | None = None  # (n, T) index of the closest coded sentence, or -1
+
+
+def rule_signals(feats: TranscriptFeatures, rows: np.ndarray, n_themes: int) -> tuple[np.ndarray, ...]:
+    """Keyword/pattern evidence, derived-term evidence and vetoes for sentences ``rows``."""
+    position = np.full(len(feats.sentences), -1, np.int64)
+    position[rows] = np.arange(len(rows))
+    explicit = np.zeros((len(rows), n_themes), np.float32)
+    derived = np.zeros((len(rows), n_themes), np.float32)
+    veto = np.zeros((len(rows), n_themes), bool)
+    for s, t, kind, w in zip(feats.hit_sentence, feats.hit_theme, feats.hit_kind, feats.hit_weight, strict=True):
+        r = position[s]
+        if r < 0 or t >= n_themes:
+            continue
+        if kind == VETO:
+            veto[r, t] = True
+        elif kind == DERIVED:
+            derived[r, t] += w
+        else:
+            explicit[r, t] += w
+    return 1.0 - np.exp(-1.5 * explicit), 1.0 - np.exp(-derived), veto
+
+
+def signal_matrix(
+    feats: TranscriptFeatures,
+    prototypes: np.ndarray,
+    stats: StudyStats,
+    learner: object | None = None,
+    rows: np.ndarray | None = None,
+) -> SignalMatrix:
+    """Assemble every signal for the candidate sentences of one transcript."""
+    if rows is None:
+        rows = feats.candidates
+    n_themes = len(prototypes)
+    n = len(rows)
+    values = np.zeros((n, n_themes, K), np.float32)
+    if n == 0:
+        return SignalMatrix(rows, values, np.zeros((0, n_themes), bool), np.zeros((0, n_themes), np.float32))
+    v = feats.vectors[rows].astype(np.float32)
+    sims = v @ prototypes.T
+    ctx_vectors = feats.context_vectors(rows)
+    has_ctx = np.abs(ctx_vectors).sum(1) > 0
+    values[:, :, F["bias"]] = 1.0
+    values[:, :, F["z"]] = np.clip((sims - stats.mean) / stats.std, -4, 8)
+    spread = sims.std(1, keepdims=True) if n_themes > 1 else np.ones((n, 1), np.float32)
+    values[:, :, F["within"]] = np.clip((sims - sims.mean(1, keepdims=True)) / np.maximum(spread, 1e-3), -4, 6)
+    if has_ctx.any():
+        ctx = ctx_vectors[has_ctx] @ prototypes.T
+        values[has_ctx, :, F["context"]] = np.clip((ctx - stats.ctx_mean) / stats.ctx_std, -4, 8)
+    explicit, derived, veto = rule_signals(feats, rows, n_themes)
+    values[:, :, F["rule"]] = explicit
+    values[:, :, F["derived"]] = derived
+    nearest = learner.fill(values, v, ctx_vectors) if learner is not None else None  # type: ignore[attr-defined]
+    return SignalMatrix(rows, values, veto, sims, nearest)
+
+
+def combine(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Probability per (sentence, theme) from the signals and combiner weights."""
+    logits = values @ weights.astype(np.float32)
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
+def dominant_source(values: np.ndarray, weights: np.ndarray) -> str:
+    """Which signal group contributed most to one (sentence, theme) score."""
+    best, best_value = "similarity", -np.inf
+    for group, names in SIGNAL_GROUPS.items():
+        contribution = sum(float(values[F[n]] * weights[F[n]]) for n in names)
+        if contribution > best_value:
+            best, best_value = group, contribution
+    return best
+
+
+def explain(
+    values: np.ndarray,
+    weights: np.ndarray,
+    sim: float,
+    terms: list[str],
+    near_quote: str | None,
+) -> tuple[str, dict[str, float]]:
+    """A short reason and the per-signal scores for one suggestion."""
+    parts: list[str] = []
+    if terms:
+        parts.append("matched " + ", ".join(f"'{t}'" for t in terms[:4]))
+    parts.append(f"similar to the theme {sim:.2f} (z {values[F['z']]:.1f})")
+    if values[F["context"]] >= 1.5:
+        parts.append(f"the question before is about it (z {values[F['context']]:.1f})")
+    if values[F["has_codings"]]:
+        if near_quote:
+            parts.append(f"like your coding \u201c{_short(near_quote)}\u201d ({values[F['near']]:.2f})")
+        if weights[F["model"]] and values[F["model"]]:
+            parts.append(f"model score {values[F['model']]:+.2f}")
+    if values[F["near_rejected"]] >= 0.8:
+        parts.append(f"close to an excerpt you rejected ({values[F['near_rejected']]:.2f})")
+    signals = {
+        "rule": round(float(max(values[F["rule"]], values[F["derived"]])), 3),
+        "similarity": round(float(sim), 3),
+        "context": round(float(values[F["context"]]), 3),
+        "model": round(float(values[F["model"]]), 3),
+        "near": round(float(values[F["near"]]), 3),
+    }
+    return "; ".join(parts), signals
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD", "DEFAULT_WEIGHTS", "FEATURES", "KEYWORD", "PATTERN", "SignalMatrix",
+    "StudyStats", "base_signals", "combine", "explain", "signal_matrix",
+]

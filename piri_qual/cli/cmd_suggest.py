@@ -1,0 +1,287 @@
+"""``piri-qual suggest``, ``suggestions`` (list / accept / reject) and ``evaluate``.
+
+Thin: parse, call :mod:`piri_qual.assist.engine` or :mod:`piri_qual.assist.evaluate`, render.
+spaCy and numpy load only when one of these commands runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from piri_qual.cli.options import coder_option, default_coder, json_option, open_study, study_option
+from piri_qual.cli.render import console, print_json, table
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from piri_qual.assist.evaluate import EvaluationReport
+    from piri_qual.assist.types import Suggestion
+    from piri_qual.study import Study
+
+
+def _progress(total: int, label: str) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("words"), TimeRemainingColumn(),
+        console=console(stderr=True), transient=True,
+    )
+
+
+def _study_words(study: Study, ids: list[str]) -> int:
+    return sum(study.transcript(t).words for t in ids)
+
+
+def _coder_or_none(study: Study, coder: str | None) -> str | None:
+    """--coder, else PIRI_QUAL_CODER or the only coder; None (cold start) when that is unclear."""
+    try:
+        return default_coder(study, coder)
+    except PiriQualError:
+        return None
+
+
+@click.command()
+@study_option
+@coder_option(help_text="Learn from this coder's decisions (default: the only coder; none: rules and similarity).")
+@click.option("--transcript", "transcript_id", default=None, help="Only this transcript (the study is still indexed).")
+@json_option
+def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None, as_json: bool) -> None:
+    """Compute suggested codings and store them in the cache (.piri-cache/).
+
+    Sentences of participant turns are scored against every theme by codebook rules, similarity
+    to the theme's definition and examples, and a model trained on the coder's confirmed and
+    rejected suggestions (retrained first if they decided anything since). Unchanged
+    transcripts are not recomputed.
+
+    \b
+    Example:
+      piri-qual suggest --coder alice
+      piri-qual suggestions --coder alice --transcript P07
+    """
+    from piri_qual.assist.engine import Engine
+
+    study = open_study(study_dir)
+    who = _coder_or_none(study, coder)
+    ids = [transcript_id] if transcript_id else study.transcript_ids()
+    if transcript_id:
+        study.transcript(transcript_id)
+    if not study.transcript_ids():
+        raise PiriQualError("the study has no transcripts yet", path=study.corpus_dir,
+                            hint="Import some with `piri-qual import FILE`.")
+    engine = Engine(study)
+    all_ids = study.transcript_ids()
+    with _progress(_study_words(study, all_ids), "indexing") as bar:
+        task = bar.add_task("indexing", total=_study_words(study, all_ids))
+        run = engine.suggest_all(ids, who, advance=lambda n: bar.advance(task, n))
+    if as_json:
+        print_json({
+            "coder": who, "transcripts": run.transcripts, "computed": run.computed,
+            "suggestions": run.suggestions, "retrained": run.retrained,
+            "learner": run.learner.as_dict() if run.learner else None,
+        })
+        return
+    out = console()
+    rows = [[tid, n] for tid, n in run.suggestions.items()]
+    out.print(table(f"{sum(run.suggestions.values())} suggestions for {who or 'anyone (no coder: rules and similarity only)'}",
+                    ["transcript", "suggestions"], rows))
+    if run.learner is not None:
+        info = run.learner
+        out.print(f"model: trained on {info.decisions} decisions ({info.positives} coded sentences, "
+                  f"{info.rejections} rejections), threshold {info.threshold}"
+                  + (" - retrained now" if run.retrained else ""))
+    else:
+        out.print("model: none yet (cold start: codebook rules and similarity alone)")
+    out.print(f"indexed {run.computed} new or changed transcript(s); see them with `piri-qual suggestions`")
+
+
+def _listing(study: Study, coder: str | None, transcript_id: str | None, theme: str | None) -> list[Suggestion]:
+    from piri_qual.assist.engine import Engine
+
+    engine = Engine(study)
+    ids = [transcript_id] if transcript_id else study.transcript_ids()
+    learner = engine.learner(coder)
+    found: list[Suggestion] = []
+    for tid in ids:
+        found.extend(engine.without_decided(engine.suggestions(tid, learner, coder), coder))
+    if theme:
+        wanted = study.codebook.resolve(theme).id
+        found = [s for s in found if s.theme == wanted]
+    found.sort(key=lambda s: (-s.score, s.transcript, s.start, s.theme))
+    return found
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+_filters = [
+    study_option,
+    coder_option(help_text="Whose model ranks them, and whose decisions are left out."),
+    click.option("--transcript", "transcript_id", default=None, help="Only this transcript."),
+    click.option("--theme", default=None, help="Only this theme (id or label)."),
+]
+
+
+def _with_filters(func: Any) -> Any:
+    for decorate in reversed(_filters):
+        func = decorate(func)
+    return func
+
+
+@click.group(invoke_without_command=True)
+@_with_filters
+@click.option("--limit", type=int, default=30, show_default=True, help="Show at most this many (0: all).")
+@json_option
+@click.pass_context
+def suggestions(ctx: click.Context, study_dir: Path | None, coder: str | None, transcript_id: str | None,
+                theme: str | None, limit: int, as_json: bool) -> None:
+    """List cached suggestions, best first, with their reasons; accept or reject them.
+
+    Numbers refer to this listing (same --coder, --transcript and --theme); ids (s1a2b3c4)
+    stay the same between listings. Accepting appends a `confirm` event and rejecting a `reject`
+    event to the coder's log, each carrying the suggestion's source, score and reason.
+
+    \b
+    Example:
+      piri-qual suggestions --coder alice --transcript P07
+      piri-qual suggestions accept --coder alice --transcript P07 1 3
+      piri-qual suggestions reject --coder alice s1a2b3c4
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from piri_qual.assist.engine import suggestion_id
+
+    study = open_study(study_dir)
+    who = _coder_or_none(study, coder)
+    found = _listing(study, who, transcript_id, theme)
+    shown = found if limit <= 0 else found[:limit]
+    if as_json:
+        print_json([{"n": i, "id": suggestion_id(s), **s.__dict__} for i, s in enumerate(shown, start=1)])
+        return
+    if not found:
+        console().print("no suggestions (run `piri-qual suggest` first, or everything is decided)")
+        return
+    rows = [[i, suggestion_id(s), s.transcript, s.theme, f"{s.score:.2f}", s.source, _short(s.quote), s.reason]
+            for i, s in enumerate(shown, start=1)]
+    title = f"{len(found)} suggestions" + (f" (showing {len(shown)})" if len(shown) < len(found) else "")
+    console().print(table(title, ["#", "id", "transcript", "theme", "score", "source", "excerpt", "why"], rows))
+
+
+def _decide(accept: bool) -> click.Command:
+    verb = "accept" if accept else "reject"
+
+    @click.command(verb)
+    @_with_filters
+    @click.argument("items", nargs=-1, required=True)
+    def command(study_dir: Path | None, coder: str | None, transcript_id: str | None, theme: str | None,
+                items: tuple[str, ...]) -> None:
+        from piri_qual.assist.engine import Engine, decide, suggestion_id
+
+        study = open_study(study_dir)
+        who = default_coder(study, coder)
+        found = _listing(study, who, transcript_id, theme)
+        by_id = {suggestion_id(s): s for s in found}
+        chosen: list[Suggestion] = []
+        for item in items:
+            if item.isdigit():
+                n = int(item)
+                if not 1 <= n <= len(found):
+                    raise PiriQualError(f"no suggestion number {n} in this listing ({len(found)} shown)",
+                                        hint="List them again with the same --coder/--transcript/--theme.")
+                chosen.append(found[n - 1])
+            elif item in by_id:
+                chosen.append(by_id[item])
+            else:
+                raise PiriQualError(f"no open suggestion {item!r}",
+                                    hint="Use a number or an id from `piri-qual suggestions`; decided ones are gone.")
+        del Engine
+        for s in chosen:
+            decide(study, who, s, accept)
+            click.echo(f"{'confirmed' if accept else 'rejected'} {s.theme} on {s.transcript} "
+                       f"[{s.start}, {s.end}) {suggestion_id(s)}: {_short(s.quote, 60)}")
+
+    command.__doc__ = (
+        f"{verb.capitalize()} suggestions by number (in the listing with the same filters) or id.\n\n"
+        "    \b\n    Example:\n"
+        f"      piri-qual suggestions {verb} --coder alice --transcript P07 1 2 5\n"
+    )
+    return command
+
+
+suggestions.add_command(_decide(True))
+suggestions.add_command(_decide(False))
+
+
+@click.command()
+@click.option("--gold", "gold", required=True, type=click.Path(path_type=Path, exists=True),
+              help="A gold-coded study folder (a .qdpx is not read yet: import it first).")
+@click.option("--coder", required=True, help="The gold coder in that study.")
+@click.option("--mode", type=click.Choice(["simulate", "split"]), default="simulate", show_default=True,
+              help="simulate: a researcher working through transcripts in order; split: train on the "
+                   "first part, test on the rest.")
+@click.option("--retrain-every", type=int, default=50, show_default=True,
+              help="simulate: retrain after this many decisions.")
+@click.option("--train", "train_fraction", type=float, default=0.5, show_default=True,
+              help="split: fraction of transcripts (in order) to train on.")
+@click.option("--themes", "show_themes", is_flag=True, help="Show the per-theme table too.")
+@json_option
+def evaluate(gold: Path, coder: str, mode: str, retrain_every: int, train_fraction: float,
+             show_themes: bool, as_json: bool) -> None:
+    """Measure suggestion quality against a gold coder: P, R, F1, kappa, learning curve.
+
+    In simulate mode the engine suggests before each transcript knowing only the earlier gold
+    decisions; the gold coding then confirms, rejects and adds, and the model retrains every
+    --retrain-every decisions. A suggestion is right if it overlaps a gold coding of the same
+    theme. Kappa compares engine and gold at sentence level.
+
+    \b
+    Example:
+      piri-qual evaluate --gold . --coder gold
+      piri-qual evaluate --gold path/to/study --coder gold --mode split --train 0.5 --json
+    """
+    from piri_qual.assist.evaluate import evaluate as run
+
+    with _progress(0, "indexing") as bar:
+        task = bar.add_task("indexing", total=None)
+        report = run(gold, coder, mode, retrain_every, train_fraction, advance=lambda n: bar.advance(task, n))
+    if as_json:
+        print_json(report.as_dict())
+        return
+    _render_report(report, show_themes)
+
+
+def _render_report(report: EvaluationReport, show_themes: bool) -> None:
+    out = console()
+    head = ["", "suggested", "right", "precision", "gold", "found", "recall", "F1", "kappa"]
+
+    def row(name: str, m: dict[str, Any]) -> list[Any]:
+        return [name, m.get("suggested", ""), m.get("right", ""), f"{m['precision']:.3f}", m.get("gold", ""),
+                m.get("found", ""), f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['kappa']:.3f}"]
+
+    rows = [row("micro", report.micro), row("macro (themes in gold)", report.macro)]
+    if report.baseline:
+        rows.append(row("cold start, micro", report.baseline["micro"]))
+        rows.append(row("cold start, macro", report.baseline["macro"]))
+    title = (f"{report.mode}: {report.transcripts} transcripts scored, {report.decisions} decisions "
+             f"({report.coder} in {report.gold}, {report.seconds:.1f} s)")
+    out.print(table(title, head, rows, justify_numbers=False))
+    if report.curve:
+        curve = [[c["decisions"], c["transcripts"], c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
+                  f"{c['f1']:.3f}"] for c in report.curve]
+        out.print(table("learning curve: suggestions made after N decisions (until the next point)",
+                        ["decisions", "transcripts", "suggested", "precision", "recall", "F1"], curve))
+    if show_themes:
+        rows = [row(name, m) for name, m in sorted(report.per_theme.items())]
+        out.print(table("per theme", head, rows, justify_numbers=False))
+
+
+COMMANDS: list[click.Command] = [suggest, suggestions, evaluate]
