@@ -457,3 +457,55 @@ def test_default_export_path_is_under_exports(coded_study: Path) -> None:
     finally:
         os.chdir(old)
     assert code == 0 and (coded_study / "exports" / "exchange_study.qdpx").exists()
+
+
+NOTES_PROJECT = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Project xmlns="{NS}" name="Annotated project" origin="MAXQDA 2022">
+ <Users><User guid="aaaaaaaa-0000-4000-8000-000000000001" name="mia"/></Users>
+ <CodeBook><Codes>
+  <Code guid="cccccccc-0000-4000-8000-000000000001" name="Hope" isCodable="true">
+   <NoteRef targetGUID="99999999-0000-4000-8000-000000000001"/></Code>
+ </Codes></CodeBook>
+ <Cases><Case guid="ffffffff-0000-4000-8000-000000000001" name="P07"><Description>Recruited late.</Description>
+  <SourceRef targetGUID="bbbbbbbb-0000-4000-8000-000000000001"/></Case></Cases>
+ <Sources>
+  <TextSource guid="bbbbbbbb-0000-4000-8000-000000000001" name="Interview seven" creatingUser="aaaaaaaa-0000-4000-8000-000000000001">
+   <Description>Noisy recording.</Description>
+   <PlainTextContent>There is hope. Some days less.</PlainTextContent>
+   <PlainTextSelection guid="dddddddd-0000-4000-8000-000000000001" startPosition="15" endPosition="30"
+       creatingUser="aaaaaaaa-0000-4000-8000-000000000001"><Description>Ambivalence here?</Description>
+   </PlainTextSelection>
+   <PlainTextSelection guid="dddddddd-0000-4000-8000-000000000002" startPosition="0" endPosition="14"
+       creatingUser="aaaaaaaa-0000-4000-8000-000000000001">
+    <Coding guid="eeeeeeee-0000-4000-8000-000000000001"><CodeRef targetGUID="cccccccc-0000-4000-8000-000000000001"/></Coding>
+    <NoteRef targetGUID="99999999-0000-4000-8000-000000000002"/>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+ <Notes>
+  <Note guid="99999999-0000-4000-8000-000000000001" name="About hope" creatingUser="aaaaaaaa-0000-4000-8000-000000000001"><PlainTextContent>Hope is forward-looking.</PlainTextContent></Note>
+  <Note guid="99999999-0000-4000-8000-000000000002" name="" creatingUser="aaaaaaaa-0000-4000-8000-000000000001"><PlainTextContent>Said with a smile.</PlainTextContent></Note>
+  <Note guid="99999999-0000-4000-8000-000000000003" name="Method log" creatingUser="aaaaaaaa-0000-4000-8000-000000000001"><PlainTextContent>Second pass done.</PlainTextContent></Note>
+ </Notes>
+</Project>
+"""
+
+
+def test_notes_and_descriptions_become_memos(tmp_path: Path) -> None:
+    path = _write_qdpx(tmp_path / "n.qdpx", NOTES_PROJECT, {})
+    code, out, err = run(["import", str(path), "--into", str(tmp_path / "s")])
+    assert code == 0, err
+    study = Study(tmp_path / "s")
+    assert study.transcript("Interview_seven").participant == "P07"
+    fold = study.fold("mia")
+    memos = {(scope, key): m.text for (scope, key), m in fold.memos.items()}
+    coding = next(iter(fold.codings.values()))
+    assert coding.quote == "There is hope." and coding.theme == "hope"
+    assert memos[("theme", ("hope",))] == "About hope\n\nHope is forward-looking."
+    assert memos[("excerpt", (coding.id,))] == "Said with a smile."
+    assert memos[("excerpt", ("Interview_seven:15-30",))] == "Ambivalence here?"  # a MAXQDA annotation
+    assert memos[("transcript", ("Interview_seven",))] == "Noisy recording."
+    assert memos[("participant", ("P07",))] == "Recruited late."
+    assert study.coders() == ["mia"]
+    (memo_file,) = (study.root / "memos" / "annotated_project").glob("*.md")
+    assert memo_file.name == "method_log.md" and "Second pass done." in memo_file.read_text(encoding="utf-8")

@@ -472,6 +472,8 @@ def _plan_notes(project: RefiProject, target: Target, plan: QdpxPlan,
     for source in project.sources:
         tid = tid_of[source.guid]
         from_notes(source.notes, "transcript", (tid,), {"transcript": tid})
+        if source.description:  # ATLAS.ti keeps comments in descriptions rather than notes
+            add(None, source.user, source.description, "transcript", (tid,), {"transcript": tid})
         for sel in source.selections:
             sel_key = f"{source.guid}/{sel.guid}"
             span = {"transcript": tid, "start": sel.start, "end": sel.end}
@@ -480,6 +482,10 @@ def _plan_notes(project: RefiProject, target: Target, plan: QdpxPlan,
             if sel.description:
                 user = sel.user or next((c.user for c in sel.codings if c.user), None)
                 add(None, user, sel.description, "excerpt", (sel_key,), span, sel_key)
+    owner = project.creator if project.creator in project.users else next(iter(project.user_order), None)
+    for case in project.cases:  # cases carry no author: the project's creator wrote them
+        if case.description and case.name:
+            add(None, owner, case.description, "participant", (case.name,), {"participant": case.name})
     for code in (c for root in project.codes for c in root.walk()):
         theme = plan.codes.theme_of.get(code.guid)
         if theme is not None:

@@ -96,6 +96,7 @@ class RefiNote:
 class RefiProject:
     name: str
     origin: str
+    creator: str | None = None
     users: dict[str, RefiUser] = field(default_factory=dict)
     user_order: list[str] = field(default_factory=list)
     codes: list[RefiCode] = field(default_factory=list)

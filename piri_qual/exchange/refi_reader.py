@@ -437,7 +437,8 @@ def read_qdpx(path: Path, limits: ZipLimits | None = None) -> RefiProject:
                 hint="Export the project again as REFI-QDA (.qdpx).",
             )
         project = RefiProject(name=(root.get("name") or path.stem).strip() or path.stem,
-                              origin=(root.get("origin") or "").strip())
+                              origin=(root.get("origin") or "").strip(),
+                              creator=guid_key(root.get("creatingUserGUID")))
         warnings = project.warnings
         namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
         if namespace != PROJECT_NS:
