@@ -1,0 +1,127 @@
+"""Agreement coefficients from counts of value patterns, and their cluster bootstrap.
+
+Why: a study's presence table has thousands of units, and a bootstrap recomputes every
+coefficient a thousand times per theme. With complete data (every coder gave every unit a
+value) percent agreement, Cohen's kappa and nominal Krippendorff's alpha depend on the units
+only through how many units show each *pattern* of values across coders -- for two coders and
+one theme, the four cells of a 2 x 2 table. So the table is reduced once to pattern counts per
+cluster (per unit, or per transcript), a resample is a weighted sum of those counts, and the
+coefficients are a few matrix products over all resamples and themes at once. The values equal
+those of :mod:`piri_qual.analysis.agreement` on the full table (``tests/test_agreement_study.py``
+checks this).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BOOT_CHUNK = 128
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Distinct rows of coder values (patterns x coders, category codes) and derived tables."""
+
+    codes: np.ndarray
+    n_categories: int
+
+    @property
+    def m(self) -> int:
+        return int(self.codes.shape[1])
+
+    def per_category(self) -> np.ndarray:
+        """n_pc: how many coders gave category c in pattern p (patterns x categories)."""
+        table = np.zeros((self.codes.shape[0], self.n_categories))
+        rows = np.arange(self.codes.shape[0])
+        for j in range(self.m):
+            np.add.at(table, (rows, self.codes[:, j]), 1.0)
+        return table
+
+    def coder_onehot(self, j: int) -> np.ndarray:
+        table = np.zeros((self.codes.shape[0], self.n_categories))
+        table[np.arange(self.codes.shape[0]), self.codes[:, j]] = 1.0
+        return table
+
+
+def binary_patterns(m: int) -> Patterns:
+    p = np.arange(2**m)
+    return Patterns(((p[:, None] >> np.arange(m)[None, :]) & 1).astype(np.int64), 2)
+
+
+def coefficients(counts: np.ndarray, patterns: Patterns) -> dict[str, tuple[np.ndarray, ...]]:
+    """Percent agreement, kappa (two coders) and nominal alpha from pattern counts.
+
+    ``counts[..., p]`` is the number of units showing pattern p (complete data: every coder
+    gave every unit a value). With n_pc coders giving category c in pattern p, m coders and
+    N units: percent agreement = sum_p count_p sum_c n_pc (n_pc - 1) / (m (m - 1)) / N;
+    alpha's D_o = sum_p count_p sum_c n_pc (m - n_pc) / (m - 1) / (N m) and
+    D_e = (n^2 - sum_c n_c^2) / (n (n - 1)) with n = N m values (Krippendorff 2011);
+    kappa's p_e = sum_c a_c b_c / N^2 from the two coders' marginals (Cohen 1960).
+    Returns (value, observed, expected) arrays; undefined values are NaN.
+    """
+    m = patterns.m
+    npc = patterns.per_category()
+    pa_p = (npc * (npc - 1.0)).sum(axis=1) / (m * (m - 1.0))
+    do_p = (npc * (m - npc)).sum(axis=1) / (m - 1.0)
+    n_units = counts.sum(axis=-1)
+    out: dict[str, tuple[np.ndarray, ...]] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa = np.where(n_units > 0, (counts @ pa_p) / n_units, np.nan)
+        out["percent_agreement"] = (pa, pa, np.zeros_like(pa))
+        n = n_units * m
+        d_o = (counts @ do_p) / n
+        n_c = counts @ npc
+        d_e = (n * n - (n_c * n_c).sum(axis=-1)) / (n * (n - 1.0))
+        alpha = np.where(d_e > 0, 1.0 - d_o / d_e, np.nan)
+        out["krippendorff_alpha"] = (alpha, d_o, d_e)
+        if m == 2:
+            a_c = counts @ patterns.coder_onehot(0)
+            b_c = counts @ patterns.coder_onehot(1)
+            p_e = (a_c * b_c).sum(axis=-1) / (n_units * n_units)
+            kappa = np.where(p_e < 1.0 - 1e-12, (pa - p_e) / (1.0 - p_e), np.nan)
+            out["cohen_kappa"] = (kappa, pa, p_e)
+    return out
+
+
+def resampled_counts(cluster_counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Pattern counts of ``n_boot`` bootstrap resamples of the clusters (rows) of ``cluster_counts``.
+
+    Drawing clusters with replacement is the same as giving each cluster a multinomial weight
+    (how often it was drawn); the resample's counts are the weighted sum of the clusters' counts.
+    """
+    n_clusters = cluster_counts.shape[0]
+    out = np.empty((n_boot, cluster_counts.shape[1]))
+    for begin in range(0, n_boot, BOOT_CHUNK):
+        size = min(BOOT_CHUNK, n_boot - begin)
+        draws = rng.integers(0, n_clusters, size=(size, n_clusters))
+        flat = (draws + (np.arange(size) * n_clusters)[:, None]).ravel()
+        weights = np.bincount(flat, minlength=size * n_clusters).reshape(size, n_clusters)
+        out[begin : begin + size] = weights.astype(np.float64) @ cluster_counts
+    return out
+
+
+def interval(values: np.ndarray, ci: float) -> tuple[float, float, int]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan"), float("nan"), 0
+    low, high = np.quantile(finite, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
+    return float(low), float(high), int(finite.size)
+
+
+def cluster_table(codes: np.ndarray, clusters: np.ndarray | None, n_clusters: int, n_patterns: int) -> np.ndarray:
+    """Pattern counts per cluster: (clusters, columns x patterns) for ``codes`` (units x columns).
+
+    With ``clusters=None`` every unit is its own cluster (a one-hot table).
+    """
+    n_units, n_cols = codes.shape
+    flat_cols = np.arange(n_cols)[None, :] * n_patterns + codes
+    if clusters is None:
+        table = np.zeros((n_units, n_cols * n_patterns))
+        table[np.arange(n_units)[:, None], flat_cols] = 1.0
+        return table
+    flat = (clusters[:, None] * (n_cols * n_patterns) + flat_cols).ravel()
+    return np.bincount(flat, minlength=n_clusters * n_cols * n_patterns).reshape(
+        n_clusters, n_cols * n_patterns
+    ).astype(np.float64)

@@ -1,0 +1,835 @@
+"""Study-level inter-coder agreement: coder logs -> units -> per-theme and overall figures.
+
+Why this module exists: ``agreement.py`` computes coefficients on plain tables; a study needs
+the step before (turning each coder's free spans into presence or absence of each theme on a
+fixed set of units, see :mod:`piri_qual.analysis.units`) and the step after (per-theme and
+overall figures with confidence intervals, a construct-level comparison and the list of
+disagreements for a reconciliation meeting). Everything returns dataclasses and pandas
+DataFrames, so a notebook gets what the CLI prints::
+
+    from piri_qual import Study
+    from piri_qual.analysis.study_agreement import coded_units
+    units = coded_units(Study("."), ["alice", "bob"], unit="sentence")
+    result = units.agreement(n_boot=1000, seed=0)
+    result.table()            # one row per theme, then the overall rows
+    units.disagreements()     # one row per unit the coders coded differently
+
+Which transcripts: those every named coder has coded (made at least one coding, or rejected a
+suggestion, in them), optionally narrowed to ``transcripts``. Orphaned codings (whose quote no
+longer sits at their offsets) are left out and counted. Which themes: every theme any of the
+coders applied in those transcripts, in codebook order; a theme nobody used carries no
+information about agreement and would only inflate the pooled figure.
+
+The figures, per theme, with units as the rows and coders as the columns of a presence table:
+
+* *prevalence* -- the share of (unit, coder) cells marked present;
+* *percent agreement* -- the share of agreeing coder pairs per unit (Gwet's multi-rater form;
+  for two coders simply the share of units on which they agree);
+* *Cohen's kappa* (two coders only) and *Krippendorff's alpha* (nominal, any number of coders);
+  for ``character`` units alpha is Krippendorff's unitizing alpha over the continuum.
+
+They are computed from the counts of each *pattern* of presence across coders (for two coders
+the four cells of the 2 x 2 table), which equals ``percent_agreement``, ``cohen_kappa`` and
+``krippendorff_alpha`` of :mod:`piri_qual.analysis.agreement` on the full table (the tests check
+this) and makes a bootstrap a matter of resampling counts. Overall figures are given two ways:
+*pooled* over all (unit, theme) pairs, and the per-theme figures' *mean weighted by
+prevalence*. Confidence intervals are seeded percentile bootstraps, resampling units (default)
+or whole transcripts as clusters (``cluster="transcripts"``, the honest choice when units of
+one interview are not independent; always used for ``character`` units). A theme whose
+prevalence is under :data:`LOW_PREVALENCE` or that fewer than :data:`MIN_POSITIVE_UNITS` units
+carry is flagged: there kappa swings with one or two units and can be low despite high
+agreement (Feinstein and Cicchetti 1990, "High agreement but low kappa").
+
+A framework *construct* can also be compared as one nominal variable -- which of its themes a
+coder applied to a unit (a combination such as ``a+b`` when several, ``(none)`` when none) --
+over the units where at least one coder applied one of its themes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from piri_qual.analysis.pattern_counts import (
+    Patterns,
+    binary_patterns,
+    cluster_table,
+    coefficients,
+    interval,
+    resampled_counts,
+)
+from piri_qual.analysis.units import (
+    SentenceSource,
+    UnitSpans,
+    check_kind,
+    covered,
+    default_sentence_source,
+    describe,
+    transcript_units,
+)
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from piri_qual.corpus import Transcript
+    from piri_qual.study import Study
+
+#: Below this prevalence kappa is flagged as unstable.
+LOW_PREVALENCE = 0.05
+#: Fewer units than this marked present (by any coder) and kappa is flagged as unstable.
+MIN_POSITIVE_UNITS = 5
+CLUSTERS: tuple[str, ...] = ("units", "transcripts")
+NONE_CATEGORY = "(none)"
+
+
+# -- records -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Estimate:
+    """A coefficient with its bootstrap interval and the parts it was built from.
+
+    ``value`` is NaN when the coefficient is undefined (``note`` says why); ``low``/``high`` are
+    NaN when no resample gave a defined value. For kappa and percent agreement ``observed`` and
+    ``expected`` are agreements, for alpha disagreements.
+    """
+
+    value: float
+    low: float = float("nan")
+    high: float = float("nan")
+    observed: float = float("nan")
+    expected: float = float("nan")
+    n_valid: int = 0
+    note: str | None = None
+
+    @property
+    def defined(self) -> bool:
+        return bool(np.isfinite(self.value))
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float) -> float | None:
+            return None if not np.isfinite(x) else round(float(x), 6)
+
+        return {
+            "value": num(self.value), "ci_low": num(self.low), "ci_high": num(self.high),
+            "observed": num(self.observed), "expected": num(self.expected),
+            "valid_resamples": self.n_valid, "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ThemeAgreement:
+    """Agreement on one theme (or, for the overall rows, on all (unit, theme) pairs)."""
+
+    theme: str
+    label: str
+    construct: str | None
+    units: int
+    prevalence: float
+    positives: dict[str, int]
+    either: int
+    disagreements: int
+    percent_agreement: Estimate
+    cohen_kappa: Estimate | None
+    krippendorff_alpha: Estimate
+    warning: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "theme": self.theme, "label": self.label, "construct": self.construct,
+            "units": self.units, "prevalence": round(self.prevalence, 6),
+            "positives": dict(self.positives), "either": self.either,
+            "disagreements": self.disagreements,
+            "percent_agreement": self.percent_agreement.to_dict(),
+            "cohen_kappa": self.cohen_kappa.to_dict() if self.cohen_kappa else None,
+            "krippendorff_alpha": self.krippendorff_alpha.to_dict(),
+            "warning": self.warning,
+        }
+
+
+@dataclass(frozen=True)
+class ConstructAgreement:
+    """A construct compared as one nominal variable: which of its themes each coder applied."""
+
+    construct: str
+    label: str
+    themes: tuple[str, ...]
+    units: int
+    categories: tuple[str, ...]
+    combined: int
+    percent_agreement: Estimate
+    cohen_kappa: Estimate | None
+    krippendorff_alpha: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "construct": self.construct, "label": self.label, "themes": list(self.themes),
+            "units": self.units, "categories": list(self.categories),
+            "units_with_combined_themes": self.combined,
+            "percent_agreement": self.percent_agreement.to_dict(),
+            "cohen_kappa": self.cohen_kappa.to_dict() if self.cohen_kappa else None,
+            "krippendorff_alpha": self.krippendorff_alpha.to_dict(),
+        }
+
+
+@dataclass
+class StudyAgreement:
+    """Everything ``piri-qual agreement`` reports, ready for a table or JSON."""
+
+    coders: tuple[str, ...]
+    unit: str
+    unit_description: str
+    transcripts: tuple[str, ...]
+    skipped: dict[str, str]
+    n_units: int
+    themes: list[ThemeAgreement]
+    pooled: ThemeAgreement
+    weighted: ThemeAgreement
+    constructs: list[ConstructAgreement]
+    ci: float
+    n_boot: int
+    seed: int
+    cluster: str
+    orphaned: dict[str, int]
+    outside: dict[str, int]
+    alpha_name: str = "krippendorff_alpha"
+
+    @property
+    def unstable(self) -> list[ThemeAgreement]:
+        return [t for t in self.themes if t.warning]
+
+    def table(self, overall: bool = True) -> pd.DataFrame:
+        """One row per theme (then the pooled and prevalence-weighted rows): the figures and CIs."""
+        import pandas as pd
+
+        rows = [*self.themes, *([self.pooled, self.weighted] if overall else [])]
+        records = []
+        for t in rows:
+            rec: dict[str, Any] = {
+                "theme": t.theme, "label": t.label, "construct": t.construct, "unit": self.unit,
+                "units": t.units, "prevalence": t.prevalence,
+            }
+            for coder in self.coders:
+                rec[f"positive_{coder}"] = t.positives.get(coder)
+            rec["either"] = t.either
+            rec["disagreements"] = t.disagreements
+            for name, est in (
+                ("percent_agreement", t.percent_agreement),
+                ("cohen_kappa", t.cohen_kappa),
+                (self.alpha_name, t.krippendorff_alpha),
+            ):
+                rec[name] = est.value if est else None
+                rec[f"{name}_low"] = est.low if est else None
+                rec[f"{name}_high"] = est.high if est else None
+            rec["warning"] = t.warning
+            records.append(rec)
+        return pd.DataFrame(records)
+
+    def construct_table(self) -> pd.DataFrame:
+        import pandas as pd
+
+        records = []
+        for c in self.constructs:
+            rec: dict[str, Any] = {
+                "construct": c.construct, "label": c.label, "themes": ", ".join(c.themes),
+                "unit": self.unit, "units": c.units, "categories": len(c.categories),
+                "units_with_combined_themes": c.combined,
+            }
+            for name, est in (
+                ("percent_agreement", c.percent_agreement),
+                ("cohen_kappa", c.cohen_kappa),
+                ("krippendorff_alpha", c.krippendorff_alpha),
+            ):
+                rec[name] = est.value if est else None
+                rec[f"{name}_low"] = est.low if est else None
+                rec[f"{name}_high"] = est.high if est else None
+            records.append(rec)
+        return pd.DataFrame(records)
+
+    def to_dict(self, constructs: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "coders": list(self.coders),
+            "unit": self.unit,
+            "unit_description": self.unit_description,
+            "alpha": self.alpha_name,
+            "transcripts": list(self.transcripts),
+            "skipped_transcripts": dict(self.skipped),
+            "units": self.n_units,
+            "confidence": {
+                "level": self.ci, "method": "percentile bootstrap", "resamples": self.n_boot,
+                "seed": self.seed, "resampling": self.cluster,
+            },
+            "orphaned_codings": dict(self.orphaned),
+            "codings_outside_units": dict(self.outside),
+            "low_prevalence_rule": {
+                "prevalence_below": LOW_PREVALENCE, "positive_units_below": MIN_POSITIVE_UNITS,
+            },
+            "themes": [t.to_dict() for t in self.themes],
+            "overall": {"pooled": self.pooled.to_dict(), "weighted_by_prevalence": self.weighted.to_dict()},
+        }
+        if constructs:
+            data["constructs"] = [c.to_dict() for c in self.constructs]
+        return data
+
+
+# -- coded units ---------------------------------------------------------------------------------
+@dataclass
+class CodedUnits:
+    """The presence table: for each coder, unit and theme, whether the coder applied the theme.
+
+    ``presence`` has shape (coders, units, themes). Unit ``i`` sits in transcript
+    ``transcripts[unit_transcript[i]]`` at ``[unit_start[i], unit_end[i])``, in turn
+    ``unit_turn[i]``. For ``character`` units, ``segments`` holds each coder's codings as
+    ``(start, end, theme)`` on the continuum (unit indexes), for unitizing alpha.
+    """
+
+    coders: tuple[str, ...]
+    unit: str
+    unit_description: str
+    transcripts: tuple[str, ...]
+    skipped: dict[str, str]
+    themes: tuple[str, ...]
+    labels: dict[str, str]
+    construct_of: dict[str, str | None]
+    construct_labels: dict[str, str]
+    unit_transcript: np.ndarray
+    unit_start: np.ndarray
+    unit_end: np.ndarray
+    unit_turn: np.ndarray
+    presence: np.ndarray
+    offsets: np.ndarray
+    orphaned: dict[str, int]
+    outside: dict[str, int]
+    segments: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+    texts: dict[str, Transcript] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_units(self) -> int:
+        return int(self.unit_start.size)
+
+    def pattern_codes(self) -> np.ndarray:
+        """(units, themes) integer code of which coders marked each pair: bit j = coder j."""
+        m = len(self.coders)
+        codes = np.zeros(self.presence.shape[1:], dtype=np.int32)
+        for j in range(m):
+            codes |= self.presence[j].astype(np.int32) << j
+        return codes
+
+    def presence_frame(self, coder: str) -> pd.DataFrame:
+        """One coder's presence table as a DataFrame (rows = units, columns = themes)."""
+        import pandas as pd
+
+        j = self.coders.index(coder)
+        index = pd.MultiIndex.from_arrays(
+            [np.asarray(self.transcripts, dtype=object)[self.unit_transcript], self.unit_start, self.unit_end],
+            names=["transcript", "start", "end"],
+        )
+        return pd.DataFrame(self.presence[j], index=index, columns=list(self.themes))
+
+    def agreement(
+        self,
+        *,
+        ci: float = 0.95,
+        n_boot: int = 1000,
+        seed: int = 0,
+        cluster: str | None = None,
+    ) -> StudyAgreement:
+        return compute_agreement(self, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
+
+    def disagreements(self) -> pd.DataFrame:
+        """Every unit the coders coded differently (see :mod:`~piri_qual.analysis.disagreements`)."""
+        from piri_qual.analysis.disagreements import disagreement_list
+
+        return disagreement_list(self)
+
+
+def _coded_transcripts(study: Study, coder: str) -> set[str]:
+    folded = study.fold(coder)
+    seen = {c.transcript for c in folded.codings.values()}
+    seen.update(e.transcript for e in folded.rejections if e.transcript)
+    return seen
+
+
+def _parse_coders(study: Study, coders: Sequence[str]) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(c.strip() for c in coders if c.strip()))
+    if len(names) < 2:
+        raise PiriQualError(
+            "agreement needs at least two different coders",
+            hint="Name them with --coders A,B (e.g. --coders alice,bob).",
+        )
+    for name in names:
+        study.require_coder(name)
+    return names
+
+
+def coded_units(
+    study: Study,
+    coders: Sequence[str],
+    unit: str = "sentence",
+    transcripts: Iterable[str] | None = None,
+    *,
+    sentences: SentenceSource | None = None,
+) -> CodedUnits:
+    """Build the presence table of ``coders`` over the units of the transcripts they all coded.
+
+    ``sentences`` overrides the sentence splitter (default: the language engine if installed,
+    else the rule-based splitter of :mod:`~piri_qual.analysis.units`).
+    """
+    check_kind(unit)
+    names = _parse_coders(study, coders)
+    known = study.transcript_ids()
+    wanted: list[str] | None = None
+    if transcripts is not None:
+        wanted = list(dict.fromkeys(t.strip() for t in transcripts if t.strip()))
+        unknown = [t for t in wanted if t not in known]
+        if unknown:
+            raise PiriQualError(
+                f"no transcript {', '.join(repr(t) for t in unknown)} in this study",
+                path=study.corpus_dir,
+                hint=f"Known: {', '.join(known[:12])}{' ...' if len(known) > 12 else ''}.",
+            )
+    coded = {name: _coded_transcripts(study, name) for name in names}
+    pool = wanted if wanted is not None else known
+    compared: list[str] = []
+    skipped: dict[str, str] = {}
+    for tid in pool:
+        missing = [n for n in names if tid not in coded[n]]
+        if not missing:
+            compared.append(tid)
+        elif wanted is not None or len(missing) < len(names):
+            skipped[tid] = f"not coded by {', '.join(missing)}"
+    if not compared:
+        raise PiriQualError(
+            f"no transcript has been coded by all of {', '.join(names)}",
+            hint="Agreement compares transcripts every named coder has coded; "
+            "check the names with `piri-qual codings list`.",
+        )
+
+    include_interviewer = study.settings.candidates_include_interviewer
+    splitter_name: str | None = None
+    if unit == "sentence":
+        if sentences is None:
+            sentences, splitter_name = default_sentence_source(study)
+        else:
+            splitter_name = getattr(sentences, "__name__", None)
+            splitter_name = "rule-based splitter" if splitter_name == "regex_source" else None
+
+    texts = {tid: study.transcript(tid) for tid in compared}
+    spans: list[UnitSpans] = [
+        transcript_units(texts[tid], unit, include_interviewer=include_interviewer, sentences=sentences)
+        for tid in compared
+    ]
+    sizes = np.asarray([len(s) for s in spans], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    index = {tid: k for k, tid in enumerate(compared)}
+
+    # Current codings of each coder in the compared transcripts, orphans left out.
+    orphaned = dict.fromkeys(names, 0)
+    kept: dict[str, list[Any]] = {n: [] for n in names}
+    for name in names:
+        for c in study.fold(name).codings.values():
+            t = texts.get(c.transcript)
+            if t is None:
+                continue
+            if t.text[c.start : c.end] != c.quote:
+                orphaned[name] += 1
+                continue
+            kept[name].append(c)
+
+    try:
+        codebook = study.codebook
+    except PiriQualError:
+        codebook = None
+    used = {c.theme for name in names for c in kept[name]}
+    order = [t for t in (codebook.ids if codebook else []) if t in used]
+    order += sorted(used - set(order))
+    col = {t: k for k, t in enumerate(order)}
+    labels: dict[str, str] = {}
+    construct_of: dict[str, str | None] = {}
+    for t in order:
+        theme = codebook.get(t) if codebook else None
+        labels[t] = theme.label if theme else t
+        construct_of[t] = theme.construct if theme else None
+    framework = study.framework
+    construct_labels = {cid: c.label for cid, c in (framework.constructs.items() if framework else [])}
+
+    n_units = int(offsets[-1])
+    presence = np.zeros((len(names), n_units, len(order)), dtype=bool)
+    outside = dict.fromkeys(names, 0)
+    segments: dict[str, list[tuple[int, int, str]]] = {n: [] for n in names}
+    for j, name in enumerate(names):
+        for c in kept[name]:
+            k = index[c.transcript]
+            hit = covered(spans[k], c.start, c.end)
+            if hit.size == 0:
+                outside[name] += 1
+                continue
+            rows = hit + offsets[k]
+            presence[j, rows, col[c.theme]] = True
+            if unit == "character":
+                segments[name].append((int(rows[0]), int(rows[-1]) + 1, c.theme))
+
+    if n_units == 0:
+        raise PiriQualError(
+            f"the transcripts coded by {', '.join(names)} hold no {unit} units",
+            hint="Units come from participant turns; check the speaker roles with `piri-qual show`.",
+        )
+
+    def cat(parts: list[np.ndarray], dtype: Any = np.int64) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    return CodedUnits(
+        coders=names,
+        unit=unit,
+        unit_description=describe(unit, include_interviewer, splitter_name),
+        transcripts=tuple(compared),
+        skipped=skipped,
+        themes=tuple(order),
+        labels=labels,
+        construct_of=construct_of,
+        construct_labels=construct_labels,
+        unit_transcript=np.repeat(np.arange(len(compared), dtype=np.int64), sizes),
+        unit_start=cat([s.starts for s in spans]),
+        unit_end=cat([s.ends for s in spans]),
+        unit_turn=cat([s.turn for s in spans]),
+        presence=presence,
+        offsets=offsets,
+        orphaned=orphaned,
+        outside=outside,
+        segments=segments if unit == "character" else {},
+        texts=texts,
+    )
+
+
+def _estimate(point: tuple[np.ndarray, ...], boot: np.ndarray | None, ci: float, why: str) -> Estimate:
+    value, observed, expected = (float(np.asarray(x)) for x in point)
+    low = high = float("nan")
+    valid = 0
+    if boot is not None:
+        low, high, valid = interval(boot, ci)
+    return Estimate(value, low, high, observed, expected, valid, None if np.isfinite(value) else why)
+
+
+_UNDEFINED = {
+    "percent_agreement": "no units",
+    "cohen_kappa": "undefined: both coders gave every unit the same value",
+    "krippendorff_alpha": "undefined: every value is the same, so expected disagreement is zero",
+}
+
+
+def _check_options(ci: float, n_boot: int) -> None:
+    if not 0.0 < ci < 1.0:
+        raise PiriQualError(f"the confidence level must lie between 0 and 1, got {ci!r}",
+                            hint="Use e.g. --ci 0.95.")
+    if n_boot < 0:
+        raise PiriQualError(f"the number of bootstrap resamples must be 0 or more, got {n_boot}",
+                            hint="Use e.g. --boot 1000 (0 leaves out the intervals).")
+
+
+def compute_agreement(
+    units: CodedUnits,
+    *,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    cluster: str | None = None,
+) -> StudyAgreement:
+    """Per-theme, pooled, prevalence-weighted and construct-level agreement with bootstrap CIs."""
+    _check_options(ci, n_boot)
+    if cluster is None:
+        cluster = "transcripts" if units.unit == "character" else "units"
+    if cluster not in CLUSTERS:
+        raise PiriQualError(f"unknown resampling {cluster!r}", hint=f"Choose one of: {', '.join(CLUSTERS)}.")
+    if units.unit == "character" and cluster != "transcripts":
+        raise PiriQualError(
+            "character units are not independent of their neighbours, so intervals resample "
+            "whole transcripts",
+            hint="Use --cluster transcripts (the default for --unit character).",
+        )
+    m = len(units.coders)
+    n_themes = len(units.themes)
+    patterns = binary_patterns(m)
+    n_p = 2**m
+    codes = units.pattern_codes()  # units x themes
+    clusters = None if cluster == "units" else units.unit_transcript
+    n_clusters = units.n_units if clusters is None else len(units.transcripts)
+    rng = np.random.default_rng(seed)
+
+    observed = np.zeros((n_themes, n_p))
+    np.add.at(observed, (np.broadcast_to(np.arange(n_themes), codes.shape), codes), 1.0)
+    ones = patterns.codes.sum(axis=1).astype(np.float64)  # coders present in each pattern
+
+    boot_counts: np.ndarray | None = None
+    if n_boot > 0 and n_themes:
+        table = cluster_table(codes, clusters, n_clusters, n_p)
+        boot_counts = resampled_counts(table, n_boot, rng).reshape(n_boot, n_themes, n_p)
+
+    point = coefficients(observed, patterns)
+    boot = coefficients(boot_counts, patterns) if boot_counts is not None else None
+    n_units = units.n_units
+    prevalence = (observed @ ones) / (n_units * m)
+    boot_prev = (boot_counts @ ones) / (n_units * m) if boot_counts is not None else None
+
+    alpha_point: dict[str, Any] = {}
+    alpha_boot: dict[str, np.ndarray] = {}
+    alpha_name = "krippendorff_alpha"
+    if units.unit == "character":
+        alpha_name = "unitizing_alpha"
+        alpha_point, alpha_boot = _unitizing(units, n_boot, rng)
+
+    def theme_estimates(k: int | None, pt: dict, bt: dict | None) -> dict[str, Estimate | None]:
+        sel = (lambda a: a) if k is None else (lambda a: a[..., k])
+        result: dict[str, Estimate | None] = {}
+        for name in ("percent_agreement", "cohen_kappa", "krippendorff_alpha"):
+            if name not in pt:
+                result[name] = None
+                continue
+            result[name] = _estimate(
+                tuple(sel(x) for x in pt[name]), sel(bt[name][0]) if bt else None, ci, _UNDEFINED[name]
+            )
+        return result
+
+    themes: list[ThemeAgreement] = []
+    for k, theme in enumerate(units.themes):
+        est = theme_estimates(k, point, boot)
+        if units.unit == "character":
+            est["krippendorff_alpha"] = _estimate(
+                alpha_point[theme], alpha_boot.get(theme), ci, _UNDEFINED["krippendorff_alpha"]
+            )
+        pres = units.presence[:, :, k]
+        either = int(pres.any(axis=0).sum())
+        themes.append(
+            ThemeAgreement(
+                theme=theme,
+                label=units.labels[theme],
+                construct=units.construct_of[theme],
+                units=n_units,
+                prevalence=float(prevalence[k]),
+                positives={c: int(pres[j].sum()) for j, c in enumerate(units.coders)},
+                either=either,
+                disagreements=int((pres.any(axis=0) & ~pres.all(axis=0)).sum()),
+                percent_agreement=est["percent_agreement"],  # type: ignore[arg-type]
+                cohen_kappa=est["cohen_kappa"],
+                krippendorff_alpha=est["krippendorff_alpha"],  # type: ignore[arg-type]
+                warning=_stability_warning(float(prevalence[k]), either, units.unit) if m == 2 else None,
+            )
+        )
+
+    # Pooled: all (unit, theme) pairs as one table.
+    pooled_point = coefficients(observed.sum(axis=0), patterns)
+    pooled_boot = coefficients(boot_counts.sum(axis=1), patterns) if boot_counts is not None else None
+    est = theme_estimates(None, pooled_point, pooled_boot)
+    if units.unit == "character":
+        est["krippendorff_alpha"] = _estimate(
+            alpha_point["(overall)"], alpha_boot.get("(overall)"), ci, _UNDEFINED["krippendorff_alpha"]
+        )
+    any_pair = units.presence.any(axis=0)
+    all_pair = units.presence.all(axis=0)
+    pooled = ThemeAgreement(
+        theme="(pooled)",
+        label=f"All themes, pooled over {n_units * n_themes} unit x theme pairs",
+        construct=None,
+        units=n_units * n_themes,
+        prevalence=float(prevalence @ np.ones(n_themes) / n_themes) if n_themes else float("nan"),
+        positives={c: int(units.presence[j].sum()) for j, c in enumerate(units.coders)},
+        either=int(any_pair.sum()),
+        disagreements=int((any_pair & ~all_pair).sum()),
+        percent_agreement=est["percent_agreement"],  # type: ignore[arg-type]
+        cohen_kappa=est["cohen_kappa"],
+        krippendorff_alpha=est["krippendorff_alpha"],  # type: ignore[arg-type]
+    )
+
+    # Weighted: per-theme figures averaged with weights = prevalence (per resample, too).
+    def weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        ok = np.isfinite(values) & (weights > 0)
+        w = np.where(ok, weights, 0.0)
+        total = w.sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total > 0, (np.where(ok, values, 0.0) * w).sum(axis=-1) / total, np.nan)
+
+    w_est: dict[str, Estimate | None] = {}
+    for name in ("percent_agreement", "cohen_kappa", "krippendorff_alpha"):
+        if units.unit == "character" and name == "krippendorff_alpha":
+            vals = np.asarray([alpha_point[t][0] for t in units.themes])
+            bvals = (
+                np.stack([alpha_boot[t] for t in units.themes], axis=1)
+                if alpha_boot and boot_prev is not None
+                else None
+            )
+        elif name in point:
+            vals = point[name][0]
+            bvals = boot[name][0] if boot else None
+        else:
+            w_est[name] = None
+            continue
+        value = float(weighted(vals, prevalence)) if n_themes else float("nan")
+        low = high = float("nan")
+        valid = 0
+        if bvals is not None and boot_prev is not None:
+            low, high, valid = interval(weighted(bvals, boot_prev), ci)
+        w_est[name] = Estimate(value, low, high, n_valid=valid,
+                               note=None if np.isfinite(value) else "no theme has a defined value")
+    weighted_row = ThemeAgreement(
+        theme="(weighted)",
+        label="Mean of the theme figures weighted by prevalence",
+        construct=None,
+        units=n_units,
+        prevalence=pooled.prevalence,
+        positives=pooled.positives,
+        either=pooled.either,
+        disagreements=pooled.disagreements,
+        percent_agreement=w_est["percent_agreement"],  # type: ignore[arg-type]
+        cohen_kappa=w_est["cohen_kappa"],
+        krippendorff_alpha=w_est["krippendorff_alpha"],  # type: ignore[arg-type]
+    )
+
+    return StudyAgreement(
+        coders=units.coders,
+        unit=units.unit,
+        unit_description=units.unit_description,
+        transcripts=units.transcripts,
+        skipped=units.skipped,
+        n_units=n_units,
+        themes=themes,
+        pooled=pooled,
+        weighted=weighted_row,
+        constructs=_constructs(units, ci, n_boot, seed, clusters),
+        ci=ci,
+        n_boot=n_boot,
+        seed=seed,
+        cluster=cluster,
+        orphaned=units.orphaned,
+        outside=units.outside,
+        alpha_name=alpha_name,
+    )
+
+
+def _stability_warning(prevalence: float, either: int, unit: str) -> str | None:
+    if prevalence < LOW_PREVALENCE:
+        return f"kappa unstable: prevalence {prevalence:.1%} is below {LOW_PREVALENCE:.0%}"
+    if unit != "character" and either < MIN_POSITIVE_UNITS:
+        return f"kappa unstable: only {either} unit{'s' if either != 1 else ''} coded (fewer than {MIN_POSITIVE_UNITS})"
+    return None
+
+
+def _unitizing(units: CodedUnits, n_boot: int, rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Unitizing alpha per theme and overall on the study continuum, and over resampled transcripts."""
+    from piri_qual.analysis.agreement import unitizing_alpha
+
+    def run(segments: dict[str, list[tuple[int, int, str]]], length: int) -> dict[str, tuple[float, float, float]]:
+        try:
+            result = unitizing_alpha(segments, length)
+        except PiriQualError:
+            nan = float("nan")
+            return {t: (nan, nan, nan) for t in (*units.themes, "(overall)")}
+        out = {"(overall)": (result.value, result.observed, result.expected)}
+        for theme in units.themes:
+            r = result.per_category.get(theme)
+            out[theme] = (r.value, r.observed, r.expected) if r else (float("nan"),) * 3
+        return out
+
+    point = run(units.segments, units.n_units)
+    if n_boot == 0:
+        return point, {}
+    # Each transcript's segments, relative to its own start on the continuum.
+    local: list[dict[str, list[tuple[int, int, str]]]] = [{c: [] for c in units.coders} for _ in units.transcripts]
+    for coder, segs in units.segments.items():
+        for start, end, theme in segs:
+            k = int(units.unit_transcript[start])
+            base = int(units.offsets[k])
+            local[k][coder].append((start - base, end - base, theme))
+    lengths = np.diff(units.offsets)
+    boot: dict[str, np.ndarray] = {t: np.full(n_boot, np.nan) for t in (*units.themes, "(overall)")}
+    n_t = len(units.transcripts)
+    for b in range(n_boot):
+        draw = rng.integers(0, n_t, size=n_t)
+        segs: dict[str, list[tuple[int, int, str]]] = {c: [] for c in units.coders}
+        base = 0
+        for k in draw:
+            for coder in units.coders:
+                segs[coder].extend((s + base, e + base, t) for s, e, t in local[k][coder])
+            base += int(lengths[k])
+        for theme, (value, _, _) in run(segs, base).items():
+            boot[theme][b] = value
+    return point, boot
+
+
+def _constructs(
+    units: CodedUnits, ci: float, n_boot: int, seed: int, clusters: np.ndarray | None
+) -> list[ConstructAgreement]:
+    """Each construct with two or more used themes as one nominal variable (see module doc)."""
+    by_construct: dict[str, list[int]] = {}
+    for k, theme in enumerate(units.themes):
+        construct = units.construct_of.get(theme)
+        if construct:
+            by_construct.setdefault(construct, []).append(k)
+    results: list[ConstructAgreement] = []
+    m = len(units.coders)
+    for number, (construct, cols) in enumerate(by_construct.items(), start=1):
+        if len(cols) < 2:
+            continue
+        weights = (1 << np.arange(len(cols), dtype=np.int64))
+        masks = np.stack([units.presence[j][:, cols].astype(np.int64) @ weights for j in range(m)], axis=1)
+        rows = np.flatnonzero(masks.any(axis=1))
+        if rows.size == 0:
+            continue
+        masks = masks[rows]
+        values, inverse = np.unique(masks, return_inverse=True)
+        coded = inverse.reshape(masks.shape)
+        distinct, unit_pattern = np.unique(coded, axis=0, return_inverse=True)
+        unit_pattern = unit_pattern.reshape(-1)
+        patterns = Patterns(distinct.astype(np.int64), int(values.size))
+        n_pat = distinct.shape[0]
+        observed = np.bincount(unit_pattern, minlength=n_pat).astype(np.float64)
+        point = coefficients(observed, patterns)
+        boot = None
+        if n_boot > 0:
+            rng = np.random.default_rng([seed, number])
+            sub_clusters = None if clusters is None else clusters[rows]
+            n_cl = rows.size if sub_clusters is None else len(units.transcripts)
+            table = cluster_table(unit_pattern[:, None], sub_clusters, n_cl, n_pat)
+            boot = coefficients(resampled_counts(table, n_boot, rng), patterns)
+
+        def est(name: str, point: dict = point, boot: dict | None = boot) -> Estimate | None:
+            if name not in point:
+                return None
+            return _estimate(point[name], boot[name][0] if boot else None, ci, _UNDEFINED[name])
+
+        names = [units.themes[k] for k in cols]
+        categories = tuple(
+            "+".join(names[i] for i in range(len(cols)) if int(v) >> i & 1) or NONE_CATEGORY
+            for v in values
+        )
+        results.append(
+            ConstructAgreement(
+                construct=construct,
+                label=units.construct_labels.get(construct, construct),
+                themes=tuple(names),
+                units=int(rows.size),
+                categories=categories,
+                combined=int(((masks & (masks - 1)) != 0).any(axis=1).sum()),
+                percent_agreement=est("percent_agreement"),  # type: ignore[arg-type]
+                cohen_kappa=est("cohen_kappa"),
+                krippendorff_alpha=est("krippendorff_alpha"),  # type: ignore[arg-type]
+            )
+        )
+    return results
+
+
+def study_agreement(
+    study: Study,
+    coders: Sequence[str],
+    unit: str = "sentence",
+    transcripts: Iterable[str] | None = None,
+    *,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    cluster: str | None = None,
+    sentences: SentenceSource | None = None,
+) -> StudyAgreement:
+    """One call from a study to its agreement figures (see :func:`coded_units`)."""
+    units = coded_units(study, coders, unit, transcripts, sentences=sentences)
+    return compute_agreement(units, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)

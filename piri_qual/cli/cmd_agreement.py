@@ -1,0 +1,282 @@
+"""``piri-qual agreement``: inter-coder agreement on a study, or on a reliability table.
+
+Thin: parse options, call :mod:`piri_qual.analysis.study_agreement` (or
+:mod:`~piri_qual.analysis.reliability_table`), render. numpy and pandas load only when the
+command runs, so the choices below are spelled out here rather than imported.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from piri_qual.cli.options import (
+    format_option,
+    json_option,
+    open_study,
+    output_option,
+    study_option,
+)
+from piri_qual.cli.render import console, print_json, table
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from piri_qual.analysis.reliability_table import TableAgreement
+    from piri_qual.analysis.study_agreement import Estimate, StudyAgreement
+
+UNITS = ("sentence", "turn", "character")  # = piri_qual.analysis.units.UNIT_KINDS
+LEVELS = ("nominal", "ordinal", "interval", "ratio")  # = piri_qual.analysis.agreement.LEVELS
+CLUSTERS = ("units", "transcripts")  # = piri_qual.analysis.study_agreement.CLUSTERS
+EXPORT_FORMATS = ["csv", "xlsx", "docx", "md"]
+
+
+def _split(values: tuple[str, ...] | str | None) -> list[str]:
+    if not values:
+        return []
+    items = [values] if isinstance(values, str) else list(values)
+    return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+@click.command()
+@study_option
+@click.option("--coders", default=None, help="Two or more coders to compare, comma-separated: A,B[,C...].")
+@click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True,
+              help="Unit of comparison: sentences or turns of participant talk, or characters "
+                   "(unitizing alpha).")
+@click.option("--transcripts", "transcript_ids", multiple=True,
+              help="Only these transcripts (comma-separated or repeated), e.g. P01,P02.")
+@click.option("--constructs", is_flag=True,
+              help="Also compare each framework construct as one nominal variable (which of its themes).")
+@click.option("--disagreements", is_flag=True,
+              help="List every unit the coders coded differently; with -o/--format also write it.")
+@output_option
+@format_option(EXPORT_FORMATS)
+@click.option("--table", "table_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Compute on a reliability table instead: CSV, rows = units, columns = coders, "
+                   "blank = missing.")
+@click.option("--level", type=click.Choice(LEVELS), default="nominal", show_default=True,
+              help="Level of measurement for alpha on --table.")
+@click.option("--ci", type=float, default=0.95, show_default=True, help="Confidence level of the intervals.")
+@click.option("--boot", "n_boot", type=int, default=1000, show_default=True,
+              help="Bootstrap resamples for the intervals (0: no intervals).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--cluster", type=click.Choice(CLUSTERS), default=None,
+              help="Resample units (default) or whole transcripts (default for --unit character).")
+@json_option
+def agreement(
+    study_dir: Path | None, coders: str | None, unit: str, transcript_ids: tuple[str, ...],
+    constructs: bool, disagreements: bool, output: Path | None, fmt: str | None,
+    table_path: Path | None, level: str, ci: float, n_boot: int, seed: int, cluster: str | None,
+    as_json: bool,
+) -> None:
+    """Inter-coder agreement per theme and overall, with confidence intervals.
+
+    For the transcripts every named coder has coded, each coder's codings become presence or
+    absence of each theme on each unit; the table gives per theme the prevalence, percent
+    agreement, Cohen's kappa (two coders) and Krippendorff's alpha, then the figures pooled over
+    all (unit, theme) pairs and averaged with prevalence as weight. Kappa is flagged where the
+    theme is too rare for it to be stable. With --table FILE.csv the same coefficients are
+    computed on a reliability table (rows = units, columns = coders, blank = missing).
+
+    \b
+    Examples:
+      piri-qual agreement --coders alice,bob
+      piri-qual agreement --coders alice,bob --unit turn --transcripts P01,P02 --constructs
+      piri-qual agreement --coders alice,bob --disagreements -o disagreements.docx
+      piri-qual agreement --table krippendorff2011.csv --level ordinal --json
+    """
+    if table_path is not None:
+        if coders or disagreements or constructs or transcript_ids:
+            raise PiriQualError(
+                "--table computes on a reliability table; it does not take --coders, "
+                "--transcripts, --constructs or --disagreements",
+                hint="Run the table and the study forms separately.",
+            )
+        from piri_qual.analysis.reliability_table import table_agreement
+
+        result = table_agreement(table_path, level, ci=ci, n_boot=n_boot, seed=seed)
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            _render_table_form(result)
+        return
+    names = _split(coders)
+    if not names:
+        raise PiriQualError(
+            "name the coders to compare with --coders A,B (or give --table FILE.csv)",
+            hint="List the study's coders with `piri-qual codings list`.",
+        )
+    if (output is not None or fmt is not None) and not disagreements:
+        raise PiriQualError("-o/--format write the disagreement list", hint="Add --disagreements.")
+    if unit == "character" and cluster == "units":
+        raise PiriQualError(
+            "character units are not independent of their neighbours, so intervals resample "
+            "whole transcripts",
+            hint="Use --cluster transcripts (the default for --unit character).",
+        )
+    from piri_qual.analysis.study_agreement import coded_units
+    from piri_qual.export.disagreements import resolve_output
+
+    study = open_study(study_dir)
+    target: tuple[str, Path] | None = None
+    if output is not None or fmt is not None:  # checked before the work, not after
+        stem = f"disagreements_{'_'.join(names)}_{unit}"
+        target = resolve_output(output, fmt, study.exports_dir, stem)
+    units = coded_units(study, names, unit, _split(transcript_ids) or None)
+    result = units.agreement(ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
+    frame = units.disagreements() if disagreements else None
+    written: Path | None = None
+    if frame is not None and target is not None:
+        written = _export(result, frame, *target)
+    if as_json:
+        data = result.to_dict(constructs=constructs)
+        if frame is not None:
+            data["disagreements"] = frame.to_dict(orient="records")
+        if written is not None:
+            data["written"] = str(written)
+        print_json(data)
+        return
+    _render_study(result, constructs)
+    if frame is not None:
+        _render_disagreements(frame, result)
+    if written is not None:
+        click.echo(f"wrote {len(frame)} disagreement{'s' if len(frame) != 1 else ''} to {written}")  # type: ignore[arg-type]
+
+
+# -- rendering -----------------------------------------------------------------------------------
+def _num(value: float | None, digits: int = 3) -> str:
+    if value is None or not math.isfinite(value):
+        return "\u2014"
+    return f"{value:.{digits}f}"
+
+
+def _with_ci(est: Estimate | None) -> str:
+    if est is None:
+        return "\u2014"
+    if not est.defined:
+        return "undefined"
+    if not (math.isfinite(est.low) and math.isfinite(est.high)):
+        return _num(est.value)
+    return f"{_num(est.value)} ({_num(est.low)}\u2013{_num(est.high)})"
+
+
+def _render_study(result: StudyAgreement, show_constructs: bool) -> None:
+    out = console()
+    pair = " and ".join(result.coders) if len(result.coders) == 2 else ", ".join(result.coders)
+    n_t = len(result.transcripts)
+    out.print(f"[bold]Agreement between {pair}[/bold]")
+    out.print(f"Unit: {result.unit_description}; {result.n_units:,} units in {n_t} transcript{'s' if n_t != 1 else ''}")
+    if result.n_boot:
+        what = "units" if result.cluster == "units" else "transcripts (clusters)"
+        out.print(f"Intervals: {result.ci:.0%} percentile bootstrap, {result.n_boot} resamples of {what}, seed {result.seed}")
+    two = len(result.coders) == 2
+    alpha = "u-alpha" if result.alpha_name == "unitizing_alpha" else "alpha"
+    columns = ["theme", "prev.", *result.coders, "differ", "% agree", *(["kappa"] if two else []), alpha]
+    rows: list[list[Any]] = []
+    for t in [*result.themes, result.pooled, result.weighted]:
+        flag = " !" if t.warning else ""
+        positives = [t.positives.get(c) for c in result.coders]
+        if t is result.weighted:
+            positives = ["" for _ in result.coders]
+        rows.append([
+            t.theme,
+            f"{t.prevalence:.1%}",
+            *positives,
+            "" if t is result.weighted else t.disagreements,
+            _with_ci(t.percent_agreement),
+            *([_with_ci(t.cohen_kappa) + flag] if two else []),
+            _with_ci(t.krippendorff_alpha),
+        ])
+    grid = table(None, columns, rows)
+    grid.rows[len(result.themes) - 1].end_section = True
+    out.print(grid)
+    out.print(
+        f"(pooled) = all {result.pooled.units:,} unit x theme pairs; (weighted) = mean of the theme "
+        "figures weighted by prevalence. Columns "
+        + ", ".join(result.coders)
+        + " count the units each coder marked; differ = units coded differently."
+    )
+    if result.unstable:
+        n = len(result.unstable)
+        out.print(
+            f"! kappa unstable for {n} theme{'s' if n != 1 else ''}: prevalence below 5% or fewer "
+            "than 5 units coded, where one or two units swing kappa; read the interval, not the point."
+        )
+    for tid, why in result.skipped.items():
+        out.print(f"left out {tid}: {why}")
+    for coder, n in result.orphaned.items():
+        if n:
+            out.print(f"left out {n} orphaned coding{'s' if n != 1 else ''} of {coder} (quote no longer at its place)")
+    for coder, n in result.outside.items():
+        if n:
+            out.print(f"{n} coding{'s' if n != 1 else ''} of {coder} cover no {result.unit} unit (e.g. in interviewer turns) and are not compared")
+    if show_constructs:
+        _render_constructs(result, two)
+
+
+def _render_constructs(result: StudyAgreement, two: bool) -> None:
+    out = console()
+    if not result.constructs:
+        out.print("No construct has two or more of the compared themes.")
+        return
+    rows = [
+        [c.construct, len(c.themes), c.units, len(c.categories), _with_ci(c.percent_agreement),
+         *([_with_ci(c.cohen_kappa)] if two else []), _with_ci(c.krippendorff_alpha)]
+        for c in result.constructs
+    ]
+    columns = ["construct", "themes", "units", "values", "% agree", *(["kappa"] if two else []), "alpha"]
+    out.print(table("Constructs as one nominal variable (which theme; units where any coder used one)", columns, rows))
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _render_disagreements(frame: Any, result: StudyAgreement) -> None:
+    rows = [
+        [r["transcript"], r["unit"], _short(r["text"]), *[r[c] or "\u2014" for c in result.coders], r["disputed"]]
+        for r in frame.to_dict("records")
+    ]
+    columns = ["transcript", result.unit, "text", *result.coders, "differ on"]
+    console().print(table(f"{len(rows)} disagreement{'s' if len(rows) != 1 else ''} ({result.unit} units)", columns, rows))
+
+
+def _export(result: StudyAgreement, frame: Any, kind: str, path: Path) -> Path:
+    from piri_qual.export.disagreements import write_disagreements
+
+    facts = {
+        "Coders": ", ".join(result.coders),
+        "Unit": result.unit_description,
+        "Transcripts": ", ".join(result.transcripts),
+        "Disagreements": f"{len(frame)} of {result.n_units} units",
+        "Order": "by transcript, then position in the text",
+    }
+    title = f"Disagreements: {' vs '.join(result.coders)}"
+    return write_disagreements(frame, path, kind, coders=result.coders, title=title, facts=facts)
+
+
+def _render_table_form(result: TableAgreement) -> None:
+    out = console()
+    data = result.data
+    out.print(f"[bold]Agreement on {data.path.name}[/bold]")
+    out.print(
+        f"{len(data.units)} units x {len(data.coders)} coders ({', '.join(data.coders)}); "
+        f"{result.pairable} units coded by two or more; level {result.level}"
+    )
+    if result.n_boot:
+        out.print(f"Intervals: {result.ci:.0%} percentile bootstrap, {result.n_boot} resamples of units, seed {result.seed}")
+    names = {"percent_agreement": "percent agreement", "cohen_kappa": "Cohen's kappa",
+             "krippendorff_alpha": f"Krippendorff's alpha ({result.level})"}
+    rows = []
+    for key, fig in result.figures.items():
+        ci_text = f"{_num(fig.low)}\u2013{_num(fig.high)}" if math.isfinite(fig.low) else "\u2014"
+        rows.append([names[key], _num(fig.value) if fig.note is None else "undefined", ci_text, fig.n_units,
+                     fig.note or ""])
+    out.print(table(None, ["coefficient", "value", "interval", "units", "note"], rows))
+
+
+COMMANDS = [agreement]

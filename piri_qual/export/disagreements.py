@@ -1,0 +1,185 @@
+"""Writers for the disagreement list: .csv, .xlsx, .docx and Markdown for a reconciliation meeting.
+
+Why four formats: the CSV goes into R or a spreadsheet; the workbook and the Word document are
+what a team opens in the meeting, with an empty *agreed* column to write the decision in; the
+Markdown reads well in a git repository beside the coder logs. Every format holds the same rows
+in the same order (transcript, then position in the text); the writers compute nothing. The
+generic table helpers come from the write-up exporters (:mod:`piri_qual.export.tables`,
+:mod:`~piri_qual.export.docx_writer`, :mod:`~piri_qual.export.xlsx_writer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "docx", "md")
+_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".docx": "docx", ".md": "md", ".markdown": "md"}
+AGREED = "agreed"
+
+
+def resolve_output(path: Path | None, fmt: str | None, exports_dir: Path, stem: str) -> tuple[str, Path]:
+    """The format and file to write: ``--format`` wins, else the extension of ``-o``; with no
+    ``-o`` the file is ``exports/<stem>.<format>``."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt == "markdown":
+            fmt = "md"
+        if fmt not in FORMATS:
+            raise PiriQualError(f"unknown format {fmt!r}", hint=f"Choose one of: {', '.join(FORMATS)}.")
+    if path is None:
+        chosen = fmt or "csv"
+        return chosen, exports_dir / f"{stem}.{chosen}"
+    guessed = _SUFFIXES.get(path.suffix.lower())
+    if fmt is None and guessed is None:
+        raise PiriQualError(
+            f"cannot tell the format of {path.name!r} from its extension",
+            path=path,
+            hint=f"End the name in .csv, .xlsx, .docx or .md, or pass --format ({', '.join(FORMATS)}).",
+        )
+    return fmt or guessed, path  # type: ignore[return-value]
+
+
+def write_disagreements(
+    frame: pd.DataFrame,
+    path: Path,
+    fmt: str,
+    *,
+    coders: Sequence[str],
+    title: str,
+    facts: Mapping[str, str],
+) -> Path:
+    """Write the disagreement list (from :func:`piri_qual.analysis.disagreements.disagreement_list`)."""
+    writers = {"csv": _csv, "xlsx": _xlsx, "docx": _docx, "md": _markdown}
+    if fmt not in writers:
+        raise PiriQualError(f"unknown format {fmt!r}", hint=f"Choose one of: {', '.join(FORMATS)}.")
+    writers[fmt](frame, path, list(coders), title, facts)
+    return path
+
+
+def _with_agreed(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out[AGREED] = ""
+    return out
+
+
+def _csv(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
+    from piri_qual.export.tables import write_csv
+
+    write_csv(_with_agreed(frame), path)
+
+
+def _where(row: Mapping[str, object]) -> str:
+    """``P07 (parent), unit 12, 0:12:31`` for a heading."""
+    who = f"{row['participant']}" + (f" ({row['group']})" if row.get("group") else "")
+    return f"{who}, unit {row['unit']}" + (f", {row['time']}" if row.get("time") else "")
+
+
+def _markdown(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
+    from piri_qual.export.tables import md_escape, write_markdown
+
+    out = [f"# {title}\n"]
+    out += [f"- **{key}:** {md_escape(value)}" for key, value in facts.items()]
+    out.append("")
+    if frame.empty:
+        out.append("The coders agree on every unit.\n")
+    for transcript, part in frame.groupby("transcript", sort=False):
+        out.append(f"## {transcript}\n")
+        for row in part.to_dict("records"):
+            out.append(f"### {_where(row)} [{row['start']}\u2013{row['end']})\n")
+            out.append("> " + str(row["text"]).replace("\n", "\n> ") + "\n")
+            for coder in coders:
+                out.append(f"- **{md_escape(coder)}:** {md_escape(row[coder]) or '(no theme)'}")
+            out.append(f"- **Differ on:** {md_escape(row['disputed'])}")
+            out.append("- **Agreed:** \n")
+    write_markdown("\n".join(out), path)
+
+
+def _xlsx(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from piri_qual.export.xlsx_writer import HEADER_FILL, about_sheet, save, sheet_title
+
+    table = _with_agreed(frame)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    sheet = workbook.create_sheet(sheet_title("Disagreements", taken))
+    columns = [str(c) for c in table.columns]
+    wide = {"text": 70, "disputed": 30, AGREED: 30, **dict.fromkeys(coders, 30)}
+    for c, name in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=c, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(c)].width = wide.get(name, max(9, len(name) + 2))
+    for r, values in enumerate(table.itertuples(index=False), start=2):
+        for c, value in enumerate(values, start=1):
+            if hasattr(value, "item"):
+                value = value.item()
+            cell = sheet.cell(row=r, column=c, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(table) + 1)}"
+    about_sheet(workbook, title, facts, taken)
+    save(workbook, path)
+
+
+def _docx(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
+    from docx.shared import Pt
+
+    from piri_qual.export.docx_writer import (
+        HEADER_FILL,
+        new_document,
+        repeat_as_header,
+        save,
+        set_widths,
+        shade,
+        usable_width,
+        write_cell,
+    )
+
+    document = new_document(title, landscape=True)
+    for key, value in facts.items():
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.add_run(f"{key}: ").bold = True
+        paragraph.add_run(str(value))
+    if frame.empty:
+        document.add_paragraph("The coders agree on every unit.")
+    headers = ["Unit", "Text", *coders, "Differ on", "Agreed"]
+    width = usable_width(document)
+    side = int(width * 0.14)
+    unit_w = int(width * 0.07)
+    text_w = width - unit_w - side * (len(coders) + 2)
+    widths = [unit_w, max(text_w, int(width * 0.25)), *[side] * (len(coders) + 2)]
+    for transcript, part in frame.groupby("transcript", sort=False):
+        first = part.iloc[0]
+        group = f" ({first.group})" if first.group else ""
+        document.add_heading(f"{transcript}: {first.participant}{group}", level=1)
+        table = document.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        for cell, name in zip(table.rows[0].cells, headers, strict=True):
+            write_cell(cell, name, bold=True)
+            shade(cell, HEADER_FILL)
+        repeat_as_header(table.rows[0])
+        for row in part.to_dict("records"):
+            cells = table.add_row().cells
+            where = f"{row['unit']}" + (f"\n{row['time']}" if row.get("time") else "")
+            write_cell(cells[0], where, small=f"{row['start']}\u2013{row['end']}")
+            write_cell(cells[1], str(row["text"]))
+            for i, coder in enumerate(coders, start=2):
+                write_cell(cells[i], row[coder] or "(no theme)", italic=not row[coder])
+            write_cell(cells[len(coders) + 2], str(row["disputed"]), bold=True)
+            write_cell(cells[len(coders) + 3], "")
+        set_widths(table, widths)
+    save(document, path)

@@ -1,0 +1,196 @@
+"""``piri-qual agreement`` end to end: the study form on the example study, the --table form on
+published reliability data, exports, JSON and one-line user errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from agreement_kit import build_example_study
+from click.testing import CliRunner
+
+from piri_qual.analysis.study_agreement import study_agreement
+from piri_qual.cli import main
+from piri_qual.study import Study
+
+# Krippendorff (2011) "Computing Krippendorff's Alpha-Reliability", section E: 12 units (rows)
+# coded by observers A-D (columns) on a 1-5 scale, blank = missing.
+KRIPPENDORFF_2011_CSV = """\
+unit,A,B,C,D
+1,1,1,,1
+2,2,2,3,2
+3,3,3,3,3
+4,3,3,3,3
+5,2,2,2,2
+6,1,2,3,4
+7,4,4,4,4
+8,1,1,2,1
+9,2,2,2,2
+10,,5,5,5
+11,,,1,1
+12,,3,,
+"""
+
+# Krippendorff (2011), section A: binary data, two observers, no missing data; alpha = 0.095.
+KRIPPENDORFF_2011_BINARY_CSV = "A,B\n" + "\n".join(
+    f"{a},{b}" for a, b in zip([0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0], strict=True)
+) + "\n"
+
+
+def run(args: list[str], cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run the real entry point (with its error handling) and capture its output."""
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        with runner.isolation(env={"COLUMNS": "200"}) as (out, err, _):
+            code = main(args)
+            return code, out.getvalue().decode(), err.getvalue().decode()
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="module")
+def study_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example study with `gold` and a `pert` coder that dropped every bonding coding of P01
+    and added one on the first uncoded participant turn of P02."""
+    root = build_example_study(tmp_path_factory.mktemp("cli") / "study")
+    study = Study(root)
+    gold = list(study.fold("gold").codings.values())
+    pert = study.log("pert")
+    pert.append_many([
+        ("add", {"transcript": c.transcript, "start": c.start, "end": c.end, "quote": c.quote, "theme": c.theme})
+        for c in gold if not (c.transcript == "P01" and c.theme == "bonding")
+    ])
+    p02 = study.transcript("P02")
+    coded_turns = {p02.turn_at(c.start) for c in gold if c.transcript == "P02"}
+    free = next(i for i, t in enumerate(p02.turns) if t.role == "participant" and i not in coded_turns)
+    turn = p02.turns[free]
+    pert.append("add", transcript="P02", start=turn.start, end=turn.end, quote=p02.text[turn.start : turn.end],
+                theme="service_awareness")
+    return root
+
+
+def test_study_form_json_matches_the_library(study_root: Path) -> None:
+    code, out, err = run(["agreement", "--study", str(study_root), "--coders", "gold,pert", "--unit", "turn",
+                          "--boot", "200", "--seed", "4", "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    expected = study_agreement(Study(study_root), ["gold", "pert"], "turn", n_boot=200, seed=4)
+    assert data["unit"] == "turn" and data["unit_description"] == "turn (participant turns)"
+    assert data["units"] == expected.n_units and data["coders"] == ["gold", "pert"]
+    assert data["confidence"] == {"level": 0.95, "method": "percentile bootstrap", "resamples": 200,
+                                  "seed": 4, "resampling": "units"}
+    rows = {t["theme"]: t for t in data["themes"]}
+    for theme in expected.themes:
+        got = rows[theme.theme]["cohen_kappa"]
+        assert got["value"] == pytest.approx(theme.cohen_kappa.value, abs=1e-6)  # type: ignore[union-attr]
+        assert got["ci_low"] == pytest.approx(theme.cohen_kappa.low, abs=1e-6)  # type: ignore[union-attr]
+    assert rows["bonding"]["disagreements"] > 0 and rows["service_awareness"]["disagreements"] == 1
+    assert rows["bonding"]["positives"]["pert"] < rows["bonding"]["positives"]["gold"]
+    pooled = data["overall"]["pooled"]
+    assert pooled["krippendorff_alpha"]["value"] == pytest.approx(expected.pooled.krippendorff_alpha.value, abs=1e-6)
+    assert "constructs" not in data
+
+
+def test_study_form_prints_the_unit_and_flags_unstable_kappa(study_root: Path) -> None:
+    code, out, err = run(["agreement", "--study", str(study_root), "--coders", "gold,pert", "--unit", "turn",
+                          "--boot", "50", "--constructs"])
+    assert code == 0, err
+    assert "Unit: turn (participant turns);" in out and "units in 23 transcripts" in out
+    assert "(pooled)" in out and "(weighted)" in out and "Constructs as one nominal variable" in out
+    result = study_agreement(Study(study_root), ["gold", "pert"], "turn", n_boot=0)
+    if result.unstable:
+        assert "! kappa unstable for" in out
+        assert f"{result.unstable[0].theme}" in out
+    code, out, _ = run(["agreement", "--study", str(study_root), "--coders", "gold,pert", "--unit", "sentence",
+                        "--transcripts", "P01", "--boot", "0"])
+    assert code == 0 and "Unit: sentence (sentences of participant turns" in out
+    assert "units in 1 transcript" in out and "! kappa unstable" in out
+
+
+def test_disagreements_are_listed_and_exported(study_root: Path, tmp_path: Path) -> None:
+    target = tmp_path / "meeting.xlsx"
+    code, out, err = run(["agreement", "--study", str(study_root), "--coders", "gold,pert", "--unit", "turn",
+                          "--boot", "0", "--disagreements", "-o", str(target)])
+    assert code == 0, err
+    frame = Study(study_root)
+    from piri_qual.analysis.study_agreement import coded_units
+
+    expected = coded_units(frame, ["gold", "pert"], "turn").disagreements()
+    assert f"{len(expected)} disagreements (turn units)" in out
+    assert f"wrote {len(expected)} disagreements to {target}" in out
+    import openpyxl
+
+    assert openpyxl.load_workbook(target)["Disagreements"].max_row == len(expected) + 1
+    code, out, err = run(["agreement", "--study", str(study_root), "--coders", "gold,pert", "--unit", "turn",
+                          "--boot", "0", "--disagreements", "--format", "md", "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert Path(data["written"]) == study_root / "exports" / "disagreements_gold_pert_turn.md"
+    assert len(data["disagreements"]) == len(expected)
+    assert data["disagreements"][0]["transcript"] == "P01"
+
+
+def test_table_form_reproduces_krippendorff_2011(tmp_path: Path) -> None:
+    path = tmp_path / "k2011.csv"
+    path.write_text(KRIPPENDORFF_2011_CSV, encoding="utf-8")
+    for level, published in (("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)):
+        code, out, err = run(["agreement", "--table", str(path), "--level", level, "--json", "--boot", "200"])
+        assert code == 0, err
+        data = json.loads(out)
+        assert round(data["krippendorff_alpha"]["value"], 3) == published, level
+        assert data["coders"] == ["A", "B", "C", "D"] and data["units"] == 12 and data["pairable_units"] == 11
+        assert data["values"] == 41 and "cohen_kappa" not in data
+        assert data["krippendorff_alpha"]["ci_low"] <= data["krippendorff_alpha"]["value"]
+    code, out, _ = run(["agreement", "--table", str(path)])
+    assert code == 0 and "Krippendorff's alpha (nominal)" in out and "0.743" in out
+    assert "12 units x 4 coders" in out and "11 units coded by two or more" in out
+
+
+def test_table_form_two_coders_gives_kappa(tmp_path: Path) -> None:
+    """Krippendorff (2011) section A: alpha 0.095; kappa by hand from the 2 x 2 table
+    (a=1, b=1, c=3, d=5): p_o = 0.6, p_e = 0.2*0.4 + 0.8*0.6 = 0.56, kappa = 0.04/0.44."""
+    path = tmp_path / "binary.csv"
+    path.write_text(KRIPPENDORFF_2011_BINARY_CSV, encoding="utf-8")
+    code, out, err = run(["agreement", "--table", str(path), "--json", "--boot", "0"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert round(data["krippendorff_alpha"]["value"], 3) == 0.095
+    assert data["cohen_kappa"]["value"] == pytest.approx(0.04 / 0.44, abs=1e-6)
+    assert data["percent_agreement"]["value"] == pytest.approx(0.6)
+    assert data["krippendorff_alpha"]["ci_low"] is None  # --boot 0: no interval
+
+
+def test_user_errors_are_one_line(study_root: Path, tmp_path: Path) -> None:
+    s = ["agreement", "--study", str(study_root)]
+    cases = [
+        ([*s, "--coders", "gold,nobody"], "no coder 'nobody'"),
+        ([*s], "name the coders to compare with --coders"),
+        ([*s, "--coders", "gold,pert", "-o", str(tmp_path / "x.csv")], "Add --disagreements"),
+        ([*s, "--coders", "gold,pert", "--disagreements", "-o", str(tmp_path / "x.pdf")], "cannot tell the format"),
+        (["agreement", "--table", str(tmp_path / "none.csv")], "no such file"),
+        (["agreement", "--table", str(tmp_path / "none.csv"), "--coders", "a,b"], "does not take --coders"),
+        ([*s, "--coders", "gold,pert", "--unit", "character", "--cluster", "units", "--boot", "5"], "whole transcripts"),
+    ]
+    for args, message in cases:
+        code, out, err = run(args)
+        assert code == 2, (args, out, err)
+        assert message in err and err.count("\n") == 1 and err.startswith("error: "), err
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("A,B\n1,2\n1,2,3\n", encoding="utf-8")
+    code, _, err = run(["agreement", "--table", str(ragged)])
+    assert code == 2 and f"{ragged}:3: this row has 3 values" in err
+
+
+def test_help_has_an_example_and_start_stays_light() -> None:
+    code, out, _ = run(["agreement", "--help"])
+    assert code == 0 and "piri-qual agreement --coders alice,bob" in out and "--table" in out
+    probe = "import sys, piri_qual.cli; print(sorted(m for m in ('numpy', 'pandas', 'spacy') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
