@@ -27,7 +27,7 @@ import re
 import sys
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from piri_qual.fsutil import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 LAYOUTS = ("labels", "int_r", "bracket", "table", "teams")
 WORDS_PER_MINUTE = 150
-FIXED_DATE = datetime(2023, 1, 1, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2023, 1, 1, tzinfo=UTC)
 PARTICIPANT_COLUMNS = (
     "id", "group", "role", "site", "baby_age_months", "referral_source", "years_in_role",
     "interview_date", "order",

@@ -512,19 +512,28 @@ def parse_xml(data: bytes, path: Path, part: str) -> Any:
         data = data[3:]
     head = data[:4096]
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise PiriQualError(
-            f"{part} declares a DTD, which Word never writes; refusing to read it",
-            path=path,
-            hint="Open the file in Word and save it again as .docx.",
-        )
+        raise _dtd_error(path, part)
     try:
-        return etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise PiriQualError(
             f"damaged .docx: {part} is not well-formed XML (line {exc.lineno})",
             path=path,
             hint="Open the file in Word and save it again as .docx.",
         ) from exc
+    # Entities stay unexpanded in the tree, but text serialisation would expand them: a DTD
+    # hidden after a long comment must be refused too.
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise _dtd_error(path, part)
+    return root
+
+
+def _dtd_error(path: Path, part: str) -> PiriQualError:
+    return PiriQualError(
+        f"{part} declares a DTD, which Word never writes; refusing to read it",
+        path=path,
+        hint="Open the file in Word and save it again as .docx.",
+    )
 
 
 def _check_not_other_format(head: bytes, data_path: Path) -> None:
