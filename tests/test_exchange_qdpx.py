@@ -509,3 +509,22 @@ def test_notes_and_descriptions_become_memos(tmp_path: Path) -> None:
     assert study.coders() == ["mia"]
     (memo_file,) = (study.root / "memos" / "annotated_project").glob("*.md")
     assert memo_file.name == "method_log.md" and "Second pass done." in memo_file.read_text(encoding="utf-8")
+
+
+def test_atlas_group_names_are_nested(tmp_path: Path) -> None:
+    """ATLAS.ti 8 flattens code groups into names (spec Annex A.2: ``Coke::diet Coke``)."""
+    qdc = tmp_path / "atlas.qdc"
+    codes = "".join(
+        f'<Code guid="cccccccc-0000-4000-8000-00000000000{i}" name="{name}" isCodable="true"/>'
+        for i, name in enumerate(["Coke", "Coke::diet Coke", "Coke::zero", "Drinks::Tea::green", "Water"])
+    )
+    qdc.write_text(f'<?xml version="1.0" encoding="UTF-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" '
+                   f'origin="ATLAS.ti 8.4.0"><Codes>{codes}</Codes></CodeBook>', encoding="utf-8")
+    code, out, err = run(["import", str(qdc), "--into", str(tmp_path / "s")])
+    assert code == 0, err
+    book = Study(tmp_path / "s").codebook
+    assert book.get("diet_coke").parent == "coke" and book.get("zero").parent == "coke"
+    # two made-up folder levels above a code have the shape of a framework domain and construct
+    assert book.get("green").construct == "tea" and "drinks" not in book
+    assert [d.id for d in Study(tmp_path / "s").framework.domains] == ["drinks"]
+    assert book.get("water").parent is None and book.get("diet_coke").label == "diet Coke"

@@ -183,10 +183,49 @@ def read_qdc(path: Path) -> tuple[str, list[RefiCode], list[str]]:
                             f"(first: {errors[0]}); read leniently")
     codes_el = _kid(root, "Codes")
     codes = parse_codes(codes_el, warnings) if codes_el is not None else []
+    if "atlas" in (root.get("origin") or "").casefold():
+        codes = unflatten_group_names(codes)
     if not codes:
         raise PiriQualError("the codebook holds no codes", path=path,
                             hint="Export the codebook again with its codes.")
     return root.get("origin") or "", codes, warnings
+
+
+def unflatten_group_names(codes: list[RefiCode]) -> list[RefiCode]:
+    """ATLAS.ti writes code groups into names (``Coke::diet Coke``): nest them instead.
+
+    A top-level code named ``A::B`` moves under the top-level code named ``A``, which is made
+    (as a folder that cannot be applied) when the project has none.
+    """
+    if not any("::" in c.name for c in codes):
+        return codes
+    out: list[RefiCode] = []
+    by_name: dict[str, RefiCode] = {}
+    for code in codes:
+        if "::" not in code.name:
+            out.append(code)
+            by_name.setdefault(code.name.strip().casefold(), code)
+    for code in codes:
+        if "::" not in code.name:
+            continue
+        parts = [p.strip() for p in code.name.split("::") if p.strip()]
+        if len(parts) < 2:
+            out.append(code)
+            continue
+        holder: RefiCode | None = None
+        siblings = out
+        for depth, part in enumerate(parts[:-1]):
+            key = "::".join(parts[: depth + 1]).casefold()
+            found = by_name.get(key)
+            if found is None:
+                found = RefiCode(guid=f"group-{key}", name=part, codable=False)
+                by_name[key] = found
+                siblings.append(found)
+            holder, siblings = found, found.children
+        code.name = parts[-1]
+        assert holder is not None
+        holder.children.append(code)
+    return out
 
 
 # -- projects -------------------------------------------------------------------------------
@@ -462,6 +501,8 @@ def read_qdpx(path: Path, limits: ZipLimits | None = None) -> RefiProject:
         codes_el = _kid(book, "Codes") if book is not None else None
         if codes_el is not None:
             project.codes = parse_codes(codes_el, warnings)
+            if "atlas" in project.origin.casefold():
+                project.codes = unflatten_group_names(project.codes)
 
         variables: dict[str, str] = {}
         vars_el = _kid(root, "Variables")
