@@ -1,0 +1,91 @@
+"""The Textual app: it only wires the study, the coder and the key map to the screens.
+
+``piri-qual code`` builds a :class:`ReviewApp` and runs it; tests build one and drive it with
+``App.run_test()``. Everything slow happens in the screens' worker threads; everything that
+decides happens in :mod:`piri_qual.review.session` and :mod:`piri_qual.review.reconcile`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from textual.app import App
+
+from piri_qual.errors import PiriQualError
+from piri_qual.review import assist_bridge
+from piri_qual.review.keys import keymap_from_settings
+from piri_qual.review.session import SUGGESTIONS
+from piri_qual.study import Study
+
+
+class ReviewApp(App[None]):
+    """Code one coder's transcripts, or reconcile two coders (``reconcile=(a, b)``)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "piri-qual"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        study: Study,
+        coder: str | None = None,
+        transcript_id: str | None = None,
+        *,
+        reconcile: tuple[str, str] | None = None,
+        consensus: str = "consensus",
+        mode: str = SUGGESTIONS,
+        assist: ModuleType | Any = None,
+        retrain_delay: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.study = study
+        self.reconcile = reconcile
+        self.consensus = consensus
+        self.assist = assist if assist is not None else assist_bridge
+        self.engine_ok = getattr(self.assist, "engine_available", lambda: True)()
+        self.retrain_delay = retrain_delay
+        self.keymap = keymap_from_settings(study.settings.keys, study.settings_path)
+        self.theme_colours = {t.id: i for i, t in enumerate(study.codebook.themes)}
+        if reconcile is not None:
+            a, b = reconcile
+            if len({a, b, consensus}) != 3:
+                raise PiriQualError(
+                    "reconciliation needs two different coders and a third name for the consensus log",
+                    hint="e.g. --reconcile alice,bob --into consensus",
+                )
+            study.require_coder(a)
+            study.require_coder(b)
+            study.log(consensus)  # validates the name
+        else:
+            if not coder:
+                raise PiriQualError("which coder? Pass --coder NAME")
+            study.log(coder)  # validates the name
+            ids = study.transcript_ids()
+            if not ids:
+                raise PiriQualError(
+                    "this study has no imported transcripts", path=study.corpus_dir,
+                    hint="Import some with `piri-qual import FILE...`.",
+                )
+            if transcript_id is None:
+                transcript_id = ids[0]
+            else:
+                study.transcript(transcript_id)  # a clear error for an unknown id
+        self.coder = coder or consensus
+        self.transcript_id = transcript_id
+        self.start_mode = mode
+
+    def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
+        if self.reconcile is not None:
+            from piri_qual.review.screens.reconcile import ReconcileScreen
+
+            self.sub_title = f"reconcile {self.reconcile[0]} and {self.reconcile[1]}"
+            self.push_screen(ReconcileScreen(self.reconcile[0], self.reconcile[1], self.consensus))
+        else:
+            from piri_qual.review.screens.coding import CodingScreen
+
+            self.sub_title = f"coding as {self.coder}"
+            assert self.transcript_id is not None
+            self.push_screen(CodingScreen(self.transcript_id, self.start_mode))

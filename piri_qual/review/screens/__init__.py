@@ -1,0 +1,1 @@
+"""Screens of the coding UI, one module each."""

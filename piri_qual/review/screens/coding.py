@@ -1,0 +1,481 @@
+"""The coding screen: the transcript, the suggestions for the current excerpt, the theme's rules.
+
+All logic is in :class:`~piri_qual.review.session.CodingSession`; this screen turns keys and clicks
+into its calls, redraws, and runs the slow work (loading sentences, suggesting, retraining) in
+worker threads so the interface never freezes. Decisions are written to the log inside the key
+handler, before the screen redraws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Container, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from piri_qual.errors import PiriQualError
+from piri_qual.review import keys
+from piri_qual.review.session import READ, SUGGESTIONS, CodingSession
+from piri_qual.review.textindex import Span
+from piri_qual.review.widgets.suggestion_list import SuggestionList, ThemeDetail
+from piri_qual.review.widgets.transcript_view import TranscriptView
+
+if TYPE_CHECKING:
+    from piri_qual.assist.types import Suggestion
+    from piri_qual.corpus import Transcript
+    from piri_qual.review.app import ReviewApp
+
+
+class CodingScreen(Screen[None]):
+    BINDINGS = keys.bindings("coding")
+
+    def __init__(self, transcript_id: str, mode: str = SUGGESTIONS) -> None:
+        super().__init__()
+        self.transcript_id = transcript_id
+        self.start_mode = mode
+        self.session: CodingSession | None = None
+        self.engine_state = "starting"
+        self._suggesting = False
+        self._queued_retrain: bool | None = None
+        self._retrain_timer: Timer | None = None
+        self._last_hit: int | None = None
+        self._shown_codings: object = None
+
+    @property
+    def review_app(self) -> ReviewApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Container(id="body"):
+            yield TranscriptView(id="transcript")
+            with Container(id="side"):
+                yield SuggestionList(id="suggestions")
+                with VerticalScroll(id="detail-box"):
+                    yield ThemeDetail(id="detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#suggestions").border_title = "Suggestions"
+        self.query_one("#detail-box").border_title = "Theme"
+        self.add_class("-loading")
+        self._update_status()
+        self.load(self.transcript_id)
+
+    # -- loading and suggesting (worker threads) -----------------------------------------------
+    def load(self, transcript_id: str) -> None:
+        self.add_class("-loading")
+        self.engine_state = "loading"
+        self._update_status()
+        self._load_worker(transcript_id)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_worker(self, transcript_id: str) -> None:
+        app = self.review_app
+        try:
+            transcript = app.study.transcript(transcript_id)
+            sentences = app.assist.sentences(app.study, transcript_id)
+        except Exception as exc:  # noqa: BLE001 - reported in the UI, the session stays usable
+            app.call_from_thread(self._worker_failed, "could not open the transcript", exc)
+            return
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._on_loaded, transcript, sentences)
+
+    def _on_loaded(self, transcript: Transcript, sentences: list[tuple[int, int]]) -> None:
+        app = self.review_app
+        if self.session is None:
+            mode = self.start_mode if app.engine_ok else READ
+            self.session = CodingSession(app.study, app.coder, transcript, sentences, mode=mode)
+        else:
+            self.session.load(transcript, sentences)
+        self.transcript_id = transcript.id
+        self._shown_codings = None
+        self.query_one(TranscriptView).show_transcript(transcript)
+        self.remove_class("-loading")
+        self.engine_state = "suggesting" if app.engine_ok else "off"
+        self.refresh_view()
+        if app.engine_ok:
+            self._start_suggest(retrain=False)
+
+    def _start_suggest(self, retrain: bool) -> None:
+        if not self.review_app.engine_ok or self.session is None:
+            return
+        if self._suggesting:
+            self._queued_retrain = bool(self._queued_retrain) or retrain
+            return
+        self._suggesting = True
+        self.engine_state = "retraining" if retrain else "suggesting"
+        self.query_one("#status").add_class("-busy")
+        self._update_status()
+        self._suggest_worker(self.session.transcript_id, retrain)
+
+    @work(thread=True, group="suggest", exit_on_error=False)
+    def _suggest_worker(self, transcript_id: str, retrain: bool) -> None:
+        app = self.review_app
+        try:
+            if retrain:
+                app.assist.retrain(app.study, app.coder)
+            found = app.assist.suggest(app.study, transcript_id, app.coder)
+        except Exception as exc:  # noqa: BLE001 - manual coding goes on without suggestions
+            app.call_from_thread(self._worker_failed, "suggestions failed", exc)
+            return
+        app.call_from_thread(self._on_suggestions, transcript_id, found)
+
+    def _on_suggestions(self, transcript_id: str, found: list[Suggestion]) -> None:
+        self._suggesting = False
+        self.query_one("#status").remove_class("-busy")
+        self.engine_state = "ready"
+        if self.session is not None and transcript_id == self.session.transcript_id:
+            self.session.set_suggestions(found)
+        self.refresh_view()
+        self._drain_queue()
+
+    def _worker_failed(self, what: str, exc: Exception) -> None:
+        from piri_qual.review.assist_bridge import EngineUnavailable
+
+        self._suggesting = False
+        self.query_one("#status").remove_class("-busy")
+        if isinstance(exc, EngineUnavailable):
+            self.review_app.engine_ok = False
+            self.engine_state = "off"
+            self.notify("The suggestion engine is not available: code by hand (t assigns a theme).",
+                        severity="warning")
+            if self.session is not None and self.session.mode == SUGGESTIONS:
+                self.session.set_mode(READ)
+        else:
+            self.engine_state = "error"
+            message = str(exc) if isinstance(exc, PiriQualError) else f"{type(exc).__name__}: {exc}"
+            self.notify(f"{what}: {message}", severity="error", timeout=8)
+        self.refresh_view()
+        self._drain_queue()
+
+    def _drain_queue(self) -> None:
+        if self._queued_retrain is not None:
+            retrain, self._queued_retrain = self._queued_retrain, None
+            self._start_suggest(retrain)
+
+    def _schedule_retrain(self) -> None:
+        """Retrain after a short pause in decisions, so a burst of keys trains once."""
+        if not self.review_app.engine_ok:
+            return
+        if self._retrain_timer is not None:
+            self._retrain_timer.stop()
+        self._retrain_timer = self.set_timer(self.review_app.retrain_delay, self._retrain_now)
+
+    def _retrain_now(self) -> None:
+        self._retrain_timer = None
+        self._start_suggest(True)
+
+    @property
+    def busy(self) -> bool:
+        """Loading, suggesting, or about to retrain (tests and the benchmark wait on this)."""
+        return (
+            self.session is None or self._suggesting or self._retrain_timer is not None
+            or self._queued_retrain is not None
+        )
+
+    # -- drawing -------------------------------------------------------------------------------
+    def refresh_view(self, *, scroll: bool = True) -> None:
+        session = self.session
+        view = self.query_one(TranscriptView)
+        if session is None:
+            self._update_status()
+            return
+        colours = self.review_app.theme_colours
+        codings_key = (session.transcript_id, len(session.events))
+        if self._shown_codings != codings_key:
+            view.set_codings([(c.start, c.end, colours.get(c.theme, 0)) for c in session.codings])
+            self._shown_codings = codings_key
+        view.set_current(session.current, scroll=scroll)
+        entries = session.entries()
+        listing = self.query_one(SuggestionList)
+        if entries:
+            listing.show(entries, session.highlight, session.codebook, colours)
+        else:
+            listing.set_options([Option(self._empty_hint(), disabled=True)])
+        pending = sum(1 for e in entries if e.kind == "suggested")
+        listing.border_title = f"Suggestions ({pending})" if pending else "Suggestions"
+        self._show_detail()
+        self._update_status()
+
+    def _empty_hint(self) -> Text:
+        session = self.session
+        assert session is not None
+        if session.current is None:
+            if session.mode == SUGGESTIONS and not session.suggestions_ready:
+                return Text("Waiting for suggestions\u2026", style="dim")
+            return Text("No pending suggestions. s: read the whole transcript \u00b7 g: another transcript",
+                        style="dim")
+        return Text("Nothing suggested here. t: assign a theme \u00b7 j/k: move", style="dim")
+
+    def _show_detail(self) -> None:
+        session = self.session
+        assert session is not None
+        theme = session.highlighted_theme()
+        construct = None
+        framework = session.study.framework
+        if theme is not None and framework is not None and theme.construct:
+            found = framework.constructs.get(theme.construct)
+            construct = found.label if found else theme.construct
+        memo = ""
+        if theme is not None:
+            found_memo = session.state.memos.get(("theme", (theme.id,)))
+            memo = found_memo.text if found_memo else ""
+        self.query_one(ThemeDetail).show(theme, construct, memo)
+
+    def _update_status(self) -> None:
+        app = self.review_app
+        session = self.session
+        parts = [app.coder]
+        if session is None:
+            parts.append(f"{self.transcript_id} (loading\u2026)")
+        else:
+            t = session.transcript
+            parts.append(f"{t.id} {t.group or ''}".strip())
+            parts.append("suggestions first" if session.mode == SUGGESTIONS else "reading")
+            at, total = session.position()
+            if total == 0 and session.mode == SUGGESTIONS:
+                parts.append("none pending" if session.suggestions_ready else "waiting")
+            else:
+                parts.append(f"{at or '-'}/{total}")
+            parts.append(f"edge: {session.edge}")
+            if session.theme_filter:
+                theme = session.codebook.get(session.theme_filter)
+                parts.append(f"only: {theme.label if theme else session.theme_filter}")
+        parts.append(f"model: {self.engine_state}")
+        status = self.query_one("#status", Static)
+        status.update(Text(" \u2502 ".join(parts), no_wrap=True, overflow="ellipsis"))
+        self.set_class(session is not None and session.mode == READ, "-reading")
+
+    # -- doing things --------------------------------------------------------------------------
+    def _run(self, func: Callable[[CodingSession], Any], *, changed: bool = False, scroll: bool = True) -> Any:
+        """Call the session; show user errors with notify(); redraw; retrain after decisions."""
+        if self.session is None:
+            self.notify("still loading the transcript", severity="warning")
+            return None
+        try:
+            result = func(self.session)
+        except PiriQualError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        if changed:
+            self._schedule_retrain()
+        self.refresh_view(scroll=scroll)
+        message = getattr(result, "message", None)
+        if message:
+            self.notify(message, timeout=2)
+        return result
+
+    def action_next_excerpt(self) -> None:
+        if self._run(lambda s: s.next_excerpt()) is False:
+            self.notify("no more excerpts after this one", timeout=2)
+
+    def action_prev_excerpt(self) -> None:
+        if self._run(lambda s: s.prev_excerpt()) is False:
+            self.notify("this is the first excerpt", timeout=2)
+
+    def action_next_suggestion(self) -> None:
+        self._run(lambda s: s.move_highlight(1))
+
+    def action_prev_suggestion(self) -> None:
+        self._run(lambda s: s.move_highlight(-1))
+
+    def action_accept(self) -> None:
+        self._run(lambda s: s.accept(), changed=True)
+
+    def action_reject(self) -> None:
+        self._run(lambda s: s.reject(), changed=True)
+
+    def action_delete(self) -> None:
+        self._run(lambda s: s.delete(), changed=True)
+
+    def action_undo(self) -> None:
+        self._run(lambda s: s.undo(), changed=True)
+
+    def action_redo(self) -> None:
+        self._run(lambda s: s.redo(), changed=True)
+
+    def _resize(self, unit: str, widen: bool) -> None:
+        if self._run(lambda s: s.resize(unit, widen)) is False:
+            what = "turn edge" if widen else "smallest excerpt"
+            self.notify(f"cannot {'widen' if widen else 'narrow'} by a {unit}: at the {what}", timeout=2)
+
+    def action_widen_sentence(self) -> None:
+        self._resize("sentence", True)
+
+    def action_narrow_sentence(self) -> None:
+        self._resize("sentence", False)
+
+    def action_widen_word(self) -> None:
+        self._resize("word", True)
+
+    def action_narrow_word(self) -> None:
+        self._resize("word", False)
+
+    def action_switch_edge(self) -> None:
+        self._run(lambda s: s.switch_edge())
+
+    def action_toggle_mode(self) -> None:
+        if not self.review_app.engine_ok and self.session is not None and self.session.mode == READ:
+            self.notify("no suggestions without the engine: reading the whole transcript", severity="warning")
+            return
+        self._run(lambda s: s.toggle_mode())
+
+    def action_page_down(self) -> None:
+        self.query_one(TranscriptView).scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.query_one(TranscriptView).scroll_page_up(animate=False)
+
+    def action_help(self) -> None:
+        from piri_qual.review.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen("coding", self.review_app.keymap))
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    # -- pickers and editors -------------------------------------------------------------------
+    def _theme_items(self) -> list[Any]:
+        from piri_qual.review.screens.search import PickItem
+
+        session = self.session
+        assert session is not None
+        counts = session.theme_counts()
+        return [
+            PickItem(t.id, t.label, f"{t.id} \u00b7 {counts.get(t.id, 0)} coded", (t.construct or "",))
+            for t in session.codebook.themes
+        ]
+
+    def action_assign(self) -> None:
+        if self.session is None or self.session.current is None:
+            self._run(lambda s: s._require_current())
+            return
+        from piri_qual.review.screens.search import FuzzyPicker
+
+        def chosen(theme_id: str | None) -> None:
+            if theme_id:
+                self._run(lambda s: s.assign(theme_id), changed=True)
+
+        self.app.push_screen(FuzzyPicker("Assign a theme to the excerpt", self._theme_items()), chosen)
+
+    def action_filter(self) -> None:
+        if self.session is None:
+            return
+        from piri_qual.review.screens.search import FuzzyPicker, PickItem
+
+        def chosen(theme_id: str | None) -> None:
+            if theme_id is not None:
+                self._run(lambda s: s.set_filter(theme_id or None))
+
+        items = [PickItem("", "(all themes)", "clear the filter"), *self._theme_items()]
+        self.app.push_screen(FuzzyPicker("Show only one theme", items), chosen)
+
+    def action_jump(self) -> None:
+        from piri_qual.review.screens.search import FuzzyPicker, PickItem
+
+        study = self.review_app.study
+        items = []
+        for tid in study.transcript_ids():
+            t = study.transcript(tid)
+            items.append(PickItem(tid, tid, f"{t.participant} \u00b7 {t.group or ''} \u00b7 {t.words} words",
+                                  (t.participant, t.group or "")))
+
+        def chosen(tid: str | None) -> None:
+            if tid:
+                self.load(tid)
+
+        self.app.push_screen(FuzzyPicker("Jump to a transcript", items), chosen)
+
+    def action_codebook(self) -> None:
+        if self.session is None:
+            return
+        from piri_qual.review.screens.codebook import CodebookScreen
+
+        session = self.session
+
+        def chosen(theme_id: str | None) -> None:
+            if theme_id:
+                self._run(lambda s: s.assign(theme_id), changed=True)
+
+        self.app.push_screen(
+            CodebookScreen(session.codebook, session.study.framework, session.theme_counts(), session.coder),
+            chosen,
+        )
+
+    def action_memo(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        from piri_qual.review.screens.memo import MemoScreen
+
+        scopes = session.memo_scopes()
+        try:
+            texts = {scope: session.memo_text(scope) for scope, _ in scopes}
+        except PiriQualError as exc:
+            self.notify(str(exc), severity="error")
+            return
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            scope, text = result
+            if text.strip() == texts.get(scope, "").strip():
+                self.notify("memo unchanged", timeout=2)
+                return
+            self._run(lambda s: s.write_memo(scope, text))
+
+        self.app.push_screen(MemoScreen(scopes, texts), chosen)
+
+    def action_search(self) -> None:
+        if self.session is None:
+            return
+        from piri_qual.review.screens.find import FindScreen
+
+        def chosen(query: str | None) -> None:
+            if query:
+                self._find(query, None)
+
+        self.app.push_screen(FindScreen(self.session.last_query), chosen)
+
+    def action_search_next(self) -> None:
+        session = self.session
+        if session is None or not session.last_query:
+            self.notify("nothing searched yet: press / to search", severity="warning")
+            return
+        start = (self._last_hit + 1) if self._last_hit is not None else None
+        self._find(session.last_query, start)
+
+    def _find(self, query: str, start: int | None) -> None:
+        session = self.session
+        assert session is not None
+        hit = session.find(query, from_offset=start)
+        view = self.query_one(TranscriptView)
+        if hit is None:
+            view.set_match(None)
+            self.notify(f"{query!r} is not in this transcript", severity="warning")
+            return
+        self._last_hit = hit
+        session.goto_offset(hit)
+        view.set_match(Span(hit, hit + len(query)))
+        self.refresh_view()
+
+    # -- mouse ---------------------------------------------------------------------------------
+    def on_transcript_view_offset_clicked(self, event: TranscriptView.OffsetClicked) -> None:
+        self._run(lambda s: s.goto_offset(event.offset), scroll=False)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self.session is None or event.option_list.id != "suggestions":
+            return
+        if event.option_index != self.session.highlight and not event.option.disabled:
+            self.session.highlight = event.option_index
+            self._show_detail()

@@ -1,0 +1,501 @@
+"""One coder's coding session on one transcript: the logic behind the coding screen.
+
+The session holds the current excerpt, the units one steps through (the spans with pending
+suggestions, or every sentence when reading the whole transcript), and turns each decision into
+one event appended to the coder's log *before* the call returns, so a killed terminal loses
+nothing. It reads only this coder's own log: coding is blind until reconciliation.
+
+Nothing here imports Textual; the screens call these methods and redraw.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from piri_qual.codings import Coding, Event, FoldResult, fold, last_redoable, last_undoable
+from piri_qual.corpus import Transcript
+from piri_qual.errors import PiriQualError
+from piri_qual.review.textindex import Span, TextIndex
+
+if TYPE_CHECKING:
+    from piri_qual.assist.types import Suggestion
+    from piri_qual.framework import Codebook, Theme
+    from piri_qual.study import Study
+
+SUGGESTIONS = "suggestions"
+READ = "read"
+MODES = (SUGGESTIONS, READ)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the suggestion pane: a pending suggestion or one of this coder's codings."""
+
+    theme: str
+    kind: str  # "suggested" | "coded"
+    score: float | None = None
+    source: str | None = None
+    reason: str = ""
+    coding: Coding | None = None
+    suggestion: Suggestion | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision did, for the UI to report."""
+
+    event: Event
+    message: str
+
+
+class CodingSession:
+    """The state of the coding screen, and every decision it can log."""
+
+    def __init__(
+        self,
+        study: Study,
+        coder: str,
+        transcript: Transcript,
+        sentences: list[tuple[int, int]],
+        *,
+        mode: str = SUGGESTIONS,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.study = study
+        self.coder = coder
+        self.log = study.log(coder)
+        self.events: list[Event] = self.log.read()
+        self.state: FoldResult = fold(self.events)
+        self._latest: str | None = max((e.time for e in self.events), default=None)
+        self.codebook: Codebook = study.codebook
+        self.mode = mode
+        self.edge = "end"
+        self.theme_filter: str | None = None
+        self.last_query: str | None = None
+        self.suggestions: list[Suggestion] = []
+        self.suggestions_ready = False
+        self.highlight = 0
+        self.current: Span | None = None
+        self.anchor: Span | None = None
+        self.load(transcript, sentences)
+
+    # -- loading -----------------------------------------------------------------------------
+    def load(self, transcript: Transcript, sentences: list[tuple[int, int]]) -> None:
+        """Switch to a transcript (its suggestions arrive later through :meth:`set_suggestions`)."""
+        self.transcript = transcript
+        self.index = TextIndex(transcript, sentences)
+        self.suggestions = []
+        self.suggestions_ready = False
+        self.current = None
+        self.anchor = None
+        self.highlight = 0
+        self._refresh_derived()
+        self.units = self._units()
+        if self.units:
+            self._goto_unit(self.units[0])
+
+    def set_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
+        """New ranked suggestions for this transcript (after the engine ran or retrained)."""
+        self.suggestions = [s for s in suggestions if s.transcript == self.transcript.id]
+        self.suggestions_ready = True
+        self._rebuild(stay=True)
+
+    @property
+    def transcript_id(self) -> str:
+        return self.transcript.id
+
+    # -- derived state -------------------------------------------------------------------------
+    def _refresh_derived(self) -> None:
+        tid = self.transcript.id
+        self._pending: list[Suggestion] | None = None
+        self.codings: list[Coding] = sorted(
+            (c for c in self.state.codings.values() if c.transcript == tid),
+            key=lambda c: (c.start, c.end, c.theme),
+        )
+        self._coded_by_theme: dict[str, list[Coding]] = {}
+        for c in self.codings:
+            self._coded_by_theme.setdefault(c.theme, []).append(c)
+        self._taken: dict[str, list[tuple[int, int]]] = {
+            theme: [(c.start, c.end) for c in items] for theme, items in self._coded_by_theme.items()
+        }
+        for e in self.state.rejections:
+            if e.transcript == tid and e.start is not None and e.end is not None and e.theme:
+                self._taken.setdefault(e.theme, []).append((e.start, e.end))
+
+    def _decided(self, s: Suggestion) -> bool:
+        """Coded or rejected with the same theme on an overlapping span (the engine's own rule)."""
+        return any(a < s.end and s.start < b for a, b in self._taken.get(s.theme, ()))
+
+    def pending(self) -> list[Suggestion]:
+        """Suggestions not yet accepted, rejected or coded over, within the theme filter."""
+        if self._pending is None:
+            self._pending = [
+                s for s in self.suggestions
+                if not self._decided(s) and (self.theme_filter is None or s.theme == self.theme_filter)
+            ]
+        return self._pending
+
+    def _units(self) -> list[Span]:
+        if self.mode == SUGGESTIONS:
+            return sorted({Span(s.start, s.end) for s in self.pending()})
+        if self.theme_filter is None:
+            return list(self.index.sentences)
+        marks = [(c.start, c.end) for c in self._coded_by_theme.get(self.theme_filter, ())]
+        marks += [(s.start, s.end) for s in self.suggestions if s.theme == self.theme_filter]
+        return [u for u in self.index.sentences if any(u.overlaps(a, b) for a, b in marks)]
+
+    def _rebuild(self, *, stay: bool) -> None:
+        """Recompute the units after a change, keeping or advancing the current excerpt."""
+        self._refresh_derived()
+        self.units = self._units()
+        if self.current is None:
+            after = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
+            target = after or (self.units[0] if self.units else None)
+            if target is not None:
+                self._goto_unit(target)
+            return
+        if self.mode == SUGGESTIONS and not stay and not self._pending_here():
+            target = self._unit_after(self.anchor) or self._unit_before(self.anchor)
+            if target is not None:
+                self._goto_unit(target)
+        self._clamp_highlight()
+
+    def _pending_here(self) -> bool:
+        cur = self.current
+        return cur is not None and any(s.start < cur.end and cur.start < s.end for s in self.pending())
+
+    def theme_counts(self) -> Counter[str]:
+        """This coder's current codings per theme, over all transcripts."""
+        return Counter(c.theme for c in self.state.codings.values())
+
+    # -- the current excerpt -----------------------------------------------------------------
+    def _goto_unit(self, unit: Span) -> None:
+        self.anchor = unit
+        self.current = unit
+        self.highlight = 0
+
+    def _unit_after(self, anchor: Span | None, inclusive: bool = False) -> Span | None:
+        for unit in self.units:
+            if anchor is None or unit > anchor or (inclusive and unit == anchor):
+                return unit
+        return None
+
+    def _unit_before(self, anchor: Span | None) -> Span | None:
+        found = None
+        for unit in self.units:
+            if anchor is not None and unit >= anchor:
+                break
+            found = unit
+        return found
+
+    def next_excerpt(self) -> bool:
+        target = self._unit_after(self.anchor)
+        if target is None:
+            return False
+        self._goto_unit(target)
+        return True
+
+    def prev_excerpt(self) -> bool:
+        target = self._unit_before(self.anchor)
+        if target is None:
+            return False
+        self._goto_unit(target)
+        return True
+
+    def position(self) -> tuple[int, int]:
+        """(1-based number of the current unit, number of units); 0 when off the list."""
+        if self.anchor is None:
+            return (0, len(self.units))
+        from bisect import bisect_left
+
+        i = bisect_left(self.units, self.anchor)
+        return ((i + 1) if i < len(self.units) and self.units[i] == self.anchor else 0, len(self.units))
+
+    def goto_offset(self, offset: int) -> bool:
+        """Make the sentence at ``offset`` the current excerpt (a click, a search hit)."""
+        sentence = self.index.sentence_at(offset)
+        if sentence is None:
+            return False
+        self._goto_unit(sentence)
+        return True
+
+    def resize(self, unit: str, widen: bool) -> bool:
+        """Widen or narrow the current excerpt by a sentence or a word at the active edge."""
+        if self.current is None:
+            raise PiriQualError("no current excerpt to resize", hint="Move to one with j/k or click a sentence.")
+        new = self.index.resize(self.current, self.edge, unit, widen)
+        if new is None:
+            return False
+        self.current = new
+        self._clamp_highlight()
+        return True
+
+    def switch_edge(self) -> str:
+        self.edge = "start" if self.edge == "end" else "end"
+        return self.edge
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.mode = mode
+        self.units = self._units()
+        if self.current is None or (mode == SUGGESTIONS and not self._pending_here()):
+            target = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
+            target = target or (self.units[0] if self.units else None)
+            if target is not None:
+                self._goto_unit(target)
+            elif mode == SUGGESTIONS:
+                self.current = None
+
+    def toggle_mode(self) -> str:
+        self.set_mode(READ if self.mode == SUGGESTIONS else SUGGESTIONS)
+        return self.mode
+
+    def set_filter(self, theme_id: str | None) -> None:
+        if theme_id is not None:
+            theme_id = self.codebook.resolve(theme_id, source=self.study.codebook_path).id
+        self.theme_filter = theme_id
+        self._pending = None
+        self.units = self._units()
+        if self.current is not None and self.current not in self.units and self.units:
+            target = self._unit_after(self.anchor, inclusive=True) or self.units[0]
+            self._goto_unit(target)
+        self._clamp_highlight()
+
+    def find(self, query: str, *, from_offset: int | None = None) -> int | None:
+        """Offset of the next occurrence of ``query`` (case-insensitive) after the excerpt, wrapping."""
+        query = query.strip()
+        if not query:
+            return None
+        self.last_query = query
+        text = self.transcript.text.casefold()
+        needle = query.casefold()
+        start = from_offset if from_offset is not None else (self.current.end if self.current else 0)
+        hit = text.find(needle, start)
+        if hit == -1:
+            hit = text.find(needle)
+        return None if hit == -1 else hit
+
+    # -- the suggestion pane -------------------------------------------------------------------
+    def entries(self) -> list[Entry]:
+        """Pending suggestions overlapping the excerpt (best first, one per theme), then codings."""
+        cur = self.current
+        if cur is None:
+            return []
+        best: dict[str, Suggestion] = {}
+        for s in self.pending():
+            if s.start < cur.end and cur.start < s.end:
+                if s.theme not in best or s.score > best[s.theme].score:
+                    best[s.theme] = s
+        out = [
+            Entry(s.theme, "suggested", s.score, s.source, s.reason, suggestion=s)
+            for s in sorted(best.values(), key=lambda s: (-s.score, s.theme))
+        ]
+        for c in self.codings:
+            if c.start < cur.end and cur.start < c.end and (self.theme_filter in (None, c.theme)):
+                out.append(Entry(c.theme, "coded", c.score, c.source, c.reason or "", coding=c))
+        return out
+
+    def _clamp_highlight(self) -> None:
+        count = len(self.entries())
+        self.highlight = 0 if count == 0 else min(max(self.highlight, 0), count - 1)
+
+    def move_highlight(self, step: int) -> None:
+        count = len(self.entries())
+        if count:
+            self.highlight = (self.highlight + step) % count
+
+    def highlighted(self) -> Entry | None:
+        entries = self.entries()
+        if not entries:
+            return None
+        return entries[min(self.highlight, len(entries) - 1)]
+
+    def highlighted_theme(self) -> Theme | None:
+        entry = self.highlighted()
+        theme_id = entry.theme if entry else self.theme_filter
+        return self.codebook.get(theme_id) if theme_id else None
+
+    def quote(self, span: Span | None = None) -> str:
+        span = span or self.current
+        return self.transcript.text[span.start : span.end] if span else ""
+
+    # -- decisions: each one appended to the log at once -----------------------------------------
+    def _floor(self, at_least: str | None = None) -> str | None:
+        """The latest time in the log, so new events sort after everything already there."""
+        times = [t for t in (self._latest, at_least) if t]
+        return max(times) if times else None
+
+    def _append(self, op: str, **fields: object) -> Event:
+        floor = self._floor(fields.pop("after", None))  # type: ignore[arg-type]
+        event = self.log.append(op, after=floor, **fields)
+        self._record([event])
+        return event
+
+    def _record(self, events: list[Event]) -> None:
+        self.events.extend(events)
+        self._latest = max([self._latest or "", *(e.time for e in events)]) or None
+        self.state = fold(self.events)
+
+    def _require_current(self) -> Span:
+        if self.current is None:
+            raise PiriQualError(
+                "no current excerpt",
+                hint="Move to one with j/k, click a sentence, or press s to read the whole transcript.",
+            )
+        return self.current
+
+    def _label(self, theme_id: str) -> str:
+        theme = self.codebook.get(theme_id)
+        return theme.label if theme else theme_id
+
+    def accept(self) -> Outcome:
+        """Code the current excerpt with the highlighted suggested theme (a ``confirm``)."""
+        cur = self._require_current()
+        entry = self.highlighted()
+        if entry is None or entry.kind != "suggested" or entry.suggestion is None:
+            if entry is not None and entry.kind == "coded":
+                raise PiriQualError(f"{self._label(entry.theme)!r} is already coded here")
+            raise PiriQualError("no suggestion to accept here", hint="Assign a theme with t.")
+        s = entry.suggestion
+        event = self._append(
+            "confirm", transcript=self.transcript.id, start=cur.start, end=cur.end,
+            quote=self.quote(cur), theme=s.theme, source=s.source, score=s.score, reason=s.reason,
+        )
+        self._rebuild(stay=False)
+        return Outcome(event, f"accepted {self._label(s.theme)}")
+
+    def reject(self) -> Outcome:
+        """Reject the highlighted suggestion; like the engine, this hides the theme on overlapping spans."""
+        self._require_current()
+        entry = self.highlighted()
+        if entry is None or entry.kind != "suggested" or entry.suggestion is None:
+            raise PiriQualError(
+                "no suggestion to reject here",
+                hint="Delete a coding with d." if entry is not None else None,
+            )
+        s = entry.suggestion
+        event = self._append(
+            "reject", transcript=s.transcript, start=s.start, end=s.end, quote=s.quote,
+            theme=s.theme, source=s.source, score=s.score, reason=s.reason,
+        )
+        self._rebuild(stay=False)
+        return Outcome(event, f"rejected {self._label(s.theme)}")
+
+    def assign(self, theme: str) -> Outcome:
+        """Code the current excerpt with a theme chosen by the coder (an ``add``)."""
+        cur = self._require_current()
+        resolved = self.codebook.resolve(theme, source=self.study.codebook_path)
+        if any(c.theme == resolved.id and (c.start, c.end) == (cur.start, cur.end) for c in self.codings):
+            raise PiriQualError(f"{resolved.label!r} is already coded on this excerpt")
+        event = self._append(
+            "add", transcript=self.transcript.id, start=cur.start, end=cur.end,
+            quote=self.quote(cur), theme=resolved.id, source="manual",
+        )
+        self._rebuild(stay=True)
+        return Outcome(event, f"coded {resolved.label}")
+
+    def delete(self) -> Outcome:
+        """Delete the highlighted coding, or the only coding on the excerpt."""
+        self._require_current()
+        entries = self.entries()
+        entry = self.highlighted()
+        coded = [e for e in entries if e.kind == "coded"]
+        if entry is None or entry.kind != "coded":
+            if len(coded) != 1:
+                raise PiriQualError(
+                    "no coding to delete here" if not coded else "several codings here",
+                    hint=None if not coded else "Highlight the one to delete with up/down.",
+                )
+            entry = coded[0]
+        c = entry.coding
+        assert c is not None
+        event = self._append(
+            "delete", target=c.id, transcript=c.transcript, start=c.start, end=c.end,
+            quote=c.quote, theme=c.theme,
+        )
+        self._rebuild(stay=True)
+        return Outcome(event, f"deleted {self._label(c.theme)}")
+
+    def undo(self) -> Outcome:
+        target = last_undoable(self.events)
+        if target is None:
+            raise PiriQualError("nothing to undo")
+        event = self._append("undo", target=target.id, after=target.time)
+        self._show_event(target)
+        return Outcome(event, f"undid {target.op}" + (f" {self._label(target.theme)}" if target.theme else ""))
+
+    def redo(self) -> Outcome:
+        undo_event = last_redoable(self.events)
+        if undo_event is None:
+            raise PiriQualError("nothing to redo")
+        event = self._append("undo", target=undo_event.id, after=undo_event.time)
+        original = next((e for e in self.events if e.id == undo_event.target), None)
+        if original is not None:
+            self._show_event(original)
+        op = original.op if original else "decision"
+        return Outcome(event, f"redid {op}")
+
+    def _show_event(self, event: Event) -> None:
+        """After undo/redo, bring the excerpt the decision was about back into view."""
+        self._refresh_derived()
+        self.units = self._units()
+        if event.transcript == self.transcript.id and event.start is not None and event.end is not None:
+            span = Span(event.start, event.end)
+            self.anchor = span
+            self.current = span
+            self.highlight = 0
+        self._clamp_highlight()
+
+    # -- memos ---------------------------------------------------------------------------------
+    def memo_scopes(self) -> list[tuple[str, str]]:
+        """The memo targets available here: (scope, description)."""
+        out: list[tuple[str, str]] = []
+        if self.current is not None:
+            out.append(("excerpt", "this excerpt"))
+        theme = self.highlighted_theme()
+        if theme is not None:
+            out.append(("theme", f"theme: {theme.label}"))
+            out.append(("cell", f"{self.transcript.participant} x {theme.label}"))
+        out.append(("transcript", f"transcript {self.transcript.id}"))
+        return out
+
+    def _memo_fields(self, scope: str) -> dict[str, object]:
+        tid = self.transcript.id
+        if scope == "excerpt":
+            cur = self._require_current()
+            entry = self.highlighted()
+            target = entry.coding.id if entry is not None and entry.coding is not None else None
+            return {"scope": scope, "transcript": tid, "start": cur.start, "end": cur.end,
+                    "quote": self.quote(cur), "target": target}
+        if scope in ("theme", "cell"):
+            theme = self.highlighted_theme()
+            if theme is None:
+                raise PiriQualError("no theme highlighted for a theme memo")
+            fields: dict[str, object] = {"scope": scope, "theme": theme.id}
+            if scope == "cell":
+                fields["participant"] = self.transcript.participant
+            return fields
+        if scope == "transcript":
+            return {"scope": scope, "transcript": tid, "participant": self.transcript.participant}
+        raise PiriQualError(f"unknown memo scope {scope!r}")
+
+    def memo_text(self, scope: str) -> str:
+        """The memo already written for a scope here (empty when none)."""
+        fields = self._memo_fields(scope)
+        from piri_qual.codings import memo_key
+
+        probe = Event(id="", time="", coder=self.coder, op="memo", **{  # type: ignore[arg-type]
+            k: v for k, v in fields.items() if k in ("scope", "transcript", "start", "end", "theme", "target", "participant")
+        })
+        memo = self.state.memos.get((scope, memo_key(probe)))
+        return memo.text if memo else ""
+
+    def write_memo(self, scope: str, text: str) -> Outcome:
+        fields = self._memo_fields(scope)
+        event = self._append("memo", text=text.strip() or None, **fields)
+        return Outcome(event, f"memo saved ({scope})" if text.strip() else f"memo cleared ({scope})")
