@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import xmlschema
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from piri_qual.cli import main
 from piri_qual.corpus import RawTurn, Transcript, assemble_text
@@ -528,3 +530,19 @@ def test_atlas_group_names_are_nested(tmp_path: Path) -> None:
     assert book.get("green").construct == "tea" and "drinks" not in book
     assert [d.id for d in Study(tmp_path / "s").framework.domains] == ["drinks"]
     assert book.get("water").parent is None and book.get("diet_coke").label == "diet Coke"
+
+
+_line = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).map(
+    lambda s: " ".join(s.split())).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(definition=st.lists(st.lists(_line, min_size=1, max_size=3).map("\n".join), max_size=3).map("\n\n".join),
+       ident=st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
+       include=st.lists(_line, max_size=3), keywords=st.lists(_line, max_size=3))
+def test_any_definition_survives_the_description_layout(definition: str, ident: str,
+                                                         include: list[str], keywords: list[str]) -> None:
+    text = format_description(definition, ident=ident, include=tuple(include), keywords=tuple(keywords))
+    parsed = parse_description(text)
+    assert (parsed.definition, parsed.id, parsed.include, parsed.keywords) == (
+        definition.strip(), ident, include, keywords)
