@@ -546,3 +546,26 @@ def test_any_definition_survives_the_description_layout(definition: str, ident: 
     parsed = parse_description(text)
     assert (parsed.definition, parsed.id, parsed.include, parsed.keywords) == (
         definition.strip(), ident, include, keywords)
+
+
+def test_pdf_sources_import_through_their_text_representation(tmp_path: Path) -> None:
+    qde = (f'<?xml version="1.0" encoding="UTF-8"?><Project xmlns="{NS}" name="Pdf">'
+           '<CodeBook><Codes><Code guid="cccccccc-0000-4000-8000-000000000001" name="Cost" isCodable="true"/>'
+           '</Codes></CodeBook><Cases><Case guid="ffffffff-0000-4000-8000-000000000001" name="S09">'
+           '<SourceRef targetGUID="bbbbbbbb-0000-4000-8000-000000000001"/></Case></Cases><Sources>'
+           '<PDFSource guid="bbbbbbbb-0000-4000-8000-000000000001" name="Report.pdf" path="internal://bbbbbbbb-0000-4000-8000-000000000001.pdf">'
+           '<PDFSelection guid="dddddddd-0000-4000-8000-000000000009" page="1" firstX="1" firstY="1" secondX="5" secondY="5"/>'
+           '<Representation guid="bbbbbbbb-0000-4000-8000-000000000002" plainTextPath="internal://bbbbbbbb-0000-4000-8000-000000000002.txt">'
+           '<PlainTextSelection guid="dddddddd-0000-4000-8000-000000000001" startPosition="4" endPosition="9">'
+           '<Coding guid="eeeeeeee-0000-4000-8000-000000000001"><CodeRef targetGUID="cccccccc-0000-4000-8000-000000000001"/>'
+           '</Coding></PlainTextSelection></Representation></PDFSource></Sources></Project>')
+    path = _write_qdpx(tmp_path / "pdf.qdpx", qde, {
+        "sources/bbbbbbbb-0000-4000-8000-000000000002.txt": "The costs rose.",
+        "sources/bbbbbbbb-0000-4000-8000-000000000001.pdf": b"%PDF-1.4",
+    })
+    code, out, err = run(["import", str(path), "--into", str(tmp_path / "s")])
+    assert code == 0, err
+    assert "skipped 1 PDF area selections" in err
+    study = Study(tmp_path / "s")
+    assert study.transcript("Report").participant == "S09"
+    assert list(study.codings("imported").quote) == ["costs"]

@@ -158,14 +158,14 @@ def _source_id(name: str) -> str:
 
 
 def _free(base: str, taken: set[str]) -> str:
-    if base not in taken:
-        taken.add(base)
-        return base
+    """``base``, or ``base-2``, ... : unique ignoring case (file names on macOS and Windows)."""
+    candidate = base
     n = 2
-    while f"{base}-{n}" in taken:
+    while candidate.casefold() in taken:
+        candidate = f"{base}-{n}"
         n += 1
-    taken.add(f"{base}-{n}")
-    return f"{base}-{n}"
+    taken.add(candidate.casefold())
+    return candidate
 
 
 def _group_of(values: dict[str, str]) -> str | None:

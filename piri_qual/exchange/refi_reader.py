@@ -357,7 +357,8 @@ def _values(el: Any, variables: dict[str, str]) -> dict[str, str]:
 def _read_source(el: Any, kind: str, name: str, archive: SafeArchive, problems: _Problems,
                  warnings: list[str], variables: dict[str, str], owner: Any | None = None
                  ) -> RefiSource | None:
-    guid = guid_key(el.get("guid")) or guid_key((owner if owner is not None else el).get("guid")) or ""
+    # a PDF's cases and sets point at the PDFSource, not at its text representation
+    guid = guid_key((owner if owner is not None else el).get("guid")) or ""
     what = f"source {name!r}"
     loaded = _load_text(el, what, archive, problems, required=True)
     if loaded is None:
