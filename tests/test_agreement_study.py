@@ -462,3 +462,68 @@ def test_user_errors_name_the_fix(perturbed: Perturbed) -> None:
     study.log("empty").append("memo", scope="study", text="nothing coded yet")
     with pytest.raises(PiriQualError, match="no transcript has been coded by all of gold, empty"):
         coded_units(study, ["gold", "empty"], "turn")
+
+
+# -- unitizing alpha over many transcripts ---------------------------------------------------
+def _random_unitization(rng: np.random.Generator, length: int, edges: bool) -> dict[str, list[tuple[int, int, str]]]:
+    """Two coders' random segments of categories a and b; with ``edges``, each coder also has a
+    unit of each category at both ends, so no gap touches the ends of the stretch."""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for coder in ("c1", "c2"):
+        segs = []
+        for category in ("a", "b"):
+            for _ in range(int(rng.integers(0, 4))):
+                start = int(rng.integers(0, length - 1))
+                segs.append((start, int(rng.integers(start + 1, min(length, start + 12) + 1)), category))
+            if edges:
+                segs += [(0, 1, category), (length - 1, length, category)]
+        out[coder] = segs
+    return out
+
+
+def _library(segments: dict[str, list[tuple[int, int, str]]], length: int) -> tuple[dict[str, float], float]:
+    from piri_qual.analysis.agreement import unitizing_alpha
+
+    result = unitizing_alpha(segments, length)
+    return {c: r.value for c, r in result.per_category.items()}, result.value
+
+
+def _concatenate(pieces: list[tuple[dict[str, list[tuple[int, int, str]]], int]]) -> tuple[dict, int]:
+    joined: dict[str, list[tuple[int, int, str]]] = {"c1": [], "c2": []}
+    base = 0
+    for segments, length in pieces:
+        for coder, segs in segments.items():
+            joined[coder] += [(s + base, e + base, c) for s, e, c in segs]
+        base += length
+    return joined, base
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_study_unitizing_alpha_equals_the_one_continuum_function(seed: int) -> None:
+    """Krippendorff's u-alpha (2004, section 12.5) from per-transcript parts equals
+    ``unitizing_alpha`` for one transcript, for several laid end to end (when no gap meets a
+    boundary), and for a resample that repeats and drops transcripts."""
+    from piri_qual.analysis.unitizing_study import alpha_from_weights, study_parts
+
+    rng = np.random.default_rng(seed)
+    single_len = int(rng.integers(20, 60))
+    single = _random_unitization(rng, single_len, edges=False)
+    if any(single.values()):
+        parts = study_parts([single], [single_len], ["c1", "c2"], ["a", "b"])
+        ours = alpha_from_weights(parts, np.ones(1))
+        per_category, overall = _library(single, single_len)
+        assert float(ours.overall) == pytest.approx(overall, abs=1e-12)
+        for k, category in enumerate(("a", "b")):
+            expected = per_category.get(category, float("nan"))
+            assert np.isnan(ours.value[k]) == np.isnan(expected)
+            if not np.isnan(expected):
+                assert float(ours.value[k]) == pytest.approx(expected, abs=1e-12)
+    lengths = [int(x) for x in rng.integers(15, 50, size=3)]
+    pieces = [(_random_unitization(rng, n, edges=True), n) for n in lengths]
+    parts = study_parts([p for p, _ in pieces], lengths, ["c1", "c2"], ["a", "b"])
+    for weights in ([1, 1, 1], [2, 0, 1], [0, 3, 0]):
+        repeated = [pieces[t] for t, w in enumerate(weights) for _ in range(w)]
+        per_category, overall = _library(*_concatenate(repeated))
+        ours = alpha_from_weights(parts, np.asarray([weights], dtype=float))
+        assert float(ours.overall[0]) == pytest.approx(overall, abs=1e-12), weights
+        assert ours.value[0] == pytest.approx([per_category["a"], per_category["b"]], abs=1e-12)

@@ -85,20 +85,24 @@ def coefficients(counts: np.ndarray, patterns: Patterns) -> dict[str, tuple[np.n
     return out
 
 
-def resampled_counts(cluster_counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Pattern counts of ``n_boot`` bootstrap resamples of the clusters (rows) of ``cluster_counts``.
+def bootstrap_weights(n_clusters: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each cluster is drawn in each of ``n_boot`` resamples (n_boot x n_clusters).
 
-    Drawing clusters with replacement is the same as giving each cluster a multinomial weight
-    (how often it was drawn); the resample's counts are the weighted sum of the clusters' counts.
+    Drawing n clusters with replacement is the same as giving each a multinomial weight; a
+    resample's counts are then the weighted sum of the clusters' counts.
     """
-    n_clusters = cluster_counts.shape[0]
+    draws = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
+    flat = (draws + (np.arange(n_boot) * n_clusters)[:, None]).ravel()
+    return np.bincount(flat, minlength=n_boot * n_clusters).reshape(n_boot, n_clusters).astype(np.float64)
+
+
+def resampled_counts(cluster_counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Pattern counts of ``n_boot`` bootstrap resamples of the clusters (rows) of ``cluster_counts``,
+    drawn in chunks so that resampling thousands of units stays small in memory."""
     out = np.empty((n_boot, cluster_counts.shape[1]))
     for begin in range(0, n_boot, BOOT_CHUNK):
         size = min(BOOT_CHUNK, n_boot - begin)
-        draws = rng.integers(0, n_clusters, size=(size, n_clusters))
-        flat = (draws + (np.arange(size) * n_clusters)[:, None]).ravel()
-        weights = np.bincount(flat, minlength=size * n_clusters).reshape(size, n_clusters)
-        out[begin : begin + size] = weights.astype(np.float64) @ cluster_counts
+        out[begin : begin + size] = bootstrap_weights(cluster_counts.shape[0], size, rng) @ cluster_counts
     return out
 
 
@@ -113,15 +117,33 @@ def interval(values: np.ndarray, ci: float) -> tuple[float, float, int]:
 def cluster_table(codes: np.ndarray, clusters: np.ndarray | None, n_clusters: int, n_patterns: int) -> np.ndarray:
     """Pattern counts per cluster: (clusters, columns x patterns) for ``codes`` (units x columns).
 
-    With ``clusters=None`` every unit is its own cluster (a one-hot table).
+    With ``clusters=None`` every unit is its own cluster (a one-hot table). When the clusters
+    are runs of consecutive units (units sorted by transcript, as a study's are), each pattern
+    is counted with one pass of ``np.add.reduceat`` instead of a bincount over every cell.
     """
     n_units, n_cols = codes.shape
-    flat_cols = np.arange(n_cols)[None, :] * n_patterns + codes
     if clusters is None:
         table = np.zeros((n_units, n_cols * n_patterns))
-        table[np.arange(n_units)[:, None], flat_cols] = 1.0
+        table[np.arange(n_units)[:, None], np.arange(n_cols)[None, :] * n_patterns + codes] = 1.0
         return table
-    flat = (clusters[:, None] * (n_cols * n_patterns) + flat_cols).ravel()
+    table = np.zeros((n_clusters, n_cols, n_patterns))
+    if n_units == 0:
+        return table.reshape(n_clusters, -1)
+    if bool(np.all(clusters[1:] >= clusters[:-1])):
+        starts = np.flatnonzero(np.concatenate(([True], clusters[1:] != clusters[:-1])))
+        present = clusters[starts]
+        for p in range(n_patterns):
+            table[present, :, p] = np.add.reduceat((codes == p).astype(np.int32), starts, axis=0)
+        return table.reshape(n_clusters, -1)
+    flat = (clusters[:, None] * (n_cols * n_patterns) + np.arange(n_cols)[None, :] * n_patterns + codes).ravel()
     return np.bincount(flat, minlength=n_clusters * n_cols * n_patterns).reshape(
         n_clusters, n_cols * n_patterns
     ).astype(np.float64)
+
+
+def small_unique(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of non-negative ints below ``bound`` and each value's index among
+    them, by counting instead of sorting (``np.unique(..., return_inverse=True)`` for codes)."""
+    used = np.bincount(values.ravel(), minlength=bound) > 0
+    rank = np.cumsum(used) - 1
+    return np.flatnonzero(used), rank[values]

@@ -56,10 +56,12 @@ import numpy as np
 from piri_qual.analysis.pattern_counts import (
     Patterns,
     binary_patterns,
+    bootstrap_weights,
     cluster_table,
     coefficients,
     interval,
     resampled_counts,
+    small_unique,
 )
 from piri_qual.analysis.units import (
     SentenceSource,
@@ -557,14 +559,19 @@ def compute_agreement(
     n_clusters = units.n_units if clusters is None else len(units.transcripts)
     rng = np.random.default_rng(seed)
 
-    observed = np.zeros((n_themes, n_p))
-    np.add.at(observed, (np.broadcast_to(np.arange(n_themes), codes.shape), codes), 1.0)
+    flat = (np.arange(n_themes)[None, :] * n_p + codes).ravel()
+    observed = np.bincount(flat, minlength=n_themes * n_p).reshape(n_themes, n_p).astype(np.float64)
     ones = patterns.codes.sum(axis=1).astype(np.float64)  # coders present in each pattern
 
     boot_counts: np.ndarray | None = None
+    weights: np.ndarray | None = None  # per resample, how often each transcript was drawn
     if n_boot > 0 and n_themes:
         table = cluster_table(codes, clusters, n_clusters, n_p)
-        boot_counts = resampled_counts(table, n_boot, rng).reshape(n_boot, n_themes, n_p)
+        if clusters is None:
+            boot_counts = resampled_counts(table, n_boot, rng).reshape(n_boot, n_themes, n_p)
+        else:
+            weights = bootstrap_weights(n_clusters, n_boot, rng)
+            boot_counts = (weights @ table).reshape(n_boot, n_themes, n_p)
 
     point = coefficients(observed, patterns)
     boot = coefficients(boot_counts, patterns) if boot_counts is not None else None
@@ -577,7 +584,7 @@ def compute_agreement(
     alpha_name = "krippendorff_alpha"
     if units.unit == "character":
         alpha_name = "unitizing_alpha"
-        alpha_point, alpha_boot = _unitizing(units, n_boot, rng)
+        alpha_point, alpha_boot = _unitizing(units, weights)
 
     def theme_estimates(k: int | None, pt: dict, bt: dict | None) -> dict[str, Estimate | None]:
         sel = (lambda a: a) if k is None else (lambda a: a[..., k])
@@ -591,6 +598,11 @@ def compute_agreement(
             )
         return result
 
+    any_pair = units.presence.any(axis=0)  # units x themes: some coder marked it
+    all_pair = units.presence.all(axis=0)
+    either_k = any_pair.sum(axis=0)
+    differ_k = (any_pair & ~all_pair).sum(axis=0)
+    positives_k = units.presence.sum(axis=1)  # coders x themes
     themes: list[ThemeAgreement] = []
     for k, theme in enumerate(units.themes):
         est = theme_estimates(k, point, boot)
@@ -598,8 +610,7 @@ def compute_agreement(
             est["krippendorff_alpha"] = _estimate(
                 alpha_point[theme], alpha_boot.get(theme), ci, _UNDEFINED["krippendorff_alpha"]
             )
-        pres = units.presence[:, :, k]
-        either = int(pres.any(axis=0).sum())
+        either = int(either_k[k])
         themes.append(
             ThemeAgreement(
                 theme=theme,
@@ -607,9 +618,9 @@ def compute_agreement(
                 construct=units.construct_of[theme],
                 units=n_units,
                 prevalence=float(prevalence[k]),
-                positives={c: int(pres[j].sum()) for j, c in enumerate(units.coders)},
+                positives={c: int(positives_k[j, k]) for j, c in enumerate(units.coders)},
                 either=either,
-                disagreements=int((pres.any(axis=0) & ~pres.all(axis=0)).sum()),
+                disagreements=int(differ_k[k]),
                 percent_agreement=est["percent_agreement"],  # type: ignore[arg-type]
                 cohen_kappa=est["cohen_kappa"],
                 krippendorff_alpha=est["krippendorff_alpha"],  # type: ignore[arg-type]
@@ -625,17 +636,15 @@ def compute_agreement(
         est["krippendorff_alpha"] = _estimate(
             alpha_point["(overall)"], alpha_boot.get("(overall)"), ci, _UNDEFINED["krippendorff_alpha"]
         )
-    any_pair = units.presence.any(axis=0)
-    all_pair = units.presence.all(axis=0)
     pooled = ThemeAgreement(
         theme="(pooled)",
         label=f"All themes, pooled over {n_units * n_themes} unit x theme pairs",
         construct=None,
         units=n_units * n_themes,
         prevalence=float(prevalence @ np.ones(n_themes) / n_themes) if n_themes else float("nan"),
-        positives={c: int(units.presence[j].sum()) for j, c in enumerate(units.coders)},
-        either=int(any_pair.sum()),
-        disagreements=int((any_pair & ~all_pair).sum()),
+        positives={c: int(positives_k[j].sum()) for j, c in enumerate(units.coders)},
+        either=int(either_k.sum()),
+        disagreements=int(differ_k.sum()),
         percent_agreement=est["percent_agreement"],  # type: ignore[arg-type]
         cohen_kappa=est["cohen_kappa"],
         krippendorff_alpha=est["krippendorff_alpha"],  # type: ignore[arg-type]
@@ -714,46 +723,33 @@ def _stability_warning(prevalence: float, either: int, unit: str) -> str | None:
     return None
 
 
-def _unitizing(units: CodedUnits, n_boot: int, rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Unitizing alpha per theme and overall on the study continuum, and over resampled transcripts."""
-    from piri_qual.analysis.agreement import unitizing_alpha
+def _unitizing(
+    units: CodedUnits, weights: np.ndarray | None
+) -> tuple[dict[str, tuple[float, float, float]], dict[str, np.ndarray]]:
+    """Unitizing alpha per theme and overall over the study's transcripts, and per resample of
+    transcripts (``weights``), by :mod:`~piri_qual.analysis.unitizing_study`."""
+    from piri_qual.analysis.unitizing_study import alpha_from_weights, study_parts
 
-    def run(segments: dict[str, list[tuple[int, int, str]]], length: int) -> dict[str, tuple[float, float, float]]:
-        try:
-            result = unitizing_alpha(segments, length)
-        except PiriQualError:
-            nan = float("nan")
-            return {t: (nan, nan, nan) for t in (*units.themes, "(overall)")}
-        out = {"(overall)": (result.value, result.observed, result.expected)}
-        for theme in units.themes:
-            r = result.per_category.get(theme)
-            out[theme] = (r.value, r.observed, r.expected) if r else (float("nan"),) * 3
-        return out
-
-    point = run(units.segments, units.n_units)
-    if n_boot == 0:
-        return point, {}
-    # Each transcript's segments, relative to its own start on the continuum.
+    # Each transcript's segments, relative to the start of its own stretch of the continuum.
     local: list[dict[str, list[tuple[int, int, str]]]] = [{c: [] for c in units.coders} for _ in units.transcripts]
     for coder, segs in units.segments.items():
         for start, end, theme in segs:
             k = int(units.unit_transcript[start])
             base = int(units.offsets[k])
             local[k][coder].append((start - base, end - base, theme))
-    lengths = np.diff(units.offsets)
-    boot: dict[str, np.ndarray] = {t: np.full(n_boot, np.nan) for t in (*units.themes, "(overall)")}
-    n_t = len(units.transcripts)
-    for b in range(n_boot):
-        draw = rng.integers(0, n_t, size=n_t)
-        segs: dict[str, list[tuple[int, int, str]]] = {c: [] for c in units.coders}
-        base = 0
-        for k in draw:
-            for coder in units.coders:
-                segs[coder].extend((s + base, e + base, t) for s, e, t in local[k][coder])
-            base += int(lengths[k])
-        for theme, (value, _, _) in run(segs, base).items():
-            boot[theme][b] = value
-    return point, boot
+    parts = study_parts(local, np.diff(units.offsets).tolist(), units.coders, units.themes)
+    figures = alpha_from_weights(parts, np.ones(len(units.transcripts)))
+    point = {
+        theme: (float(figures.value[k]), float(figures.observed[k]), float(figures.expected[k]))
+        for k, theme in enumerate(units.themes)
+    }
+    point["(overall)"] = (float(figures.overall), float(figures.overall_observed), float(figures.overall_expected))
+    if weights is None:
+        return point, {}
+    boot = alpha_from_weights(parts, weights)
+    resampled = {theme: boot.value[:, k] for k, theme in enumerate(units.themes)}
+    resampled["(overall)"] = boot.overall
+    return point, resampled
 
 
 def _constructs(
@@ -776,11 +772,12 @@ def _constructs(
         if rows.size == 0:
             continue
         masks = masks[rows]
-        values, inverse = np.unique(masks, return_inverse=True)
-        coded = inverse.reshape(masks.shape)
-        distinct, unit_pattern = np.unique(coded, axis=0, return_inverse=True)
-        unit_pattern = unit_pattern.reshape(-1)
-        patterns = Patterns(distinct.astype(np.int64), int(values.size))
+        values, coded = small_unique(masks, 1 << len(cols))  # categories used, and codes
+        n_values = int(values.size)
+        keys = coded @ (n_values ** np.arange(m, dtype=np.int64))  # one number per coder tuple
+        used_keys, unit_pattern = small_unique(keys, n_values**m)
+        distinct = (used_keys[:, None] // (n_values ** np.arange(m))[None, :]) % n_values
+        patterns = Patterns(distinct.astype(np.int64), n_values)
         n_pat = distinct.shape[0]
         observed = np.bincount(unit_pattern, minlength=n_pat).astype(np.float64)
         point = coefficients(observed, patterns)

@@ -27,7 +27,7 @@ import importlib.util
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -125,9 +125,19 @@ def default_sentence_source(study: Study) -> tuple[SentenceSource, str]:
 
         sentences = getattr(engine, "sentences", None)
         if callable(sentences):
+            # ``engine.sentences`` builds a whole suggestion engine per call; one engine for
+            # all transcripts reads the same cached sentence index (its ``features``) at the
+            # cost of one build instead of one per transcript.
+            holder: list[Any] = []
 
             def from_engine(transcript: Transcript) -> list[tuple[int, int]]:
-                return [(int(a), int(b)) for a, b in sentences(study, transcript.id)]
+                engine_class = getattr(engine, "Engine", None)
+                if engine_class is None or not hasattr(engine_class, "features"):
+                    return [(int(a), int(b)) for a, b in sentences(study, transcript.id)]
+                if not holder:
+                    holder.append(engine_class(study))
+                feats = holder[0].features([transcript.id])[transcript.id]
+                return [(int(a), int(b)) for a, b in feats.sentences]
 
             return from_engine, "language engine"
     return regex_source, "rule-based splitter"
