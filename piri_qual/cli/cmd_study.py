@@ -43,16 +43,20 @@ def init(folder: Path, title: str | None) -> None:
 def import_(files: tuple[Path, ...], participant: str | None, group: str | None, force: bool,
             into: Path | None, comments_as_codings: bool, add_themes: bool,
             study_dir: Path | None) -> None:
-    """Import transcripts (.docx, .vtt, .txt, .md) into the study.
+    """Import transcripts (.docx, .vtt, .txt, .md), REFI-QDA projects (.qdpx) or codebooks (.qdc).
 
     Participant id and group come from --participant/--group, from participants.csv, or from
     the file name (P07_parent.docx). Unchanged files are skipped; changed files are re-read and
-    their codings re-anchored. One bad file does not stop the others.
+    their codings re-anchored. One bad file does not stop the others. A .qdpx from NVivo,
+    ATLAS.ti, MAXQDA or QualCoder becomes a study (one coder log per user); a Word file coded
+    with comments becomes codings by each comment's author.
 
     \b
     Examples:
       piri-qual import transcripts/*.docx
       piri-qual import interview3.vtt --participant P03 --group parent
+      piri-qual import project.qdpx --into nvivo-study
+      piri-qual import coded.docx --comments-as-codings --add-themes
     """
     exchange = [f for f in files if f.suffix.lower() in (".qdpx", ".qdc")]
     if exchange or comments_as_codings:
