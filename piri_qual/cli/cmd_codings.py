@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from piri_qual.cli.options import coder_option, default_coder, json_option, open_study, study_option
 from piri_qual.cli.render import console, print_json, table
 from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from piri_qual.codings import Event
 
 
 @click.group()
@@ -91,13 +96,7 @@ def undo(study_dir: Path | None, coder: str | None) -> None:
     """
     from piri_qual.codings import last_undoable
 
-    study = open_study(study_dir)
-    name = default_coder(study, coder)
-    log = study.log(name)
-    target = last_undoable(log.read())
-    if target is None:
-        raise PiriQualError(f"nothing to undo for coder {name!r}", path=log.path)
-    log.append("undo", target=target.id, after=target.time)
+    target = _log_undo(study_dir, coder, last_undoable, "undo")
     click.echo(f"undid {target.op} {target.theme or ''} on {target.transcript or ''} ({target.id[:8]})")
 
 
@@ -113,14 +112,21 @@ def redo(study_dir: Path | None, coder: str | None) -> None:
     """
     from piri_qual.codings import last_redoable
 
+    target = _log_undo(study_dir, coder, last_redoable, "redo")
+    click.echo(f"redid the decision undone by {target.id[:8]}")
+
+
+def _log_undo(study_dir: Path | None, coder: str | None, pick: Callable[[list[Event]], Event | None],
+              verb: str) -> Event:
+    """Append an undo of the event ``pick`` chooses (a redo is an undo of an undo)."""
     study = open_study(study_dir)
     name = default_coder(study, coder)
     log = study.log(name)
-    target = last_redoable(log.read())
+    target = pick(log.read())
     if target is None:
-        raise PiriQualError(f"nothing to redo for coder {name!r}", path=log.path)
+        raise PiriQualError(f"nothing to {verb} for coder {name!r}", path=log.path)
     log.append("undo", target=target.id, after=target.time)
-    click.echo(f"redid the decision undone by {target.id[:8]}")
+    return target
 
 
 def _short(text: str, limit: int = 70) -> str:
