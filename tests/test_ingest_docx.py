@@ -181,13 +181,12 @@ def test_fast_path_and_full_walk_agree(tmp_path: Path) -> None:
         tags = _tags_for(root)
         body = root.find(tags.body)
         walker = _Walker(tags)
-        paras: list[_Para] | None
         if fast:
-            paras = walker.simple_body(body, data)
-            assert paras is not None
-        else:
-            paras = []
-            walker.blocks(body, paras)
+            simple = walker.simple_body(body, data)
+            assert simple is not None
+            return list(zip(*simple, strict=True))
+        paras: list[_Para] = []
+        walker.blocks(body, paras)
         return [(p.text, p.style) for p in paras]
 
     assert walk(True) == walk(False)

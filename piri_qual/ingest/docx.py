@@ -52,7 +52,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 MATH_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 # Markers used only inside the fast path's serialised text.
-_NO_MARKS: list[tuple[int, str, str]] = []  # shared by fast-path paragraphs; never appended to
 _PARA_END = "\u2029"
 _STYLE_OPEN = "\ue000"
 _STYLE_CLOSE = "\ue001"
@@ -179,14 +178,14 @@ class _Walker:
         self.mutated = False  # the fast path wrote markers into the tree
 
     # -- the fast path --
-    def simple_body(self, body: Any, raw: bytes) -> list[_Para] | None:
-        """Read a body of plain paragraphs in one C-level pass, or None if it needs the full walk.
+    def simple_body(self, body: Any, raw: bytes) -> tuple[list[str], list[str | None]] | None:
+        """Paragraph texts and styles of a plain body in one C-level pass, or None.
 
         Most transcripts are only paragraphs of runs. For them the text is every text node in
         document order, so marking paragraph ends and letting lxml serialise the body as text
         keeps reading within a small factor of parsing. Anything else (tables, tracked changes,
-        text boxes, fields, symbols, comments) takes the full walk. Whitespace between tags never
-        reaches the text: parts are parsed with ``remove_blank_text``.
+        text boxes, fields, symbols, comments) returns None for the full walk. Whitespace between
+        tags never reaches the text: parts are parsed with ``remove_blank_text``.
         """
         t = self.t
         if next(body.iter(*t.complex), None) is not None:
@@ -196,29 +195,29 @@ class _Walker:
         for p in body.iter(t.p):
             p.tail = _PARA_END
             paragraphs += 1
-        styles = 0
+        styles_seen = 0
         for el in body.iter(*t.char_elements):
             tag = el.tag
             if tag == t.p_style:
                 el.text = _STYLE_OPEN + (el.get(t.val) or "") + _STYLE_CLOSE
-                styles += 1
+                styles_seen += 1
             else:
                 el.text = t.char_text[tag]
         text = etree.tostring(body, method="text", encoding=str)
         chunks = text.split(_PARA_END)
-        if len(chunks) != paragraphs + 1 or text.count(_STYLE_OPEN) != styles:
+        if len(chunks) != paragraphs + 1 or text.count(_STYLE_OPEN) != styles_seen:
             return None  # the text itself contained a marker character
-        out: list[_Para] = []
-        for chunk in chunks[:paragraphs]:
-            style = None
-            if chunk.startswith(_STYLE_OPEN):
-                close = chunk.find(_STYLE_CLOSE)
-                style, chunk = chunk[1:close], chunk[close + 1 :]
-            out.append(_Para(chunk, marks=_NO_MARKS, style=style))
         # U+F020-F0FF is EF 80 A0 - EF 83 BF in UTF-8: no 0xEF byte, no private-use glyphs.
         if b"\xef" in raw[3:] and _PUA_RE.search(text):
             return None  # private-use characters may be Symbol-font glyphs: need run fonts
-        return out
+        del chunks[paragraphs:]
+        styles: list[str | None] = [None] * paragraphs
+        if styles_seen:
+            for i, chunk in enumerate(chunks):
+                if chunk.startswith(_STYLE_OPEN):
+                    close = chunk.find(_STYLE_CLOSE)
+                    styles[i], chunks[i] = chunk[1:close], chunk[close + 1 :]
+        return chunks, styles
 
     # -- blocks --
     def blocks(self, parent: Any, out: list[_Para]) -> None:
@@ -747,6 +746,32 @@ def _merge_deleted_marks(paras: list[_Para]) -> list[_Para]:
     return out
 
 
+def _body_paragraphs(paras: list[_Para]) -> tuple[list[SourceParagraph], list[int], str | None]:
+    """Paragraphs for turn detection, the map from read paragraphs to them, and the title.
+
+    A leading Title-style paragraph is the document title, not transcript text; Heading-style
+    paragraphs may name speakers (kind ``heading``).
+    """
+    if not any(para.style for para in paras):  # plain documents: nothing to take out
+        return list(paras), list(range(len(paras))), None
+    title = None
+    source: list[SourceParagraph] = []
+    index_of: list[int] = []  # -1 when left out
+    for para in paras:
+        style = para.style
+        if style is not None:
+            folded = style.casefold()
+            if folded in ("title", "titel", "titre") and para.text.strip() and title is None and not source:
+                title = para.text.strip()
+                index_of.append(-1)
+                continue
+            if para.kind == "auto" and _HEADING_RE.fullmatch(style):
+                para.kind = "heading"
+        index_of.append(len(source))
+        source.append(para)
+    return source, index_of, title
+
+
 def read_docx(path: Path) -> SourceDocument:
     """Read a .docx transcript as Word displays it with all tracked changes accepted."""
     with _open_package(path) as zf:
@@ -763,15 +788,19 @@ def read_docx(path: Path) -> SourceDocument:
         body = root.find(tags.body)
         walker = _Walker(tags)
         paras: list[_Para] = []
+        texts: list[str] | None = None  # a plain document's paragraphs (the fast path)
         if body is not None:
             simple = walker.simple_body(body, data)
             if simple is not None:
-                paras = simple
+                texts, styles = simple
+                if any(styles):
+                    paras = [_Para(x, style=st) for x, st in zip(texts, styles, strict=True)]
+                    texts = None
             else:
                 if walker.mutated:  # the fast path wrote markers into this tree
                     body = parse_xml(data, path, main).find(tags.body)
                 walker.blocks(body, paras)
-        paras = _merge_deleted_marks(paras)
+                paras = _merge_deleted_marks(paras)
 
         related = _related_parts(zf, main, path)
         metadata: dict[str, Any] = {}
@@ -779,35 +808,25 @@ def read_docx(path: Path) -> SourceDocument:
         for part in related["comments"]:
             comments.extend(_comment_records(zf, part, path, tags))
         for kind, key in (("header", "header_text"), ("footer", "footer_text")):
-            texts: list[str] = []
+            found: list[str] = []
             for part in related[kind]:
                 for text in _part_paragraph_texts(zf, part, path, tags):
-                    if text not in texts:
-                        texts.append(text)
-            if texts:
-                metadata[key] = texts
+                    if text not in found:
+                        found.append(text)
+            if found:
+                metadata[key] = found
         for kind, tag in (("footnotes", tags.footnote), ("endnotes", tags.endnote)):
             notes = [n for part in related[kind] for n in _notes(zf, part, path, tags, tag)]
             if notes:
                 metadata[kind] = notes
         core_title = _core_title(zf, path)
 
-    title = None
-    source: list[SourceParagraph] = []
-    index_of: list[int] = []  # _Para index -> SourceParagraph index (-1 when left out)
-    for para in paras:
-        style = para.style
-        if style is not None:
-            folded = style.casefold()
-            if folded in ("title", "titel", "titre") and para.text.strip() and title is None and not source:
-                title = para.text.strip()
-                index_of.append(-1)
-                continue
-            if para.kind == "auto" and _HEADING_RE.fullmatch(style):
-                para.kind = "heading"
-        index_of.append(len(source))
-        source.append(para)
-    seg = segment(source, keep_map=bool(comments))
+    if texts is not None:
+        seg = segment(texts, keep_map=False)
+        title, index_of = None, []
+    else:
+        source, index_of, title = _body_paragraphs(paras)
+        seg = segment(source, keep_map=bool(comments))
     title = title or core_title
     if title:
         metadata["title"] = title

@@ -223,11 +223,7 @@ class _Cand:
     after_label: int | None  # after ``Label:`` (None when no label candidate)
     label: str | None = None
     time: float | None = None
-    key: str | None = None  # speaker_key(label)
-
-    def __post_init__(self) -> None:
-        if self.label is not None:
-            self.key = speaker_key(self.label)
+    key: str | None = None  # speaker_key(label), given by every constructor call with a label
 
 
 _PLAIN = _Cand("plain", 0, 0, None)
@@ -246,7 +242,7 @@ def _parse_line(text: str, start: int) -> _Cand:
     after_time = pos
     found = _match_label(text, pos)
     if found is not None:
-        return _Cand("inline", start, after_time, found[1], found[0], time)
+        return _Cand("inline", start, after_time, found[1], found[0], time, speaker_key(found[0]))
     if start == 0 and pos == 0 and time is None:
         return _PLAIN  # most paragraphs: shared, never modified
     return _Cand("plain", start, after_time, None, None, time)
@@ -272,19 +268,32 @@ def _parse(para: SourceParagraph) -> _Cand:
     """The candidate at the start of a paragraph: header, heading, label, timestamp or words."""
     text = para.text
     kind = para.kind
+    if kind == "auto" and para.time is None:
+        return _parse_text(text)
     if kind == "turn":
-        return _Cand("turn", 0, 0, 0, para.speaker, para.time)
+        speaker = para.speaker
+        key = speaker_key(speaker) if speaker is not None else None
+        return _Cand("turn", 0, 0, 0, speaker, para.time, key)
     if kind == "cont":
         return _Cand("cont", 0, 0, None, None, para.time)
     if kind == "heading":
-        return _Cand("heading", 0, 0, len(text), text.strip(), para.time)
+        label = text.strip()
+        return _Cand("heading", 0, 0, len(text), label, para.time, speaker_key(label))
+    first = _parse_text(text)
+    if first.time is None and para.time is not None:
+        first = _Cand(
+            first.kind, first.start, first.after_time, first.after_label, first.label, para.time, first.key
+        )
+    return first
+
+
+def _parse_text(text: str) -> _Cand:
+    """:func:`_parse` for an ``auto`` paragraph given by its text alone."""
     m = match_header(text)
     if m is not None:
-        return _Cand("header", 0, 0, len(text), m.group("label").strip(), parse_clock(m.group("time")))
-    first = _parse_line(text, 0)
-    if first.time is None and para.time is not None:
-        first = _Cand(first.kind, first.start, first.after_time, first.after_label, first.label, para.time)
-    return first
+        label = m.group("label").strip()
+        return _Cand("header", 0, 0, len(text), label, parse_clock(m.group("time")), speaker_key(label))
+    return _parse_line(text, 0)
 
 
 def _line_candidates(text: str) -> list[_Cand]:
@@ -474,7 +483,7 @@ def _is_blank(text: str) -> bool:
     return not text or text.isspace()
 
 
-def _wrap_width(paragraphs: Sequence[SourceParagraph], parsed: list[_Cand]) -> int | None:
+def _wrap_width(texts: list[str], parsed: list[_Cand]) -> int | None:
     """The fixed width at which an export hard-wrapped its paragraphs, if it did.
 
     Counted over unlabelled paragraphs that start lower-case after a paragraph that did not end
@@ -482,8 +491,7 @@ def _wrap_width(paragraphs: Sequence[SourceParagraph], parsed: list[_Cand]) -> i
     """
     lengths: Counter[int] = Counter()
     prev_text: str | None = None
-    for para, first in zip(paragraphs, parsed, strict=True):
-        text = para.text
+    for text, first in zip(texts, parsed, strict=True):
         if _is_blank(text):
             continue
         if (
@@ -502,88 +510,132 @@ def _wrap_width(paragraphs: Sequence[SourceParagraph], parsed: list[_Cand]) -> i
     return None
 
 
-def segment(paragraphs: Sequence[SourceParagraph], keep_map: bool = True) -> Segmentation:
+def _place_words(
+    builder: _Builder,
+    cand: _Cand,
+    si: int,
+    pi: int,
+    text: str,
+    s: int,
+    e: int,
+    prev_para: int,
+    texts: list[str],
+    width: int | None,
+    vocab: Counter[str],
+) -> None:
+    """Unlabelled words: continue the current speaker's turn, or stand alone without speakers."""
+    current = builder.current
+    if current is not None and (current.key is not None or cand.kind == "cont"):
+        sep = None
+        if (
+            cand.kind == "plain"
+            and si == 0
+            and cand.time is None
+            and current.last_para == prev_para
+            and text[s].islower()
+            and _continues(texts[prev_para], text)
+        ):
+            sep = _join_separator(texts[prev_para].rstrip(), text[s:e], width, vocab)
+        builder.add(pi, text, s, e, sep)
+    else:
+        builder.start(None, None, cand.time)
+        builder.add(pi, text, s, e)
+
+
+def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) -> Segmentation:
     """Group ``paragraphs`` into speaker turns (or one turn per paragraph when no speakers).
 
+    A plain string is an ``auto`` paragraph without a time (what most documents are made of).
     ``keep_map=False`` skips recording where each character went (``Segmentation.pieces``) when
     the caller has no source positions to carry over.
     """
+    special: dict[int, SourceParagraph] = {}  # paragraphs that are more than text
+    if all(type(p) is str for p in paragraphs):
+        texts = list(paragraphs)
+    else:
+        texts = []
+        for i, p in enumerate(paragraphs):
+            if isinstance(p, str):
+                texts.append(p)
+            else:
+                texts.append(p.text)
+                if p.kind != "auto" or p.time is not None:
+                    special[i] = p
     # Most paragraphs are plain words: rule out a header, timestamp or label with cheap string
     # tests before the full parse.
     parsed = [
         _PLAIN
         if (
-            p.kind == "auto"
-            and p.time is None
-            and p.text.find(":", 0, 50) == -1
-            and p.text[:1] not in _STAMP_STARTS
-            and (len(p.text) > 120 or not p.text.rstrip()[-1:].isdigit())
+            t.find(":", 0, 50) == -1
+            and t[:1] not in _STAMP_STARTS
+            and (len(t) > 120 or not t.rstrip()[-1:].isdigit())
         )
-        else _parse(p)
-        for p in paragraphs
+        else _parse_text(t)
+        for t in texts
     ]
+    for i, para in special.items():
+        parsed[i] = _parse(para)
     extra = {
         i: found
-        for i, p in enumerate(paragraphs)
-        if p.kind == "auto" and "\n" in p.text and (found := _line_candidates(p.text))
+        for i, t in enumerate(texts)
+        if "\n" in t
+        and (i not in special or special[i].kind == "auto")
+        and (found := _line_candidates(t))
     }
     accepted = _accepted_labels(parsed, extra)
     speaker_mode = bool(accepted)
 
-    width = _wrap_width(paragraphs, parsed) if speaker_mode else None
+    width = _wrap_width(texts, parsed) if speaker_mode else None
     vocab: Counter[str] = Counter()
     if width is not None:
-        for para in paragraphs:
-            vocab.update(w.casefold().replace("’", "'") for w in _WORD_RE.findall(para.text))
+        for text in texts:
+            vocab.update(w.casefold().replace("’", "'") for w in _WORD_RE.findall(text))
 
     builder = _Builder(keep_map)
     start_turn, add = builder.start, builder.add
     prev_para = -1
-    single: list[_Cand] = [_PLAIN]  # reused: most paragraphs have one candidate
-    for pi, para in enumerate(paragraphs):
-        text = para.text
+    for pi, text in enumerate(texts):
         if not text or text.isspace() or (text[0] in _SEPARATOR_CHARS and is_separator(text)):
             continue
-        if pi in extra:
-            cands = [parsed[pi]] + [c for c in extra[pi] if c.key in accepted]
-        else:
-            single[0] = parsed[pi]
-            cands = single
+        cand = parsed[pi]
+        if pi not in extra:
+            # One candidate (nearly every paragraph): the loop below, unrolled.
+            key = cand.key
+            labelled = key is not None and (key in accepted or cand.kind == "turn")
+            if labelled:
+                start_turn(cand.label, key, cand.time)
+                s = cand.after_label or 0
+            else:
+                s = cand.after_time
+            e = len(text)
+            if text[s : s + 1].isspace() or text[-1].isspace():
+                s, e = _strip_range(text, s, e)
+            if s < e:
+                current = builder.current
+                if labelled or (
+                    cand is _PLAIN
+                    and current is not None
+                    and current.key is not None
+                    and not text[s].islower()
+                ):
+                    add(pi, text, s, e)  # a labelled turn, or the next paragraph of one
+                else:
+                    _place_words(builder, cand, 0, pi, text, s, e, prev_para, texts, width, vocab)
+            prev_para = pi
+            continue
+        cands = [cand] + [c for c in extra[pi] if c.key in accepted]
         last = len(cands) - 1
         for si, cand in enumerate(cands):
             end = cands[si + 1].start if si < last else len(text)
-            kind = cand.kind
-            if kind == "turn" or (cand.key is not None and cand.key in accepted):
+            if cand.kind == "turn" or (cand.key is not None and cand.key in accepted):
                 start_turn(cand.label, cand.key, cand.time)
-                s = cand.after_label or cand.start
-                e = end
-                if text[s : s + 1].isspace() or text[e - 1 : e].isspace():
-                    s, e = _strip_range(text, s, e)
+                s, e = _strip_range(text, cand.after_label or cand.start, end)
                 if s < e:
                     add(pi, text, s, e)
                 continue
-            s = cand.after_time
-            e = end
-            if text[s : s + 1].isspace() or text[e - 1 : e].isspace():
-                s, e = _strip_range(text, s, e)
-            if s >= e:
-                continue
-            current = builder.current
-            if current is not None and (current.key is not None or kind == "cont"):
-                sep = None
-                if (
-                    kind == "plain"
-                    and si == 0
-                    and cand.time is None
-                    and current.last_para == prev_para
-                    and text[s].islower()
-                    and _continues(paragraphs[prev_para].text, text)
-                ):
-                    sep = _join_separator(paragraphs[prev_para].text.rstrip(), text[s:e], width, vocab)
-                add(pi, text, s, e, sep)
-            else:
-                start_turn(None, None, cand.time)
-                add(pi, text, s, e)
+            s, e = _strip_range(text, cand.after_time, end)
+            if s < e:
+                _place_words(builder, cand, si, pi, text, s, e, prev_para, texts, width, vocab)
         prev_para = pi
     turns = builder.finish()
     # Turn indices in pieces refer to builder turns; all kept turns are non-empty and in order.
