@@ -275,3 +275,18 @@ def test_export_data_filters_describe(study: AnalysisStudy) -> None:
     assert "groups parent" in data.filters.describe()
     assert set(data.codings.participant) <= set(data.participants.index)
     assert len(quote_bank(data)) == sum(1 for pid, _, _, _ in CODINGS["alice"] if pid.startswith("P"))
+
+
+def test_export_codings_match_study_codings(study: AnalysisStudy) -> None:
+    """The export's fast codings builder gives exactly ``Study.codings`` (same rows, orphans)."""
+    from piri_qual.analysis.exportdata import coder_codings
+
+    path = study.corpus_dir / "P04.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["text"] = data["text"].replace("Honestly", "To be honest")
+    path.write_text(json.dumps(data), encoding="utf-8")
+    transcripts = {tid: study.transcript(tid) for tid in study.transcript_ids()}
+    ours = coder_codings(study, "alice", transcripts, study.codebook, study.framework)
+    theirs = study.codings("alice")
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+    assert int(ours.orphaned.sum()) == 2

@@ -339,6 +339,57 @@ def resolve_coder(study: Study, coder: str | None) -> str:
     )
 
 
+CODING_COLUMNS = [
+    "id", "coder", "transcript", "participant", "group", "start", "end", "quote", "theme", "construct",
+    "domain", "source", "score", "reason", "time", "orphaned",
+]
+
+
+def coder_codings(study: Study, coder: str, transcripts: Mapping[str, Any], codebook: Codebook | None,
+                  framework: Framework | None) -> pd.DataFrame:
+    """The rows of ``Study.codings(coder)``, built column-wise from the fold.
+
+    Same columns, values and orphan rule (a coding whose quote is no longer at its offsets);
+    built with dictionary look-ups instead of per-row framework searches, because exports of
+    large studies spend their time here.
+    """
+    import pandas as pd
+
+    items = list(study.fold(coder).codings.values())
+    construct_of = {t.id: t.construct for t in codebook.themes} if codebook else {}
+    domain_of = {c.id: d.id for d in framework.domains for c in d.constructs} if framework else {}
+    participant_of = {tid: t.participant for tid, t in transcripts.items()}
+    group_of = {tid: t.group for tid, t in transcripts.items()}
+    texts = {tid: t.text for tid, t in transcripts.items()}
+    constructs = [construct_of.get(c.theme) for c in items]
+    orphaned = []
+    for c in items:
+        text = texts.get(c.transcript)
+        orphaned.append(text is None or text[c.start : c.end] != c.quote)
+    frame = pd.DataFrame(
+        {
+            "id": [c.id for c in items],
+            "coder": [c.coder for c in items],
+            "transcript": [c.transcript for c in items],
+            "participant": [participant_of.get(c.transcript) for c in items],
+            "group": [group_of.get(c.transcript) for c in items],
+            "start": [c.start for c in items],
+            "end": [c.end for c in items],
+            "quote": [c.quote for c in items],
+            "theme": [c.theme for c in items],
+            "construct": constructs,
+            "domain": [domain_of.get(k) if k else None for k in constructs],
+            "source": [c.source for c in items],
+            "score": [c.score for c in items],
+            "reason": [c.reason for c in items],
+            "time": [c.time for c in items],
+            "orphaned": orphaned,
+        },
+        columns=CODING_COLUMNS,
+    )
+    return frame.sort_values(["coder", "transcript", "start", "end", "theme"]).reset_index(drop=True)
+
+
 def interview_order(transcripts: Mapping[str, Any], table: Mapping[str, Mapping[str, str]]) -> list[str]:
     """Transcript ids in the order the interviews happened, as far as the study knows it.
 
@@ -385,7 +436,7 @@ def load_export_data(
     for t in transcripts.values():
         interviewed.setdefault(t.participant, t.group)
     everyone = participant_frame(table, interviewed)
-    codings = study.codings(coder)
+    codings = coder_codings(study, coder, transcripts, codebook, framework)
     orphaned = int(codings.orphaned.sum())
     if orphaned:
         warnings.warn(

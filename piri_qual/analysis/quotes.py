@@ -9,6 +9,7 @@ pseudonymised and checked for identifiers left over before it leaves the tool.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -40,30 +41,44 @@ def locate(codings: pd.DataFrame, transcripts: Mapping[str, Any]) -> pd.DataFram
     import numpy as np
     import pandas as pd
 
-    turn = np.zeros(len(codings), dtype=int)
-    time: list[str] = [""] * len(codings)
-    positions = pd.Series(range(len(codings)), index=codings.index)
-    for tid, rows in codings.groupby("transcript", sort=False).groups.items():
+    turn = np.zeros(len(codings), dtype=np.int64)
+    time = np.full(len(codings), "", dtype=object)
+    offsets = codings.start.to_numpy(dtype=np.int64)
+    for tid, where in codings.groupby("transcript", sort=False).indices.items():
         transcript = transcripts.get(tid)
         if transcript is None or not transcript.turns:
             continue
-        starts = np.fromiter((t.start for t in transcript.turns), dtype=np.int64)
-        ends = np.fromiter((t.end for t in transcript.turns), dtype=np.int64)
-        offsets = codings.loc[rows, "start"].to_numpy(dtype=np.int64)
-        index = np.searchsorted(starts, offsets, side="right") - 1
-        index = np.clip(index, 0, len(starts) - 1)
-        after = (offsets >= ends[index]) & (index + 1 < len(starts))
-        index = index + after.astype(int)
-        where = positions.loc[rows].to_numpy()
+        starts = np.fromiter((t.start for t in transcript.turns), dtype=np.int64, count=len(transcript.turns))
+        ends = np.fromiter((t.end for t in transcript.turns), dtype=np.int64, count=len(transcript.turns))
+        at = offsets[where]
+        index = np.clip(np.searchsorted(starts, at, side="right") - 1, 0, len(starts) - 1)
+        index = index + ((at >= ends[index]) & (index + 1 < len(starts)))
         turn[where] = index + 1
-        for pos, i in zip(where, index, strict=True):
-            time[pos] = format_time(transcript.turns[i].time)
+        used = np.unique(index)
+        labels = np.full(len(starts), "", dtype=object)
+        labels[used] = [format_time(transcript.turns[i].time) for i in used]
+        time[where] = labels[index]
     transcript_ids = codings.transcript.astype(str).to_numpy()
     location = [
         f"{tid}, {t}" if t else (f"{tid}, turn {n}" if n else tid)
         for tid, t, n in zip(transcript_ids, time, turn, strict=True)
     ]
     return pd.DataFrame({"turn": turn, "time": time, "location": location}, index=codings.index)
+
+
+# Whitespace that is not already a single space: runs of spaces, and any other blank.
+_SPACE = re.compile(r" [ \t\n\r\f\v\u00a0\u2028\u2029]+|[\t\n\r\f\v\u00a0\u2028\u2029][ \t\n\r\f\v\u00a0\u2028\u2029]*")
+
+
+def one_line(texts: list[str]) -> list[str]:
+    """Each text on one line with single spaces (line breaks inside a quote read as spaces).
+
+    Done in one substitution over the texts joined by NUL, which no text contains after
+    :func:`~piri_qual.analysis.anonymise.Pseudonymiser.apply_all` has had its way with them.
+    """
+    if any("\x00" in t for t in texts):
+        return [" ".join(t.split()) for t in texts]
+    return [t.strip(" ") for t in _SPACE.sub(" ", "\x00".join(texts)).split("\x00")]
 
 
 def spread_pick(frame: pd.DataFrame, cap: int, participant_order: list[str], group_of: Mapping[str, str]) -> pd.DataFrame:
@@ -128,7 +143,7 @@ def quote_bank(data: ExportData, *, per_theme: int | None = None, check: bool = 
         )
     located = locate(frame, data.transcripts)
     themes = data.themes.loc[frame.theme]
-    quotes = [" ".join(q.split()) for q in data.pseudonymiser.apply_all(frame.quote)]
+    quotes = one_line(data.pseudonymiser.apply_all(frame.quote))
     out = pd.DataFrame(
         {
             "theme": frame.theme.to_numpy(),
