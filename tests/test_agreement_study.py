@@ -527,3 +527,14 @@ def test_study_unitizing_alpha_equals_the_one_continuum_function(seed: int) -> N
         ours = alpha_from_weights(parts, np.asarray([weights], dtype=float))
         assert float(ours.overall[0]) == pytest.approx(overall, abs=1e-12), weights
         assert ours.value[0] == pytest.approx([per_category["a"], per_category["b"]], abs=1e-12)
+
+
+def test_transcripts_seen_but_never_coded_give_a_clear_error(tiny_study: Path) -> None:
+    """A rejected suggestion marks a transcript as coded, but with no theme applied there is
+    nothing to compare: say so instead of printing a table of undefined figures."""
+    study = Study(tiny_study)
+    turn = study.transcript("P01").turns[1]
+    for coder in ("a", "b"):
+        study.log(coder).append("reject", transcript="P01", start=turn.start, end=turn.end, theme="bonding")
+    with pytest.raises(PiriQualError, match="a, b applied no theme in the transcripts they all coded \\(P01\\)"):
+        coded_units(study, ["a", "b"], "turn")

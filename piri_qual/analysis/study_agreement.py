@@ -70,6 +70,7 @@ from piri_qual.analysis.units import (
     covered,
     default_sentence_source,
     describe,
+    regex_source,
     transcript_units,
 )
 from piri_qual.errors import PiriQualError
@@ -141,7 +142,8 @@ class ThemeAgreement:
     def to_dict(self) -> dict[str, Any]:
         return {
             "theme": self.theme, "label": self.label, "construct": self.construct,
-            "units": self.units, "prevalence": round(self.prevalence, 6),
+            "units": self.units,
+            "prevalence": round(self.prevalence, 6) if np.isfinite(self.prevalence) else None,
             "positives": dict(self.positives), "either": self.either,
             "disagreements": self.disagreements,
             "percent_agreement": self.percent_agreement.to_dict(),
@@ -415,8 +417,7 @@ def coded_units(
         if sentences is None:
             sentences, splitter_name = default_sentence_source(study)
         else:
-            splitter_name = getattr(sentences, "__name__", None)
-            splitter_name = "rule-based splitter" if splitter_name == "regex_source" else None
+            splitter_name = "rule-based splitter" if sentences is regex_source else "given splitter"
 
     texts = {tid: study.transcript(tid) for tid in compared}
     spans: list[UnitSpans] = [
@@ -445,6 +446,12 @@ def coded_units(
     except PiriQualError:
         codebook = None
     used = {c.theme for name in names for c in kept[name]}
+    if not used:
+        raise PiriQualError(
+            f"{', '.join(names)} applied no theme in the transcripts they all coded "
+            f"({', '.join(compared[:6])}{' ...' if len(compared) > 6 else ''}), so there is nothing to compare",
+            hint="Agreement needs codings; rejected suggestions alone mark a transcript as seen.",
+        )
     order = [t for t in (codebook.ids if codebook else []) if t in used]
     order += sorted(used - set(order))
     col = {t: k for k, t in enumerate(order)}

@@ -191,7 +191,8 @@ def _render_study(result: StudyAgreement, show_constructs: bool) -> None:
             _with_ci(t.krippendorff_alpha),
         ])
     grid = table(None, columns, rows)
-    grid.rows[len(result.themes) - 1].end_section = True
+    if result.themes:
+        grid.rows[len(result.themes) - 1].end_section = True
     out.print(grid)
     out.print(
         f"(pooled) = all {result.pooled.units:,} unit x theme pairs; (weighted) = mean of the theme "
