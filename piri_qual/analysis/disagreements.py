@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.study_agreement import CodedUnits
+    from piri_qual.analysis.coded_units import CodedUnits
 
 
 def _clock(seconds: float | None) -> str | None:
