@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BOOT_CHUNK = 128
-
 
 @dataclass(frozen=True)
 class Patterns:
@@ -96,14 +94,16 @@ def bootstrap_weights(n_clusters: int, n_boot: int, rng: np.random.Generator) ->
     return np.bincount(flat, minlength=n_boot * n_clusters).reshape(n_boot, n_clusters).astype(np.float64)
 
 
-def resampled_counts(cluster_counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Pattern counts of ``n_boot`` bootstrap resamples of the clusters (rows) of ``cluster_counts``,
-    drawn in chunks so that resampling thousands of units stays small in memory."""
-    out = np.empty((n_boot, cluster_counts.shape[1]))
-    for begin in range(0, n_boot, BOOT_CHUNK):
-        size = min(BOOT_CHUNK, n_boot - begin)
-        out[begin : begin + size] = bootstrap_weights(cluster_counts.shape[0], size, rng) @ cluster_counts
-    return out
+def multinomial_weights(counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """How many units of each kind ``n_boot`` resamples of units hold (n_boot x kinds).
+
+    Resampling N units with replacement draws each unit with probability 1/N, so the number of
+    units of each kind (units that are alike for every statistic) is multinomial with N trials
+    and the kinds' shares: exact, and as cheap as the number of kinds.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    total = int(round(counts.sum()))
+    return rng.multinomial(total, counts / counts.sum(), size=n_boot).astype(np.float64)
 
 
 def interval(values: np.ndarray, ci: float) -> tuple[float, float, int]:

@@ -59,7 +59,7 @@ from piri_qual.analysis.pattern_counts import (
     cluster_table,
     coefficients,
     interval,
-    resampled_counts,
+    multinomial_weights,
     small_unique,
 )
 from piri_qual.errors import PiriQualError
@@ -334,10 +334,15 @@ def compute_agreement(
     boot_counts: np.ndarray | None = None
     weights: np.ndarray | None = None  # per resample, how often each transcript was drawn
     if n_boot > 0 and n_themes:
-        table = cluster_table(codes, clusters, n_clusters, n_p)
         if clusters is None:
-            boot_counts = resampled_counts(table, n_boot, rng).reshape(n_boot, n_themes, n_p)
+            # Units drawn with replacement = a multinomial draw over the kinds of unit (units
+            # with the same codes on every theme); most units are coded by nobody, so the kinds
+            # are few and a thousand resamples cost one small matrix product.
+            kinds, per_kind = np.unique(codes, axis=0, return_counts=True)
+            table = cluster_table(kinds, None, kinds.shape[0], n_p)
+            boot_counts = (multinomial_weights(per_kind, n_boot, rng) @ table).reshape(n_boot, n_themes, n_p)
         else:
+            table = cluster_table(codes, clusters, n_clusters, n_p)
             weights = bootstrap_weights(n_clusters, n_boot, rng)
             boot_counts = (weights @ table).reshape(n_boot, n_themes, n_p)
 
@@ -552,10 +557,13 @@ def _constructs(
         boot = None
         if n_boot > 0:
             rng = np.random.default_rng([seed, number])
-            sub_clusters = None if clusters is None else clusters[rows]
-            n_cl = rows.size if sub_clusters is None else len(units.transcripts)
-            table = cluster_table(unit_pattern[:, None], sub_clusters, n_cl, n_pat)
-            boot = coefficients(resampled_counts(table, n_boot, rng), patterns)
+            if clusters is None:
+                resampled = multinomial_weights(observed, n_boot, rng)  # units are their patterns
+            else:
+                n_t = len(units.transcripts)
+                table = cluster_table(unit_pattern[:, None], clusters[rows], n_t, n_pat)
+                resampled = bootstrap_weights(n_t, n_boot, rng) @ table
+            boot = coefficients(resampled, patterns)
 
         def est(name: str, point: dict = point, boot: dict | None = boot) -> Estimate | None:
             if name not in point:
