@@ -194,3 +194,14 @@ def test_help_has_an_example_and_start_stays_light() -> None:
     probe = "import sys, piri_qual.cli; print(sorted(m for m in ('numpy', 'pandas', 'spacy') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_cli_choices_match_the_library() -> None:
+    """The command spells its choices out (so --help needs no numpy); they must not drift."""
+    from piri_qual.analysis.agreement import LEVELS as LIBRARY_LEVELS
+    from piri_qual.analysis.study_agreement import CLUSTERS as LIBRARY_CLUSTERS
+    from piri_qual.analysis.units import UNIT_KINDS
+    from piri_qual.cli.cmd_agreement import CLUSTERS, EXPORT_FORMATS, LEVELS, UNITS
+    from piri_qual.export.disagreements import FORMATS
+
+    assert (UNITS, LEVELS, CLUSTERS, tuple(EXPORT_FORMATS)) == (UNIT_KINDS, LIBRARY_LEVELS, LIBRARY_CLUSTERS, FORMATS)
