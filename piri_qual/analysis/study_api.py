@@ -93,3 +93,12 @@ class StudyAnalysisMixin:
         data = self.export_data(coder, ner=False, **filters)  # type: ignore[arg-type]
         order = [t for t in data.order if data.transcripts[t].participant in set(data.participants.index)]
         return saturation(data.codings, order, list(data.themes.index))
+
+    def agreement(self, coders: Iterable[str], *, unit: str = "sentence", transcripts: Iterable[str] | None = None,
+                  ci: float = 0.95, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """Inter-coder agreement per theme (and pooled), one row each, for the declared ``unit``."""
+        from piri_qual.analysis.study_agreement import study_agreement
+
+        study: Study = self  # type: ignore[assignment]
+        result = study_agreement(study, list(coders), unit, transcripts, ci=ci, n_boot=n_boot, seed=seed)
+        return result.table()
