@@ -171,7 +171,8 @@ COMMON_CAPITALISED = frozenset(
     Grandad Granddad Grandpa God Christ Jesus OK Okay English British Christmas Easter Eid
     Diwali Ramadan Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mondays Tuesdays
     Wednesdays Thursdays Fridays Saturdays Sundays Internet Google Facebook WhatsApp Instagram
-    YouTube TikTok Netflix iPhone Zoom Teams Covid COVID Lockdown""".split()
+    YouTube TikTok Netflix iPhone iPad PowerPoint Wi-Fi WiFi Skype Bluetooth Zoom Teams Covid COVID
+    Lockdown""".split()
 ) | frozenset(MONTHS)
 # Words that open sentences in speech and are nobody's name, so the check can pass over them
 # cheaply. Words that are also names (Will, May, Grace, Bill, Rose) are deliberately absent.

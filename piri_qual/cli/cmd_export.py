@@ -67,7 +67,9 @@ def _report(result: ExportResult, study: Study) -> None:
         click.echo(f"wrote {shown}")
     flagged = result.flagged
     if flagged is not None and len(flagged):
-        flagged = flagged.drop_duplicates(subset=["participant", "theme", "flags"])
+        # one line per text: the same excerpt coded with several themes is listed once
+        flagged = (flagged.groupby(["participant", "location", "flags"], sort=False)
+                   .theme.agg(lambda t: ", ".join(dict.fromkeys(t))).reset_index())
         click.echo(
             f"warning: {len(flagged)} exported text{'s' if len(flagged) != 1 else ''} may still identify someone. "
             f"Check them; add names to `pseudonyms` in {study.settings_path.name} (or harmless words to "

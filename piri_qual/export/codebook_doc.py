@@ -122,7 +122,7 @@ def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[S
                   pseudonymiser: Pseudonymiser | None = None) -> None:
     from docx.shared import Pt
 
-    from piri_qual.export.docx_writer import new_document, save
+    from piri_qual.export.docx_writer import add_styled, new_document, save
 
     clean = pseudonymiser.apply if pseudonymiser else (lambda s: s)
     document = new_document(codebook.label)
@@ -130,11 +130,11 @@ def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[S
         document.add_paragraph(f"Framework: {framework.label}. {framework.description}".strip())
         document.add_heading("Framework", level=1)
         for domain in framework.domains:
-            paragraph = document.add_paragraph(style="List Bullet")
+            paragraph = add_styled(document, "", "List Bullet")
             paragraph.add_run(domain.label).bold = True
             paragraph.add_run(f": {domain.description}" if domain.description else "")
             for construct in domain.constructs:
-                sub = document.add_paragraph(style="List Bullet 2")
+                sub = add_styled(document, "", "List Bullet 2")
                 sub.add_run(construct.label).italic = True
                 sub.add_run(f": {construct.description}" if construct.description else "")
     document.add_heading("Themes", level=1)
@@ -155,11 +155,11 @@ def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[S
                 if rules:
                     document.add_paragraph().add_run(f"{name}:").bold = True
                     for rule in rules:
-                        document.add_paragraph(rule, style="List Bullet")
+                        add_styled(document, rule, "List Bullet")
             if theme.examples:
                 document.add_paragraph().add_run("Examples:").bold = True
                 for example in theme.examples:
-                    document.add_paragraph(f"\u201c{clean(example)}\u201d", style="Quote")
+                    add_styled(document, f"\u201c{clean(example)}\u201d", "Quote")
             if item.children:
                 document.add_paragraph(f"Sub-themes: {', '.join(item.children)}")
             if item.counts:

@@ -76,8 +76,9 @@ def heatmap_participants(counts: pd.DataFrame, themes: pd.DataFrame, groups: pd.
             for c in range(cols):
                 if values[r, c] > 0:
                     dark = values[r, c] > 0.6 * values.max()
+                    # clipped, so the layout engine need not measure hundreds of labels
                     axes.text(c, r, int(values[r, c]), ha="center", va="center", fontsize=6,
-                              color="white" if dark else "black")
+                              color="white" if dark else "black", clip_on=True)
     axes.set_title(title, fontsize=10, pad=22)
     colorbar = figure.colorbar(image, ax=axes, shrink=0.6)
     colorbar.set_label("excerpts", fontsize=8)
@@ -102,7 +103,7 @@ def heatmap_groups(share: pd.DataFrame, raised: pd.DataFrame, sizes: dict[str, i
         for c, group in enumerate(share.columns):
             k = int(raised.at[theme, group])
             axes.text(c, r, f"{k}/{sizes.get(group, 0)}", ha="center", va="center", fontsize=7,
-                      color="white" if values[r, c] > 0.6 else "black")
+                      color="white" if values[r, c] > 0.6 else "black", clip_on=True)
     axes.set_title(title, fontsize=10)
     colorbar = figure.colorbar(image, ax=axes, shrink=0.6)
     colorbar.set_label("share of participants", fontsize=8)

@@ -231,10 +231,18 @@ def write_codebook(study: Study, data: ExportData | None, path: Path, fmt: str) 
 
 # -- frequencies ---------------------------------------------------------------------------------
 def count_attributes(data: ExportData) -> list[str]:
-    """``group`` plus each exported attribute with few enough values to tabulate."""
+    """``group`` plus each exported attribute that sorts participants into a few categories.
+
+    An attribute qualifies when it has 2 to 20 distinct values, and fewer than three for
+    every five participants who have one, which leaves out identifiers, dates and most
+    measurements.
+    """
     out = ["group"]
     for attr in data.attributes:
-        if 1 < data.participants[attr].astype(str).nunique() <= MAX_ATTRIBUTE_VALUES:
+        values = data.participants[attr].astype(str)
+        values = values[values.str.strip() != ""]
+        distinct = values.nunique()
+        if 1 < distinct <= min(MAX_ATTRIBUTE_VALUES, 0.6 * len(values)):
             out.append(attr)
     return out
 
