@@ -27,6 +27,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -656,7 +657,13 @@ def _related_parts(zf: zipfile.ZipFile, main: str, path: Path) -> dict[str, list
 
 def _tags_for(root: Any) -> _Tags:
     ns = etree.QName(root).namespace
-    return _Tags(W_STRICT_NS if ns == W_STRICT_NS else W_NS)
+    return _tags_in(W_STRICT_NS if ns == W_STRICT_NS else W_NS)
+
+
+@lru_cache(maxsize=2)
+def _tags_in(ns: str) -> _Tags:
+    """Tag tables are fixed per namespace: build each once."""
+    return _Tags(ns)
 
 
 def _part_paragraph_texts(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tags) -> list[str]:

@@ -479,10 +479,6 @@ def _strip_range(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _is_blank(text: str) -> bool:
-    return not text or text.isspace()
-
-
 def _wrap_width(texts: list[str], parsed: list[_Cand]) -> int | None:
     """The fixed width at which an export hard-wrapped its paragraphs, if it did.
 
@@ -492,13 +488,13 @@ def _wrap_width(texts: list[str], parsed: list[_Cand]) -> int | None:
     lengths: Counter[int] = Counter()
     prev_text: str | None = None
     for text, first in zip(texts, parsed, strict=True):
-        if _is_blank(text):
+        if not text or text.isspace():
             continue
         if (
             prev_text is not None
             and first.kind == "plain"
             and first.time is None
-            and text.lstrip()[:1].islower()
+            and (text[0].islower() or (text[0].isspace() and text.lstrip()[0].islower()))
             and _continues(prev_text, text)
         ):
             lengths[len(prev_text.rstrip())] += 1
