@@ -85,3 +85,39 @@ def test_redact_masks_each_flag_with_its_kind() -> None:
     out = redact(text, checker.find(text))
     assert out == "Ring [name] on [phone] before [date]."
     assert checker.find(out) == []
+
+
+class _Entity:
+    def __init__(self, text: str, label: str, start: int) -> None:
+        self.text, self.label_, self.start_char, self.end_char = text, label, start, start + len(text)
+
+
+class _Doc:
+    def __init__(self, ents: list[_Entity]) -> None:
+        self.ents = ents
+
+
+class _FakeNer:
+    """Stands in for a spaCy pipeline: tags every occurrence of the words it knows."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known
+
+    def pipe(self, texts: list[str]):  # noqa: ANN201
+        for text in texts:
+            yield _Doc([_Entity(word, label, text.index(word)) for word, label in self.known.items() if word in text])
+
+
+def test_named_entities_from_the_pipeline_are_flagged_with_their_label() -> None:
+    # "the co-op" is lower case, so only the pipeline can know it names an organisation
+    checker = IdentifierChecker(nlp=_FakeNer({"the co-op": "ORG", "six weeks": "DATE"}))
+    flags = checker.find("We met at the co-op for six weeks.")
+    assert [(f.kind, f.text) for f in flags] == [("entity:ORG", "the co-op")]  # DATE is not an identifier label
+    assert redact("We met at the co-op.", flags) == "We met at [org]."
+
+
+def test_load_ner_without_a_pipeline_returns_none() -> None:
+    from piri_qual.analysis.anonymise import load_ner
+
+    assert load_ner(None) is None
+    assert load_ner("xx_no_such_pipeline_installed") is None
