@@ -191,3 +191,17 @@ def test_fast_path_and_full_walk_agree(tmp_path: Path) -> None:
 
     assert walk(True) == walk(False)
     assert walk(True)[1] == ("Interviewer: Did you\tfeel it?\nSecond line “quoted”.", None)
+
+
+def test_teams_header_and_words_in_one_paragraph(tmp_path: Path) -> None:
+    def entry(name: str, clock: str, words: str) -> str:
+        return f"<w:p><w:r><w:t>{name}   {clock}</w:t><w:br/><w:t>{words}</w:t></w:r></w:p>"
+
+    body = entry("Jordan Lee", "0:01", "How did it go?") + entry("Alex Morgan", "0:06", "Well: fine.")
+    body += entry("Jordan Lee", "1:02:03", "Thanks?")
+    doc = _docx(tmp_path, body)
+    assert [(t.speaker, t.time, t.paragraphs) for t in doc.turns] == [
+        ("Jordan Lee", 1.0, ("How did it go?",)),
+        ("Alex Morgan", 6.0, ("Well: fine.",)),
+        ("Jordan Lee", 3723.0, ("Thanks?",)),
+    ]

@@ -288,11 +288,21 @@ def _parse(para: SourceParagraph) -> _Cand:
 
 
 def _parse_text(text: str) -> _Cand:
-    """:func:`_parse` for an ``auto`` paragraph given by its text alone."""
+    """:func:`_parse` for an ``auto`` paragraph given by its text alone.
+
+    A header may fill the paragraph (the words follow in the next paragraphs) or be its first
+    line, the words following after a line break.
+    """
     m = match_header(text)
+    end = len(text)
+    if m is None:
+        nl = text.find("\n", 0, 121)
+        if nl != -1:
+            m = match_header(text[:nl])
+            end = nl + 1
     if m is not None:
         label = m.group("label").strip()
-        return _Cand("header", 0, 0, len(text), label, parse_clock(m.group("time")), speaker_key(label))
+        return _Cand("header", 0, 0, end, label, parse_clock(m.group("time")), speaker_key(label))
     return _parse_line(text, 0)
 
 
@@ -561,11 +571,8 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
     # tests before the full parse.
     parsed = [
         _PLAIN
-        if (
-            t.find(":", 0, 50) == -1
-            and t[:1] not in _STAMP_STARTS
-            and (len(t) > 120 or not t.rstrip()[-1:].isdigit())
-        )
+        # labels and header times both need a colon near the start
+        if t.find(":", 0, 121) == -1 and t[:1] not in _STAMP_STARTS
         else _parse_text(t)
         for t in texts
     ]
