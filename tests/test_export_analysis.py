@@ -21,12 +21,10 @@ from piri_qual.analysis.quotes import quote_bank, spread_pick
 from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.study import Study
 
-AnalysisStudy = Study  # Study mixes in StudyAnalysisMixin
-
 
 @pytest.fixture
-def study(tmp_path: Path) -> AnalysisStudy:
-    return AnalysisStudy(build_study(tmp_path / "study"))
+def study(tmp_path: Path) -> Study:
+    return Study(build_study(tmp_path / "study"))
 
 
 def group_of(pid: str) -> str:
@@ -38,7 +36,7 @@ def alice_counts() -> Counter[tuple[str, str]]:
 
 
 # -- matrix --------------------------------------------------------------------------------------
-def test_matrix_counts_rows_by_group_and_columns_by_framework(study: AnalysisStudy) -> None:
+def test_matrix_counts_rows_by_group_and_columns_by_framework(study: Study) -> None:
     frame = study.matrix("alice")
     counts = alice_counts()
     assert list(frame.index.get_level_values("group")) == ["staff"] * 3 + ["parent"] * 4
@@ -54,7 +52,7 @@ def test_matrix_counts_rows_by_group_and_columns_by_framework(study: AnalysisStu
     assert frame.loc[("parent", "P02"), ("attributes", "", "role")] == "father"
 
 
-def test_matrix_summary_rows_count_participants_per_group(study: AnalysisStudy) -> None:
+def test_matrix_summary_rows_count_participants_per_group(study: Study) -> None:
     matrix = study.framework_matrix("alice")
     text = matrix.raised_text()
     raised: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -67,7 +65,7 @@ def test_matrix_summary_rows_count_participants_per_group(study: AnalysisStudy) 
         assert text.at["all", theme] == f"{total} of 7 participants"
 
 
-def test_matrix_presence_summary_and_excerpt_cells(study: AnalysisStudy) -> None:
+def test_matrix_presence_summary_and_excerpt_cells(study: Study) -> None:
     presence = study.matrix("alice", cells="presence", attributes=False)
     assert all(d.kind == "b" for d in presence.dtypes)
     assert bool(presence.loc[("parent", "P01"), ("outcomes", "connection", "bonding")]) is True
@@ -88,7 +86,7 @@ def test_matrix_presence_summary_and_excerpt_cells(study: AnalysisStudy) -> None
         assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", " ".join(excerpts.astype(str).to_numpy().ravel()))
 
 
-def test_matrix_filters(study: AnalysisStudy) -> None:
+def test_matrix_filters(study: Study) -> None:
     parents = study.matrix("alice", group="parent", theme="outcomes", attributes=False)
     assert set(parents.index.get_level_values("group")) == {"parent"}
     assert {c[0] for c in parents.columns} == {"outcomes"}
@@ -110,7 +108,7 @@ def test_matrix_filters(study: AnalysisStudy) -> None:
         study.matrix("alice", where={"ward": "x"})
 
 
-def test_orphaned_codings_are_left_out_with_a_warning(study: AnalysisStudy) -> None:
+def test_orphaned_codings_are_left_out_with_a_warning(study: Study) -> None:
     path = study.corpus_dir / "P04.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     data["text"] = data["text"].replace("Honestly", "To be honest")  # the P04 quotes no longer match
@@ -120,7 +118,7 @@ def test_orphaned_codings_are_left_out_with_a_warning(study: AnalysisStudy) -> N
     assert frame.loc[("parent", "P04")].sum() == 0
 
 
-def test_consensus_coder_is_just_another_name(study: AnalysisStudy) -> None:
+def test_consensus_coder_is_just_another_name(study: Study) -> None:
     frame = study.matrix("bob", attributes=False)
     assert int(frame.to_numpy().sum()) == len(CODINGS["bob"])
     with pytest.raises(PiriQualError, match="no coder 'carol'"):
@@ -130,7 +128,7 @@ def test_consensus_coder_is_just_another_name(study: AnalysisStudy) -> None:
 
 
 # -- quote bank ----------------------------------------------------------------------------------
-def test_quote_bank_order_attribution_location_and_anonymity(study: AnalysisStudy) -> None:
+def test_quote_bank_order_attribution_location_and_anonymity(study: Study) -> None:
     quotes = study.quotes("alice")
     assert len(quotes) == len(CODINGS["alice"])
     theme_order = list(study.framework_matrix("alice").themes.index)
@@ -148,7 +146,7 @@ def test_quote_bank_order_attribution_location_and_anonymity(study: AnalysisStud
     assert "[GP] in [town] referred me" in joined
 
 
-def test_identifier_check_flags_what_the_map_missed(study: AnalysisStudy) -> None:
+def test_identifier_check_flags_what_the_map_missed(study: Study) -> None:
     quotes = study.quotes("alice")
     flagged = quotes[quotes["flags"] != ""]
     assert list(flagged.participant) == ["S02"]
@@ -175,7 +173,7 @@ def test_attribution_template_with_role_number(tmp_path: Path) -> None:
         attributions(people, "{ward}")
 
 
-def test_attribution_from_study_settings(study: AnalysisStudy) -> None:
+def test_attribution_from_study_settings(study: Study) -> None:
     settings = study.settings_path.read_text(encoding="utf-8")
     study.settings_path.write_text(settings.replace('attribution: "{participant}, {group}"',
                                                     'attribution: "{role} {n}, {site}"'), encoding="utf-8")
@@ -186,7 +184,7 @@ def test_attribution_from_study_settings(study: AnalysisStudy) -> None:
     assert by_participant["P02"] == "Father 1, Southby"
 
 
-def test_cap_per_theme_spreads_across_participants_and_groups(study: AnalysisStudy) -> None:
+def test_cap_per_theme_spreads_across_participants_and_groups(study: Study) -> None:
     capped = study.quotes("alice", per_theme=2)
     per_theme = capped.groupby("theme").size()
     assert (per_theme <= 2).all()
@@ -205,7 +203,7 @@ def test_spread_pick_round_robin() -> None:
 
 
 # -- frequencies ---------------------------------------------------------------------------------
-def test_frequencies_by_group_and_attribute(study: AnalysisStudy) -> None:
+def test_frequencies_by_group_and_attribute(study: Study) -> None:
     freq = study.frequencies("alice")
     excerpts = Counter((group_of(pid), theme) for pid, _, _, theme in CODINGS["alice"])
     for theme in freq.index:
@@ -228,7 +226,7 @@ def test_frequencies_by_group_and_attribute(study: AnalysisStudy) -> None:
         study.frequencies("alice", by="ward")
 
 
-def test_cooccurrence_counts_overlapping_codings(study: AnalysisStudy) -> None:
+def test_cooccurrence_counts_overlapping_codings(study: Study) -> None:
     co = study.cooccurrence("alice")
     assert (co.to_numpy() == co.to_numpy().T).all()
     diagonal = Counter(theme for _, _, _, theme in CODINGS["alice"])
@@ -249,7 +247,7 @@ def test_cooccurrence_touching_spans_do_not_overlap() -> None:
     assert co.at["a", "c"] == 1 and co.at["b", "c"] == 1
 
 
-def test_saturation_in_interview_order(study: AnalysisStudy) -> None:
+def test_saturation_in_interview_order(study: Study) -> None:
     table = study.saturation("alice")
     dates = {line.split(",")[0]: line.split(",")[4] for line in PARTICIPANTS.splitlines()[1:]}
     assert list(table.transcript) == sorted(TURNS, key=lambda pid: dates[pid])
@@ -269,7 +267,7 @@ def test_saturation_counts_uncoded_interviews() -> None:
     assert list(table.cumulative) == [2, 2, 2]
 
 
-def test_export_data_filters_describe(study: AnalysisStudy) -> None:
+def test_export_data_filters_describe(study: Study) -> None:
     data = load_export_data(study, "alice", Filters.make(groups="parent", where={"site": "Southby,Northvale"}))
     assert set(data.participants.group) == {"parent"}
     assert "groups parent" in data.filters.describe()
@@ -277,7 +275,7 @@ def test_export_data_filters_describe(study: AnalysisStudy) -> None:
     assert len(quote_bank(data)) == sum(1 for pid, _, _, _ in CODINGS["alice"] if pid.startswith("P"))
 
 
-def test_export_codings_match_study_codings(study: AnalysisStudy) -> None:
+def test_export_codings_match_study_codings(study: Study) -> None:
     """The export's fast codings builder gives exactly ``Study.codings`` (same rows, orphans)."""
     from piri_qual.analysis.exportdata import coder_codings
 
