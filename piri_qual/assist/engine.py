@@ -44,6 +44,7 @@ from piri_qual.assist.learner import (
     train,
 )
 from piri_qual.assist.scoring import (
+    F,
     StudyStats,
     base_signals,
     combine,
@@ -155,6 +156,7 @@ class Engine:
         self.prototypes = theme_prototypes(self.themes, self.embed_texts)
         self._features: dict[str, TranscriptFeatures] = {}
         self._stats: tuple[str, StudyStats] | None = None
+        self._texts: dict[str, str] = {}
 
     # -- paths ----------------------------------------------------------------------------------
     def _path(self, *parts: str) -> Path:
@@ -299,7 +301,7 @@ class Engine:
         probs = combine(sm.values, learner.weights)
         probs[sm.veto] = 0.0
         chosen = probs >= learner.threshold
-        text = self.study.transcript(feats.transcript).text
+        text = self._text(feats.transcript)
         terms = _terms_by_cell(feats, sm.rows)
         out: list[Suggestion] = []
         units = feats.sentence_unit[sm.rows]
@@ -312,8 +314,10 @@ class Engine:
                 end = int(feats.sentences[sm.rows[run[-1]], 1])
                 values = sm.values[best, theme_index]
                 near = None
-                if sm.nearest is not None and sm.nearest[best, theme_index] >= 0:
-                    near = self._quote_of(learner.bank_refs[int(sm.nearest[best, theme_index])])
+                if values[F["has_codings"]]:
+                    vector = feats.vectors[sm.rows[best]].astype(np.float32)
+                    ref = learner.nearest_ref(vector, int(theme_index))
+                    near = self._quote_of(ref) if ref else None
                 matched = sorted({t for r in run for t in terms.get((int(r), int(theme_index)), [])})
                 reason, signals = explain(values, learner.weights, float(sm.sims[best, theme_index]), matched, near)
                 if len(run) > 1:
@@ -334,11 +338,16 @@ class Engine:
         out.sort(key=lambda s: (-s.score, s.start, s.theme))
         return out
 
+    def _text(self, tid: str) -> str:
+        if tid not in self._texts:
+            self._texts[tid] = self.study.transcript(tid).text
+        return self._texts[tid]
+
     def _quote_of(self, ref: str) -> str | None:
         try:
             tid, span = ref.rsplit(":", 1)
             a, b = (int(x) for x in span.split("-"))
-            return self.study.transcript(tid).text[a:b]
+            return self._text(tid)[a:b]
         except (ValueError, PiriQualError):
             return None
 

@@ -21,11 +21,11 @@ from piri_qual.assist.rules import CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors
 from piri_qual.corpus import Transcript
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 _ARRAY_FIELDS = (
     "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_context",
-    "vectors", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight",
+    "vectors", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight", "norms",
 )
 
 
@@ -48,6 +48,16 @@ class TranscriptFeatures:
     hit_kind: np.ndarray  # (h,) int8
     hit_weight: np.ndarray  # (h,) float32
     hit_terms: list[str]
+    norms: np.ndarray  # (sum(sentence_words),) uint64 NORM of each alphabetic token, in order
+
+    def token_norms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The NORM hashes of sentences ``rows``, flattened, and each sentence's token count."""
+        ptr = np.r_[0, np.cumsum(self.sentence_words, dtype=np.int64)]
+        counts = self.sentence_words[rows].astype(np.int64)
+        if not len(rows):
+            return np.zeros(0, np.uint64), counts
+        index = np.repeat(ptr[rows] - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())
+        return self.norms[index], counts
 
     @property
     def candidates(self) -> np.ndarray:
@@ -119,11 +129,90 @@ class FeatureExtractor:
                     for a, b in turn_paragraph_texts(transcript, unit):
                         yield transcript.text[a:b], (ti, ui, a)
 
-        for doc, (ti, ui, offset) in self.pipeline.pipe(stream(), batch_size=128, as_tuples=True):
-            builders[ti].add(doc, ui, offset, self.vectors, self.rules)
-            if advance is not None:
-                advance(len(doc))
+        batch: list[tuple[Any, tuple[int, int, int]]] = []
+        for doc, where in self.pipeline.pipe(stream(), batch_size=256, as_tuples=True):
+            if len(doc):
+                batch.append((doc, where))
+            if len(batch) >= 256:
+                self._flush(batch, builders, advance)
+                batch = []
+        if batch:
+            self._flush(batch, builders, advance)
         return [b.finish(self.key(t)) for b, t in zip(builders, transcripts, strict=True)]
+
+    def _flush(
+        self,
+        batch: list[tuple[Any, tuple[int, int, int]]],
+        builders: list[_Builder],
+        advance: Callable[[int], None] | None,
+    ) -> None:
+        """Vectorised work for a batch of docs: sentences, their vectors, rule hits."""
+        from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LEMMA, LENGTH, LOWER, NORM, SENT_START
+
+        arrays = [doc.to_array([LOWER, LEMMA, NORM, IDX, LENGTH, SENT_START, IS_ALPHA, IS_SPACE]) for doc, _ in batch]
+        lengths = np.array([len(a) for a in arrays])
+        doc_start = np.r_[0, np.cumsum(lengths)[:-1]]
+        a = np.concatenate(arrays)
+        is_start = a[:, 5] == 1
+        is_start[doc_start] = True
+        starts = np.nonzero(is_start)[0]
+        ends = np.r_[starts[1:], len(a)]
+        sent_doc = np.searchsorted(doc_start, starts, side="right") - 1
+        offsets = np.array([where[2] for _, where in batch], np.int64)
+        idx = a[:, 3].astype(np.int64)
+        length = a[:, 4].astype(np.int64)
+        spans = np.stack([idx[starts], idx[ends - 1] + length[ends - 1]], axis=1) + offsets[sent_doc, None]
+        space = a[:, 7] == 1
+        ragged = np.nonzero(space[starts] | space[ends - 1])[0]
+        # (dims, tokens): reduceat along the last axis of a contiguous array is far faster than
+        # along axis 0, and gathering columns of the transposed table avoids a transpose copy
+        token_vectors = self._token_vectors(a)
+        sums = np.add.reduceat(token_vectors, starts, axis=1).T
+        words = np.add.reduceat(a[:, 6].astype(np.int64), starts).astype(np.int32)
+        token_sentence = np.cumsum(is_start) - 1
+        derived = self.rules.derived_hits(a[:, 2], token_sentence)
+        alpha = a[:, 6] == 1
+        alpha_norms = a[alpha, 2]
+        alpha_ptr = np.r_[0, np.cumsum(np.bincount(token_sentence[alpha], minlength=len(starts)))]
+        first_sentence = np.searchsorted(sent_doc, np.arange(len(batch)))
+        last_sentence = np.r_[first_sentence[1:], len(starts)]
+        for d, (doc, (ti, ui, _)) in enumerate(batch):
+            builder = builders[ti]
+            lo, hi = int(first_sentence[d]), int(last_sentence[d])
+            hits = None
+            if builder.plan[ui].candidate:
+                local = token_sentence[doc_start[d] : doc_start[d] + lengths[d]] - lo
+                hits = match_doc(doc, self.rules, local)
+                hits.extend(derived_for(derived, lo, hi))
+            builder.add(spans[lo:hi], sums[lo:hi], words[lo:hi], ui, hits, ragged[(ragged >= lo) & (ragged < hi)] - lo,
+                        alpha_norms[alpha_ptr[lo] : alpha_ptr[hi]])
+            if advance is not None:
+                advance(int(words[lo:hi].sum()))
+
+    def _token_vectors(self, a: np.ndarray) -> np.ndarray:
+        """Token vectors as columns (dims, tokens): by lower-case form, else lemma, else from
+        word pieces, else zero."""
+        vectors = self.vectors
+        rows = vectors.rows(a[:, 0])
+        missing = rows == vectors.none_row
+        if missing.any():
+            rows[missing] = vectors.rows(a[missing, 1])
+        out = np.take(vectors.matrix_t, rows, axis=1)
+        unknown = np.nonzero((rows == vectors.none_row) & (a[:, 6] == 1))[0]
+        if len(unknown):
+            strings = self.pipeline.nlp.vocab.strings
+            for key in np.unique(a[unknown, 0]):
+                vec = vectors.oov_vector(strings[int(key)])
+                if vec is not None:
+                    out[:, unknown[a[unknown, 0] == key]] = vec[:, None]
+        return out
+
+
+def derived_for(derived: list[Any], lo: int, hi: int) -> list[Any]:
+    """Derived-term hits of sentences ``[lo, hi)`` of a batch, renumbered from 0."""
+    from dataclasses import replace
+
+    return [replace(h, sentence=h.sentence - lo) for h in derived if lo <= h.sentence < hi]
 
 
 class _Builder:
@@ -140,38 +229,37 @@ class _Builder:
         self.unit_sums = np.zeros((len(plan), dims), np.float32)
         self.hits: list[tuple[int, int, int, float]] = []
         self.terms: list[str] = []
+        self.norms: list[np.ndarray] = []
         self.count = 0
 
-    def add(self, doc: Any, unit_index: int, offset: int, vectors: StaticVectors, rules: CompiledRules) -> None:
-        from spacy.attrs import IDX, IS_ALPHA, LENGTH, SENT_START
-
-        n = len(doc)
-        if n == 0:
-            return
-        arr = doc.to_array([IDX, LENGTH, SENT_START, IS_ALPHA]).astype(np.int64)
-        is_start = arr[:, 2] == 1
-        is_start[0] = True
-        starts = np.nonzero(is_start)[0]
-        ends = np.r_[starts[1:], n]
-        spans = np.stack([arr[starts, 0], arr[ends - 1, 0] + arr[ends - 1, 1]], axis=1) + offset
+    def add(
+        self,
+        spans: np.ndarray,
+        sums: np.ndarray,
+        words: np.ndarray,
+        unit_index: int,
+        hits: list[Any] | None,
+        ragged: np.ndarray,
+        norms: np.ndarray,
+    ) -> None:
+        spans = spans.copy()
         text = self.transcript.text
-        for row in spans:  # trim stray whitespace tokens at sentence edges
-            piece = text[row[0] : row[1]]
-            row[0] += len(piece) - len(piece.lstrip())
-            row[1] -= len(piece) - len(piece.rstrip())
-        token_vectors = vectors.doc_token_vectors(doc)
-        sums = np.add.reduceat(token_vectors, starts, axis=0)
+        if len(ragged):  # trim whitespace tokens at sentence edges
+            fixed = []
+            for row in spans[ragged]:
+                piece = text[row[0] : row[1]]
+                fixed.append((row[0] + len(piece) - len(piece.lstrip()), row[1] - (len(piece) - len(piece.rstrip()))))
+            spans[ragged] = np.array(fixed, np.int64).reshape(-1, 2)
         self.unit_sums[unit_index] += sums.sum(0)
         self.spans.append(spans)
-        self.unit_of.append(np.full(len(starts), unit_index, np.int32))
-        self.words.append(np.add.reduceat(arr[:, 3], starts).astype(np.int32))
+        self.unit_of.append(np.full(len(spans), unit_index, np.int32))
+        self.words.append(words)
         self.sums.append(sums)
-        if self.plan[unit_index].candidate:
-            token_sentence = np.cumsum(is_start) - 1
-            for hit in match_doc(doc, rules, token_sentence):
-                self.hits.append((self.count + hit.sentence, hit.theme, hit.kind, hit.weight))
-                self.terms.append(hit.term)
-        self.count += len(starts)
+        self.norms.append(norms)
+        for hit in hits or ():
+            self.hits.append((self.count + hit.sentence, hit.theme, hit.kind, hit.weight))
+            self.terms.append(hit.term)
+        self.count += len(spans)
 
     def finish(self, key: str) -> TranscriptFeatures:
         from piri_qual.assist.similarity import unit_rows
@@ -204,4 +292,5 @@ class _Builder:
             hit_kind=hits[:, 2].astype(np.int8),
             hit_weight=hits[:, 3].astype(np.float32),
             hit_terms=self.terms,
+            norms=np.concatenate(self.norms).astype(np.uint64) if self.norms else np.zeros(0, np.uint64),
         )

@@ -47,9 +47,10 @@ from piri_qual.assist.scoring import (
 )
 
 LEARNER_VERSION = 2
-RIDGE_LAMBDA = 3.0
+RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000
-MAX_BANK = 200  # coded / rejected sentences kept per theme for the nearest-excerpt signal
+MAX_BANK = 200  # coded / rejected sentences kept per theme for the nearest-excerpt signal ...
+MAX_BANK_TOTAL = 800  # ... and over all themes, which bounds the cost of scoring a large study
 MIN_POSITIVES_TO_FIT = 20
 PRIOR_STRENGTH = 5.0
 THRESHOLD_SHRINK = 20.0  # positives' worth of belief in the default threshold
@@ -142,21 +143,35 @@ class Learner:
     prior: np.ndarray  # (T,)
     weights: np.ndarray  # (K,)
     threshold: float
+    lex_vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted NORM hashes
+    lex_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))  # (T, V + 1)
     info: LearnerInfo | None = None
 
-    def fill(self, values: np.ndarray, v: np.ndarray, ctx: np.ndarray) -> np.ndarray:
-        """Write the model signals into ``values`` (n, T, K); return the nearest-coded index."""
-        n, n_themes, _ = values.shape
-        nearest = np.full((n, n_themes), -1, np.int64)
+    def fill(
+        self, values: np.ndarray, v: np.ndarray, ctx: np.ndarray, norms: np.ndarray, counts: np.ndarray
+    ) -> None:
+        """Write the model signals into ``values`` (sentences, themes, K).
+
+        ``norms``/``counts``: the sentences' word keys, flattened, and how many each has.
+        """
+        n = len(v)
         if self.ridge is not None and n:
             x = np.hstack([v, ctx, np.ones((n, 1), np.float32)])
             values[:, :, F["model"]] = x @ self.ridge
+        if len(self.lex_vocab) and n:
+            values[:, :, F["lexical"]] = np.clip(lexical_scores(self.lex_vocab, self.lex_weights, norms, counts), -8, 8)
         values[:, :, F["has_codings"]] = self.has_codings[None, :]
         values[:, :, F["prior"]] = self.prior[None, :]
         if n:
-            _nearest(values, v, self.bank, self.bank_theme, F["near"], nearest)
-            _nearest(values, v, self.rejected, self.rejected_theme, F["near_rejected"], None)
-        return nearest
+            _nearest(values, v, self.bank, self.bank_theme, F["near"])
+            _nearest(values, v, self.rejected, self.rejected_theme, F["near_rejected"])
+
+    def nearest_ref(self, vector: np.ndarray, theme: int) -> str | None:
+        """``transcript:start-end`` of the coded sentence closest to ``vector`` for ``theme``."""
+        cols = np.nonzero(self.bank_theme == theme)[0]
+        if not len(cols):
+            return None
+        return self.bank_refs[int(cols[np.argmax(self.bank[cols] @ vector)])]
 
     def arrays(self) -> dict[str, np.ndarray]:
         d = self.bank.shape[1] if self.bank.size else 0
@@ -169,6 +184,8 @@ class Learner:
             "has_codings": self.has_codings,
             "prior": self.prior,
             "weights": self.weights,
+            "lex_vocab": self.lex_vocab,
+            "lex_weights": self.lex_weights,
         }
 
     def version(self) -> str:
@@ -203,28 +220,67 @@ class Learner:
             prior=a["prior"],
             weights=a["weights"],
             threshold=float(meta["threshold"]),
+            lex_vocab=a["lex_vocab"],
+            lex_weights=a["lex_weights"],
             info=info,
         )
 
 
-def _nearest(
-    values: np.ndarray,
-    v: np.ndarray,
-    bank: np.ndarray,
-    bank_theme: np.ndarray,
-    column: int,
-    nearest: np.ndarray | None,
-) -> None:
+def _nearest(values: np.ndarray, v: np.ndarray, bank: np.ndarray, bank_theme: np.ndarray, column: int) -> None:
+    """Max cosine of each sentence to the bank's sentences of each theme (bank sorted by theme)."""
     if not len(bank):
         return
-    sims = v @ bank.T  # (n, P)
-    for theme in np.unique(bank_theme):
-        cols = np.nonzero(bank_theme == theme)[0]
-        block = sims[:, cols]
-        best = block.argmax(1)
-        values[:, theme, column] = np.maximum(block[np.arange(len(v)), best], 0.0)
-        if nearest is not None:
-            nearest[:, theme] = cols[best]
+    themes, first = np.unique(bank_theme, return_index=True)
+    best = np.maximum.reduceat(v @ bank.T, first, axis=1)
+    values[:, themes, column] = np.maximum(best, 0.0)
+
+
+def lexical_scores(vocab: np.ndarray, weights_t: np.ndarray, norms: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sum of each sentence's word weights per theme: (sentences, themes).
+
+    ``weights_t`` is (themes, len(vocab) + 1) with a zero last column for unknown words; one
+    such zero is put at the head of every sentence so that empty sentences sum to zero.
+    """
+    pos = np.searchsorted(vocab, norms)
+    pos[pos >= len(vocab)] = 0
+    idx = np.where(vocab[pos] == norms, pos, len(vocab)) if len(vocab) else np.zeros(len(norms), np.int64)
+    starts = np.r_[0, np.cumsum(counts + 1)[:-1]].astype(np.int64)
+    full = np.full(len(idx) + len(counts), len(vocab), np.int64)
+    body = np.ones(len(full), bool)
+    body[starts] = False
+    full[body] = idx
+    return np.add.reduceat(np.take(weights_t, full, axis=1), starts, axis=1).T
+
+
+def fit_lexicon(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Naive-Bayes log-odds of word presence for each theme (Bernoulli, add-one smoothing).
+
+    Words seen in fewer than two labelled sentences are left out: one sentence cannot tell a
+    theme's word from a coincidence.
+    """
+    n_rows, n_themes = y.shape
+    if not len(norms):
+        return np.zeros(0, np.uint64), np.zeros((n_themes, 1), np.float32)
+    row = np.repeat(np.arange(n_rows), counts)
+    vocab, term = np.unique(norms, return_inverse=True)
+    pairs = np.unique(row.astype(np.int64) * len(vocab) + term)
+    p_row, p_term = pairs // len(vocab), pairs % len(vocab)
+    df = np.bincount(p_term, minlength=len(vocab))
+    keep = df >= 2
+    weights = np.zeros((n_themes, len(vocab)), np.float32)
+    for theme in range(n_themes):
+        pos_rows = y[:, theme] == 1
+        neg_rows = y[:, theme] == 0
+        n_pos, n_neg = int(pos_rows.sum()), int(neg_rows.sum())
+        if not n_pos or not n_neg:
+            continue
+        pos = np.bincount(p_term[pos_rows[p_row]], minlength=len(vocab))
+        neg = np.bincount(p_term[neg_rows[p_row]], minlength=len(vocab))
+        weights[theme] = np.log((pos + 1.0) / (n_pos + 2.0)) - np.log((neg + 1.0) / (n_neg + 2.0))
+    weights[:, ~keep] = 0.0
+    used = keep & (np.abs(weights).max(0) > 0)
+    table = np.hstack([weights[:, used], np.zeros((n_themes, 1), np.float32)])
+    return vocab[used], table.astype(np.float32)
 
 
 def cold_learner(n_themes: int) -> Learner:
@@ -243,12 +299,26 @@ def cold_learner(n_themes: int) -> Learner:
     )
 
 
-def _design(items: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    v = np.vstack([it.feats.vectors[it.rows].astype(np.float32) for it in items])
-    ctx = np.vstack([it.feats.context_vectors(it.rows) for it in items])
-    y = np.vstack([it.labels for it in items])
-    explicit = np.vstack([it.explicit for it in items])
-    return v, ctx, y, explicit
+@dataclass
+class _Design:
+    v: np.ndarray
+    ctx: np.ndarray
+    y: np.ndarray
+    explicit: np.ndarray
+    norms: np.ndarray
+    counts: np.ndarray
+
+
+def _design(items: list[Labelled]) -> _Design:
+    tokens = [it.feats.token_norms(it.rows) for it in items]
+    return _Design(
+        v=np.vstack([it.feats.vectors[it.rows].astype(np.float32) for it in items]),
+        ctx=np.vstack([it.feats.context_vectors(it.rows) for it in items]),
+        y=np.vstack([it.labels for it in items]),
+        explicit=np.vstack([it.explicit for it in items]),
+        norms=np.concatenate([t[0] for t in tokens]),
+        counts=np.concatenate([t[1] for t in tokens]),
+    )
 
 
 def _refs(items: list[Labelled]) -> list[str]:
@@ -259,10 +329,9 @@ def _refs(items: list[Labelled]) -> list[str]:
     return out
 
 
-def _fit_parts(
-    v: np.ndarray, ctx: np.ndarray, y: np.ndarray, explicit: np.ndarray, refs: list[str], n_themes: int
-) -> Learner:
-    """Ridge weights, banks and base rates from labelled sentences (combiner left at default)."""
+def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
+    """Ridge weights, lexicon, banks and base rates from labelled sentences (default combiner)."""
+    v, ctx, y, explicit = d.v, d.ctx, d.y, d.explicit
     known = y >= 0
     pos = y == 1
     x = np.hstack([v, ctx, np.ones((len(v), 1), np.float32)]).astype(np.float64)
@@ -274,23 +343,25 @@ def _fit_parts(
         ridge = np.linalg.solve(gram, x.T @ target).astype(np.float32)
         ridge[:, ~pos.any(0)] = 0.0
     rng = np.random.default_rng(0)
+    per_theme = max(8, min(MAX_BANK, MAX_BANK_TOTAL // max(1, int(pos.any(0).sum()))))
     bank_rows, bank_theme = [], []
     rej_rows, rej_theme = [], []
     for theme in range(n_themes):
         rows = np.nonzero(pos[:, theme])[0]
-        if len(rows) > MAX_BANK:
-            rows = rng.choice(rows, MAX_BANK, replace=False)
+        if len(rows) > per_theme:
+            rows = np.sort(rng.choice(rows, per_theme, replace=False))
         bank_rows.extend(rows.tolist())
         bank_theme.extend([theme] * len(rows))
         rows = np.nonzero(explicit[:, theme] & ~pos[:, theme])[0]
-        if len(rows) > MAX_BANK:
-            rows = rng.choice(rows, MAX_BANK, replace=False)
+        if len(rows) > per_theme:
+            rows = np.sort(rng.choice(rows, per_theme, replace=False))
         rej_rows.extend(rows.tolist())
         rej_theme.extend([theme] * len(rows))
     n_pos = pos.sum(0)
     n_known = known.sum(0)
     rate = (n_pos + BASE_RATE * 10) / (n_known + 10)
     prior = (np.log(rate) - np.log(BASE_RATE)).astype(np.float32)
+    lex_vocab, lex_weights = fit_lexicon(d.norms, d.counts, y)
     return Learner(
         ridge=ridge,
         bank=v[bank_rows].astype(np.float32),
@@ -302,6 +373,8 @@ def _fit_parts(
         prior=prior,
         weights=DEFAULT_WEIGHTS.copy(),
         threshold=DEFAULT_THRESHOLD,
+        lex_vocab=lex_vocab,
+        lex_weights=lex_weights,
     )
 
 
@@ -335,9 +408,9 @@ def train(
         learner = cold_learner(n_themes)
         learner.info = _info(learner, coder, decisions, 0, 0, 0, "cold start", started)
         return learner
-    v, ctx, y, explicit = _design(items)
-    refs = _refs(items)
-    learner = _fit_parts(v, ctx, y, explicit, refs, n_themes)
+    design = _design(items)
+    learner = _fit_parts(design, _refs(items), n_themes)
+    y, explicit, v = design.y, design.explicit, design.v
     n_pos = int((y == 1).sum())
     combiner = "default weights"
     if n_pos >= MIN_POSITIVES_TO_FIT:
@@ -390,8 +463,8 @@ def _out_of_fold(
         rest = [it for i, it in enumerate(items) if i not in fold]
         if not rest:
             continue
-        v, ctx, y, explicit = _design(rest)
-        partial = _fit_parts(v, ctx, y, explicit, [""] * len(v), n_themes)
+        design = _design(rest)
+        partial = _fit_parts(design, [""] * len(design.v), n_themes)
         for i in fold:
             it = items[i]
             sm = signal_matrix(it.feats, prototypes, stats, partial, rows=it.rows)

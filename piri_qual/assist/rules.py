@@ -68,6 +68,23 @@ class CompiledRules:
     derived: dict[int, list[tuple[int, float, str]]]  # NORM hash -> [(theme, weight, term)]
     derived_terms: dict[str, list[str]] = field(default_factory=dict)  # theme id -> terms
 
+    def __post_init__(self) -> None:
+        self.derived_keys = np.array(sorted(self.derived), dtype=np.uint64)
+
+    def derived_hits(self, norms: np.ndarray, token_sentence: np.ndarray) -> list[Hit]:
+        """Derived-term hits for a batch of tokens (their NORM hashes and sentence numbers)."""
+        if not len(self.derived_keys):
+            return []
+        hits: list[Hit] = []
+        seen: set[tuple[int, int, str]] = set()
+        for i in np.nonzero(np.isin(norms, self.derived_keys))[0]:
+            sentence = int(token_sentence[i])
+            for theme, weight, term in self.derived[int(norms[i])]:
+                if (sentence, theme, term) not in seen:
+                    seen.add((sentence, theme, term))
+                    hits.append(Hit(sentence, theme, DERIVED, weight, term))
+        return hits
+
 
 def derive_terms(themes: list[Theme], nlp: Any) -> dict[str, list[tuple[str, float]]]:
     """Candidate terms (with weights) for themes that have no keywords and no patterns.
@@ -162,9 +179,10 @@ _SPACE = re.compile(r"\s+")
 
 
 def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray) -> list[Hit]:
-    """All rule hits in ``doc``; ``token_sentence`` maps each token to its sentence number."""
-    from spacy.attrs import NORM
+    """Keyword, pattern and exclusion hits in ``doc``; ``token_sentence`` maps tokens to sentences.
 
+    Derived terms are matched for a whole batch of docs at once by :meth:`CompiledRules.derived_hits`.
+    """
     hits: list[Hit] = []
     seen: set[tuple[int, int, int, str]] = set()
     for matcher in (rules.lower, rules.norm, rules.matcher):
@@ -180,29 +198,4 @@ def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray) -> lis
             seen.add(key)
             label = term if words.lower() == term.lower() else f"{term} ({words})"
             hits.append(Hit(sentence, theme, kind, weight, label))
-    if rules.derived:
-        norms = doc.to_array(NORM)
-        for i in np.nonzero(np.isin(norms, np.fromiter(rules.derived, dtype=np.uint64)))[0]:
-            sentence = int(token_sentence[i])
-            for theme, weight, term in rules.derived[int(norms[i])]:
-                key = (sentence, theme, DERIVED, term)
-                if key in seen:
-                    continue
-                seen.add(key)
-                hits.append(Hit(sentence, theme, DERIVED, weight, term))
     return hits
-
-
-def rule_matrix(hits: list[Hit], n_sentences: int, n_themes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per (sentence, theme): keyword/pattern evidence, derived-term evidence, veto flag."""
-    explicit = np.zeros((n_sentences, n_themes), np.float32)
-    derived = np.zeros((n_sentences, n_themes), np.float32)
-    veto = np.zeros((n_sentences, n_themes), bool)
-    for hit in hits:
-        if hit.kind == VETO:
-            veto[hit.sentence, hit.theme] = True
-        elif hit.kind == DERIVED:
-            derived[hit.sentence, hit.theme] += hit.weight
-        else:
-            explicit[hit.sentence, hit.theme] += hit.weight
-    return 1.0 - np.exp(-1.5 * explicit), 1.0 - np.exp(-1.0 * derived), veto

@@ -9,7 +9,8 @@ Signals, each a (sentences x themes) numpy matrix:
 * ``context`` - similarity of the interviewer's preceding question to the theme;
 * ``rule`` / ``derived`` - keyword and pattern evidence, and evidence from derived terms;
 * ``model`` - the learner's output for the sentence (ridge scores on the sentence and context
-  vectors), ``near`` / ``near_rejected`` - the closest excerpt this coder coded / rejected with
+  vectors), ``lexical`` - naive-Bayes log-odds of the sentence's words for the theme, learned
+  from the coder's decisions, ``near`` / ``near_rejected`` - the closest excerpt this coder coded / rejected with
   the theme, ``has_codings`` and ``prior`` - whether and how often the theme has been used.
 
 A logistic combiner turns them into a probability. Its cold-start weights (below) say "a keyword
@@ -27,8 +28,8 @@ from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.rules import DERIVED, KEYWORD, PATTERN, VETO
 
 FEATURES = (
-    "bias", "z", "within", "context", "rule", "derived", "model", "near", "near_rejected",
-    "has_codings", "prior",
+    "bias", "z", "within", "context", "rule", "derived", "model", "lexical", "near",
+    "near_rejected", "has_codings", "prior",
 )
 K = len(FEATURES)
 F = {name: i for i, name in enumerate(FEATURES)}
@@ -36,13 +37,13 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # Cold-start weights: a keyword alone, or similarity about three standard deviations above the
 # theme's typical sentence, reaches p ~ 0.6; derived terms need similarity to back them up.
 DEFAULT_WEIGHTS = np.array(
-    [-4.0, 1.0, 0.45, 0.3, 4.4, 2.2, 1.0, 4.0, -2.5, -2.0, 0.5], dtype=np.float64
+    [-4.0, 1.0, 0.45, 0.3, 5.6, 2.2, 1.0, 0.15, 4.0, -2.5, -2.0, 0.5], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
 SIGNAL_GROUPS = {
     "rule": ("rule", "derived"),
     "similarity": ("z", "within", "context"),
-    "model": ("model", "near", "near_rejected", "has_codings", "prior"),
+    "model": ("model", "lexical", "near", "near_rejected", "has_codings", "prior"),
 }
 
 
@@ -96,7 +97,6 @@ class SignalMatrix:
     values: np.ndarray  # (n, T, K) float32
     veto: np.ndarray  # (n, T) bool
     sims: np.ndarray  # (n, T) raw cosine similarity, for reasons
-    nearest: np.ndarray | None = None  # (n, T) index of the closest coded sentence, or -1
 
 
 def rule_signals(feats: TranscriptFeatures, rows: np.ndarray, n_themes: int) -> tuple[np.ndarray, ...]:
@@ -106,16 +106,14 @@ def rule_signals(feats: TranscriptFeatures, rows: np.ndarray, n_themes: int) -> 
     explicit = np.zeros((len(rows), n_themes), np.float32)
     derived = np.zeros((len(rows), n_themes), np.float32)
     veto = np.zeros((len(rows), n_themes), bool)
-    for s, t, kind, w in zip(feats.hit_sentence, feats.hit_theme, feats.hit_kind, feats.hit_weight, strict=True):
-        r = position[s]
-        if r < 0 or t >= n_themes:
-            continue
-        if kind == VETO:
-            veto[r, t] = True
-        elif kind == DERIVED:
-            derived[r, t] += w
-        else:
-            explicit[r, t] += w
+    r = position[feats.hit_sentence] if len(feats.hit_sentence) else np.zeros(0, np.int64)
+    ok = (r >= 0) & (feats.hit_theme < n_themes)
+    r, t, kind, w = r[ok], feats.hit_theme[ok], feats.hit_kind[ok], feats.hit_weight[ok]
+    veto[r[kind == VETO], t[kind == VETO]] = True
+    is_derived = kind == DERIVED
+    np.add.at(derived, (r[is_derived], t[is_derived]), w[is_derived])
+    is_explicit = (kind != VETO) & ~is_derived
+    np.add.at(explicit, (r[is_explicit], t[is_explicit]), w[is_explicit])
     return 1.0 - np.exp(-1.5 * explicit), 1.0 - np.exp(-derived), veto
 
 
@@ -148,8 +146,10 @@ def signal_matrix(
     explicit, derived, veto = rule_signals(feats, rows, n_themes)
     values[:, :, F["rule"]] = explicit
     values[:, :, F["derived"]] = derived
-    nearest = learner.fill(values, v, ctx_vectors) if learner is not None else None  # type: ignore[attr-defined]
-    return SignalMatrix(rows, values, veto, sims, nearest)
+    if learner is not None:
+        norms, counts = feats.token_norms(rows)
+        learner.fill(values, v, ctx_vectors, norms, counts)  # type: ignore[attr-defined]
+    return SignalMatrix(rows, values, veto, sims)
 
 
 def combine(values: np.ndarray, weights: np.ndarray) -> np.ndarray:

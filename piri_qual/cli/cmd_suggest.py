@@ -178,13 +178,20 @@ def suggestions(ctx: click.Context, study_dir: Path | None, coder: str | None, t
 
 def _decide(accept: bool) -> click.Command:
     verb = "accept" if accept else "reject"
+    doc = (
+        f"{verb.capitalize()} suggestions by number (in the listing with the same filters) or id.\n\n"
+        f"{'Appends a confirm' if accept else 'Appends a reject'} event carrying the suggestion's "
+        "source, score and reason to the coder's log.\n\n"
+        "\b\nExample:\n"
+        f"  piri-qual suggestions {verb} --coder alice --transcript P07 1 2 s1a2b3c4\n"
+    )
 
-    @click.command(verb)
+    @click.command(verb, help=doc)
     @_with_filters
     @click.argument("items", nargs=-1, required=True)
     def command(study_dir: Path | None, coder: str | None, transcript_id: str | None, theme: str | None,
                 items: tuple[str, ...]) -> None:
-        from piri_qual.assist.engine import Engine, decide, suggestion_id
+        from piri_qual.assist.engine import decide, suggestion_id
 
         study = open_study(study_dir)
         who = default_coder(study, coder)
@@ -203,17 +210,11 @@ def _decide(accept: bool) -> click.Command:
             else:
                 raise PiriQualError(f"no open suggestion {item!r}",
                                     hint="Use a number or an id from `piri-qual suggestions`; decided ones are gone.")
-        del Engine
         for s in chosen:
             decide(study, who, s, accept)
             click.echo(f"{'confirmed' if accept else 'rejected'} {s.theme} on {s.transcript} "
                        f"[{s.start}, {s.end}) {suggestion_id(s)}: {_short(s.quote, 60)}")
 
-    command.__doc__ = (
-        f"{verb.capitalize()} suggestions by number (in the listing with the same filters) or id.\n\n"
-        "    \b\n    Example:\n"
-        f"      piri-qual suggestions {verb} --coder alice --transcript P07 1 2 5\n"
-    )
     return command
 
 
@@ -261,19 +262,22 @@ def evaluate(gold: Path, coder: str, mode: str, retrain_every: int, train_fracti
 
 def _render_report(report: EvaluationReport, show_themes: bool) -> None:
     out = console()
-    head = ["", "suggested", "right", "precision", "gold", "found", "recall", "F1", "kappa"]
+    head = ["", "sugg.", "right", "P", "gold", "found", "R", "F1", "kappa"]
 
     def row(name: str, m: dict[str, Any]) -> list[Any]:
         return [name, m.get("suggested", ""), m.get("right", ""), f"{m['precision']:.3f}", m.get("gold", ""),
                 m.get("found", ""), f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['kappa']:.3f}"]
 
-    rows = [row("micro", report.micro), row("macro (themes in gold)", report.macro)]
+    rows = [row("micro", report.micro), row("macro", report.macro)]
     if report.baseline:
-        rows.append(row("cold start, micro", report.baseline["micro"]))
-        rows.append(row("cold start, macro", report.baseline["macro"]))
+        rows.append(row("cold micro", report.baseline["micro"]))
+        rows.append(row("cold macro", report.baseline["macro"]))
     title = (f"{report.mode}: {report.transcripts} transcripts scored, {report.decisions} decisions "
              f"({report.coder} in {report.gold}, {report.seconds:.1f} s)")
     out.print(table(title, head, rows, justify_numbers=False))
+    if report.baseline:
+        out.print("cold = the same transcripts suggested by rules and similarity alone (no learning); "
+                  "macro = mean over themes the gold coder used")
     if report.curve:
         curve = [[c["decisions"], c["transcripts"], c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
                   f"{c['f1']:.3f}"] for c in report.curve]

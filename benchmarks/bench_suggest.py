@@ -1,0 +1,107 @@
+"""Suggestion engine at study scale, measured in one run on a generated 1M-word study.
+
+* throughput: ``piri-qual suggest`` from an empty cache (tokenising, sentences, vectors, rules,
+  a model trained on 1,000 decisions, scoring, cache writes) as a ratio of the time the bare
+  pipeline's ``nlp.pipe`` takes over the same text. Target >= 0.33x: all the assistance costs at
+  most twice the tokenising.
+* retraining after 1,000 decisions (features cached, as in the terminal UI): target < 10 s.
+* peak memory of this process for the 1M-word study: target < 2 GiB.
+
+Run: ``python benchmarks/bench_suggest.py [--words 1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--decisions", type=int, default=1000)
+    args = parser.parse_args(argv)
+
+    from piri_qual.assist.candidates import turn_paragraph_texts, units
+    from piri_qual.assist.engine import Engine
+    from piri_qual.assist.pipeline import load_pipeline
+    from piri_qual.assist.similarity import shipped_vectors
+    from piri_qual.assist.synthetic import generate_study
+    from piri_qual.study import Study
+
+    with tempfile.TemporaryDirectory(prefix="piri-bench-") as tmp:
+        per = 10_000
+        gen = generate_study(Path(tmp) / "study", transcripts=max(1, args.words // per), words_per_transcript=per,
+                             gold=False, seed=11)
+        study = Study(gen.root)
+        _write_decisions(study, args.decisions)
+        pipeline = load_pipeline(None)
+        shipped_vectors()
+
+        texts = []
+        for tid in study.transcript_ids():
+            t = study.transcript(tid)
+            for unit in units(t):
+                texts.extend(t.text[a:b] for a, b in turn_paragraph_texts(t, unit))
+        start = time.perf_counter()
+        tokens = 0
+        for doc in pipeline.nlp.pipe(texts, batch_size=128):
+            tokens += len(doc)
+        baseline = time.perf_counter() - start
+
+        start = time.perf_counter()
+        engine = Engine(study)
+        run = engine.suggest_all(study.transcript_ids(), "bench")
+        ours = time.perf_counter() - start
+        assert run.retrained and run.learner is not None
+
+        start = time.perf_counter()
+        info = engine.retrain("bench")
+        retrain = time.perf_counter() - start
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 2**30
+        total = sum(run.suggestions.values())
+        words = gen.words
+    ratio = baseline / ours
+    print(f"suggest_throughput: ratio={ratio:.2f}x (target >= 0.33x) [ours {ours:.2f} s, baseline nlp.pipe "
+          f"{baseline:.2f} s; {words:,} words, {tokens:,} tokens, {total:,} suggestions]")
+    print(f"retrain_after_{args.decisions}_decisions: ratio={retrain / baseline:.2f}x of nlp.pipe "
+          f"(target < 10 s) [ours {retrain:.2f} s, baseline {baseline:.2f} s; {info.sentences} labelled sentences]")
+    print(f"peak_memory: {peak:.2f} GiB (target < 2 GiB) [whole benchmark process, {words:,}-word study]")
+    ok = ratio >= 0.33 and retrain < 10 and peak < 2
+    if not ok:
+        print("bench_suggest: a target was missed", file=sys.stderr)
+    return 0
+
+
+def _write_decisions(study, count: int) -> None:  # noqa: ANN001
+    """``count`` decisions as a coder would make them: codings, plus some rejected suggestions."""
+    from piri_qual.assist.synthetic import TOPICS
+
+    events = []
+    for tid in study.transcript_ids():
+        text = study.transcript(tid).text
+        for theme, phrases in TOPICS.items():
+            for phrase in phrases:
+                pos = text.find(phrase)
+                while pos >= 0 and len(events) < count:
+                    end = text.find(".", pos) + 1
+                    start = text.rfind(". ", 0, pos) + 2 if text.rfind(". ", 0, pos) > 0 else pos
+                    op = "reject" if len(events) % 5 == 4 else "add"
+                    other = "money" if theme != "money" else "home"
+                    events.append((op, {"transcript": tid, "start": start, "end": max(end, pos + 1),
+                                        "theme": theme if op == "add" else other}))
+                    pos = text.find(phrase, pos + 2000)
+        if len(events) >= count:
+            break
+    study.log("bench").append_many(events)
+    json.dumps(len(events))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

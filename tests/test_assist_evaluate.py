@@ -1,0 +1,68 @@
+"""Evaluation against a gold study: scoring rules, kappa, and clear errors for bad gold data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from piri_qual.assist.evaluate import Counts, cohen_kappa, evaluate
+from piri_qual.assist.synthetic import generate_study
+from piri_qual.errors import PiriQualError
+
+
+def test_cohen_kappa_matches_the_textbook_example() -> None:
+    # Wikipedia "Cohen's kappa", worked example: 50 proposals, 20 yes/yes, 15 no/no,
+    # 5 and 10 disagreements -> p_o = 0.7, p_e = 0.5, kappa = 0.4 (Cohen 1960).
+    table = np.array([[15, 10], [5, 20]])
+    assert cohen_kappa(table) == pytest.approx(0.4)
+    assert cohen_kappa(np.array([[10, 0], [0, 5]])) == pytest.approx(1.0)
+
+
+def test_counts_give_precision_recall_f1() -> None:
+    c = Counts(suggested=10, right=6, gold=12, found=8)
+    assert (c.precision, c.recall) == (0.6, pytest.approx(2 / 3))
+    assert c.f1 == pytest.approx(2 * 0.6 * (2 / 3) / (0.6 + 2 / 3))
+
+
+def test_gold_codings_naming_unknown_themes_fail_clearly(tmp_path: Path) -> None:
+    gen = generate_study(tmp_path / "g", transcripts=2, words_per_transcript=200)
+    log = gen.root / "codings" / "gold.jsonl"
+    lines = log.read_text().splitlines()
+    for i in (0, 1):
+        event = json.loads(lines[i])
+        event["theme"] = "not_a_theme"
+        lines[i] = json.dumps(event)
+    log.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PiriQualError) as caught:
+        evaluate(gen.root, "gold")
+    message = str(caught.value)
+    assert "gold.jsonl" in message
+    assert "2 gold codings name themes that are not in the codebook" in message
+    assert "'not_a_theme' (2)" in message
+
+
+def test_missing_gold_coder_and_qdpx_are_user_errors(tmp_path: Path) -> None:
+    gen = generate_study(tmp_path / "g", transcripts=2, words_per_transcript=200)
+    with pytest.raises(PiriQualError, match="no coder 'nobody'"):
+        evaluate(gen.root, "nobody")
+    with pytest.raises(PiriQualError, match="qdpx"):
+        evaluate(tmp_path / "project.qdpx", "gold")
+
+
+def test_eval_development_set_converts_and_evaluates(shared_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source = shared_dir / "eval" / "boms-away-aibom" / "aibom_gold.json"
+    if not source.exists():
+        pytest.skip("eval development set not present")
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(repo / "tools" / "aibom_to_study.py"), str(source), str(tmp_path / "q"),
+                    "--per-question"], check=True, cwd=repo, capture_output=True)
+    report = evaluate(tmp_path / "q" / "C1", "gold", mode="simulate", retrain_every=10)
+    assert report.transcripts == 20
+    assert report.micro["gold"] == 35  # the README's count of C1 labels
+    assert report.micro["f1"] > 0.3  # well above chance with 20 codes
