@@ -18,6 +18,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -294,6 +295,9 @@ class IdentifierChecker:
             if j < m.start():
                 add("email", j, m.end())
         for m in _DIGITS.finditer(joined):
+            start, end = m.start(), m.end()
+            if start and joined[start - 1].isalpha() and not joined[end : end + 2].isupper():
+                continue  # digits inside a word (P12, x2, COVID19), and not a postcode's "6 2AB"
             self._digits(joined, m, add)
         for m in _MONTH_DATE.finditer(joined):
             if not _starts_inside_word(joined, m.start()):
@@ -304,7 +308,10 @@ class IdentifierChecker:
         for m in _PLACE_WORD.finditer(joined):
             self._place(joined, m.start(), m.end(), add)
         words = self._capitalised(joined)
-        found = set(names) | {bare for start, _, bare in words if not _sentence_initial(joined, start)}
+        found = set(names)
+        for start, _, bare in words:
+            if bare not in found and not _sentence_initial(joined, start):
+                found.add(bare)
         for start, end, bare in words:
             # every word capitalised mid-sentence is among the names, so this covers them too
             if bare in found:
@@ -401,16 +408,17 @@ class IdentifierChecker:
 
 
 def _join(texts: list[str]) -> tuple[str, list[int]]:
-    """Texts joined by ``SEPARATOR``, and where each starts (NUL characters dropped first)."""
-    starts: list[int] = []
-    at = 0
-    clean = []
-    for text in texts:
-        text = (text or "").replace("\x00", " ")
-        starts.append(at)
-        clean.append(text)
-        at += len(text) + len(SEPARATOR)
-    return SEPARATOR.join(clean), starts
+    """Texts joined by ``SEPARATOR``, and where each starts (NUL characters made spaces)."""
+    if not texts:
+        return "", []
+    texts = [t or "" for t in texts]
+    joined = SEPARATOR.join(texts)
+    if joined.count("\x00") != max(0, len(texts) - 1):
+        texts = [t.replace("\x00", " ") for t in texts]
+        joined = SEPARATOR.join(texts)
+    step = len(SEPARATOR)
+    starts = list(accumulate((len(t) + step for t in texts[:-1]), initial=0))
+    return joined, starts
 
 
 def _bare(word: str) -> str:

@@ -9,7 +9,6 @@ pseudonymised and checked for identifiers left over before it leaves the tool.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -66,19 +65,18 @@ def locate(codings: pd.DataFrame, transcripts: Mapping[str, Any]) -> pd.DataFram
     return pd.DataFrame({"turn": turn, "time": time, "location": location}, index=codings.index)
 
 
-# Whitespace that is not already a single space: runs of spaces, and any other blank.
-_SPACE = re.compile(r" [ \t\n\r\f\v\u00a0\u2028\u2029]+|[\t\n\r\f\v\u00a0\u2028\u2029][ \t\n\r\f\v\u00a0\u2028\u2029]*")
-
-
 def one_line(texts: list[str]) -> list[str]:
     """Each text on one line with single spaces (line breaks inside a quote read as spaces).
 
-    Done in one substitution over the texts joined by NUL, which no text contains after
-    :func:`~piri_qual.analysis.anonymise.Pseudonymiser.apply_all` has had its way with them.
+    Most quotes are one line already; only those holding a line break or a run of blanks
+    are split and rejoined.
     """
-    if any("\x00" in t for t in texts):
-        return [" ".join(t.split()) for t in texts]
-    return [t.strip(" ") for t in _SPACE.sub(" ", "\x00".join(texts)).split("\x00")]
+    out = []
+    for text in texts:
+        if "\n" in text or "  " in text or "\t" in text or "\r" in text or "\u00a0" in text:
+            text = " ".join(text.split())
+        out.append(text.strip())
+    return out
 
 
 def spread_pick(frame: pd.DataFrame, cap: int, participant_order: list[str], group_of: Mapping[str, str]) -> pd.DataFrame:
