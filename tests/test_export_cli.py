@@ -95,6 +95,14 @@ def test_export_codebook_and_frequencies(root: Path, tmp_path: Path, capsys: pyt
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_output_without_extension_gets_the_format_s(root: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "export", "quotes", "--study", str(root), "--coder", "alice", "--format", "md",
+                       "-o", str(tmp_path / "bank"))
+    assert code == 0, err
+    assert (tmp_path / "bank.md").read_text(encoding="utf-8").startswith("# Quote bank")
+
+
 def test_export_all_into_exports(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "export", "all", "--study", str(root), "--coder", "alice")
     assert code == 0, err

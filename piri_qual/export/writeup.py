@@ -65,7 +65,9 @@ def resolve_output(kind: str, fmt: str | None, output: Path | None, exports_dir:
     fmt = (fmt or choices[0]).lower()
     if fmt not in choices:
         raise PiriQualError(f"{kind} exports come as {', '.join(choices)}, not {fmt!r}")
-    return fmt, output if output is not None else exports_dir / f"{kind}.{fmt}"
+    if output is None:
+        return fmt, exports_dir / f"{kind}.{fmt}"
+    return fmt, output if output.suffix else output.with_name(f"{output.name}.{fmt}")
 
 
 def _group_sizes(data: ExportData) -> str:
