@@ -297,3 +297,85 @@ def test_code_command_errors_are_one_line(tiny_study: Path) -> None:
     assert main(["code", "--study", str(tiny_study), "--coder", "alice", "P99"]) == 2
     assert main(["code", "--study", str(tiny_study), "--reconcile", "alice"]) == 2
     assert main(["code", "--study", str(tiny_study), "--reconcile", "alice,bob"]) == 2  # no such coders
+
+
+async def test_codebook_screen_counts_and_assigns(tiny_study: Path) -> None:
+    from textual.widgets import Tree
+
+    from piri_qual.review.screens.codebook import CodebookScreen
+
+    app = ReviewApp(Study(tiny_study), "alice", "P01", mode=READ)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CodebookScreen)
+        tree = app.screen.query_one(Tree)
+
+        def node_for(theme: str):  # noqa: ANN202
+            stack = [tree.root]
+            while stack:
+                node = stack.pop()
+                if node.data == ("theme", theme):
+                    return node
+                stack.extend(node.children)
+            raise AssertionError(theme)
+
+        assert str(node_for("waiting_times").label).endswith("(0)")
+        await pilot.press("a")  # a construct or domain is highlighted: refused with a notice
+        assert isinstance(app.screen, CodebookScreen)
+        tree.move_cursor(node_for("waiting_times"))
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        last = read_log(tiny_study, "alice")[-1]
+        assert (last["op"], last["theme"], last["quote"]) == (
+            "add", "waiting_times", "We waited about six weeks, which felt like forever.",
+        )
+        await pilot.press("c")
+        await pilot.pause()
+        tree = app.screen.query_one(Tree)
+        assert str(node_for("waiting_times").label).endswith("(1)")
+        await pilot.press("escape", "q")
+
+
+async def test_search_jump_and_filter(example: Path) -> None:
+    app = ReviewApp(Study(example), "alice", "P01", mode=READ, retrain_delay=0.01)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        session = screen.session
+        await pilot.press("slash", *"larch road", "enter")
+        await pilot.pause()
+        assert "Larch Road" in session.quote()
+        first_hit = screen._last_hit
+        text = session.transcript.text
+        hits = [i for i in range(len(text)) if text[i : i + 6] == "Claire"]
+        await pilot.press("slash", *"claire", "enter")
+        await pilot.pause()
+        seen = [screen._last_hit]
+        for _ in range(len(hits)):
+            await pilot.press("n")
+            seen.append(screen._last_hit)
+        # every occurrence in turn after the first excerpt, then round to the start again
+        assert sorted(set(seen)) == hits and len(seen) == len(hits) + 1
+        assert "Claire" in session.quote()
+        assert first_hit is not None
+
+        await pilot.press("f", *"waiting for", "enter")
+        await pilot.pause()
+        assert session.theme_filter == "waiting_times"
+        assert session.units and all(
+            any(s.theme == "waiting_times" and u.overlaps(s.start, s.end) for s in session.suggestions)
+            for u in session.units
+        )
+        await pilot.press("f", "enter")  # the first item clears the filter
+        await pilot.pause()
+        assert session.theme_filter is None
+
+        await pilot.press("g", *"P02", "enter")
+        await settle(pilot)
+        assert screen.session.transcript_id == "P02"
+        assert screen.session.current is not None
+        assert screen.session.quote() in screen.session.transcript.text
+        await pilot.press("q")

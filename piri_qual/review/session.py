@@ -10,6 +10,7 @@ Nothing here imports Textual; the screens call these methods and redraw.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -119,16 +120,30 @@ class CodingSession:
         self._coded_by_theme: dict[str, list[Coding]] = {}
         for c in self.codings:
             self._coded_by_theme.setdefault(c.theme, []).append(c)
-        self._taken: dict[str, list[tuple[int, int]]] = {
+        taken: dict[str, list[tuple[int, int]]] = {
             theme: [(c.start, c.end) for c in items] for theme, items in self._coded_by_theme.items()
         }
         for e in self.state.rejections:
             if e.transcript == tid and e.start is not None and e.end is not None and e.theme:
-                self._taken.setdefault(e.theme, []).append((e.start, e.end))
+                taken.setdefault(e.theme, []).append((e.start, e.end))
+        # per theme: sorted starts and the running maximum of ends, so an overlap test is a bisect
+        self._taken: dict[str, tuple[list[int], list[int]]] = {}
+        for theme, spans in taken.items():
+            spans.sort()
+            running, ends = 0, []
+            for _, end in spans:
+                running = max(running, end)
+                ends.append(running)
+            self._taken[theme] = ([a for a, _ in spans], ends)
 
     def _decided(self, s: Suggestion) -> bool:
         """Coded or rejected with the same theme on an overlapping span (the engine's own rule)."""
-        return any(a < s.end and s.start < b for a, b in self._taken.get(s.theme, ()))
+        found = self._taken.get(s.theme)
+        if found is None:
+            return False
+        starts, max_ends = found
+        i = bisect_left(starts, s.end)  # spans starting before the suggestion ends
+        return i > 0 and max_ends[i - 1] > s.start
 
     def pending(self) -> list[Suggestion]:
         """Suggestions not yet accepted, rejected or coded over, within the theme filter."""
@@ -141,7 +156,7 @@ class CodingSession:
 
     def _units(self) -> list[Span]:
         if self.mode == SUGGESTIONS:
-            return sorted({Span(s.start, s.end) for s in self.pending()})
+            return [Span(a, b) for a, b in sorted({(s.start, s.end) for s in self.pending()})]
         if self.theme_filter is None:
             return list(self.index.sentences)
         marks = [(c.start, c.end) for c in self._coded_by_theme.get(self.theme_filter, ())]
@@ -179,18 +194,18 @@ class CodingSession:
         self.highlight = 0
 
     def _unit_after(self, anchor: Span | None, inclusive: bool = False) -> Span | None:
-        for unit in self.units:
-            if anchor is None or unit > anchor or (inclusive and unit == anchor):
-                return unit
-        return None
+        if not self.units:
+            return None
+        if anchor is None:
+            return self.units[0]
+        i = (bisect_left if inclusive else bisect_right)(self.units, anchor)
+        return self.units[i] if i < len(self.units) else None
 
     def _unit_before(self, anchor: Span | None) -> Span | None:
-        found = None
-        for unit in self.units:
-            if anchor is not None and unit >= anchor:
-                break
-            found = unit
-        return found
+        if anchor is None or not self.units:
+            return None
+        i = bisect_left(self.units, anchor)
+        return self.units[i - 1] if i > 0 else None
 
     def next_excerpt(self) -> bool:
         target = self._unit_after(self.anchor)
@@ -210,8 +225,6 @@ class CodingSession:
         """(1-based number of the current unit, number of units); 0 when off the list."""
         if self.anchor is None:
             return (0, len(self.units))
-        from bisect import bisect_left
-
         i = bisect_left(self.units, self.anchor)
         return ((i + 1) if i < len(self.units) and self.units[i] == self.anchor else 0, len(self.units))
 

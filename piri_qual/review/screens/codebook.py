@@ -12,7 +12,7 @@ from collections import Counter
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Tree
 from textual.widgets.tree import TreeNode
@@ -49,8 +49,7 @@ class CodebookScreen(Screen[str | None]):
         )
         with Horizontal(id="codebook-body"):
             yield Tree(self.framework.label if self.framework else self.codebook.label, id="codebook-tree")
-            with VerticalScroll(id="codebook-detail-box"):
-                yield ThemeDetail(id="codebook-detail")
+            yield ThemeDetail(id="codebook-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -66,16 +65,20 @@ class CodebookScreen(Screen[str | None]):
                 for construct in domain.constructs:
                     themes = themes_by_construct.get(construct.id, [])
                     total = sum(self.counts.get(t.id, 0) for t in themes)
-                    c_node = d_node.add(Text(f"{construct.label} ({total})"), expand=True)
-                    self._add_themes(c_node, themes)
+                    label = Text(f"{construct.label} ({total})", style="" if themes else "dim")
+                    if themes:
+                        c_node = d_node.add(label, data=("construct", construct.id), expand=True)
+                        self._add_themes(c_node, themes)
+                    else:
+                        d_node.add_leaf(label, data=("construct", construct.id))
         loose = themes_by_construct.get(None, [])
         if loose:
-            o_node = tree.root.add(Text("Other themes", style="bold"), expand=True)
+            o_node = tree.root.add(Text("Themes outside the framework", style="bold"), expand=True)
             self._add_themes(o_node, loose)
         tree.focus()
         self.query_one(ThemeDetail).show(None)
 
-    def _add_themes(self, node: TreeNode[str], themes: list[Theme]) -> None:
+    def _add_themes(self, node: TreeNode[tuple[str, str]], themes: list[Theme]) -> None:
         ids = {t.id for t in themes}
         children: dict[str, list[Theme]] = {}
         for theme in themes:
@@ -85,25 +88,29 @@ class CodebookScreen(Screen[str | None]):
             if theme.parent in ids:
                 continue
             kids = children.get(theme.id, [])
-            t_node = node.add(_theme_label(theme, self.counts.get(theme.id, 0)), data=theme.id, expand=bool(kids),
-                              allow_expand=bool(kids))
+            t_node = node.add(_theme_label(theme, self.counts.get(theme.id, 0)), data=("theme", theme.id),
+                              expand=bool(kids), allow_expand=bool(kids))
             for kid in kids:
-                t_node.add_leaf(_theme_label(kid, self.counts.get(kid.id, 0)), data=kid.id)
+                t_node.add_leaf(_theme_label(kid, self.counts.get(kid.id, 0)), data=("theme", kid.id))
 
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
-        theme = self.codebook.get(event.node.data) if event.node.data else None
-        construct = None
-        if theme is not None and self.framework is not None and theme.construct:
-            found = self.framework.constructs.get(theme.construct)
-            construct = found.label if found else theme.construct
-        self.query_one(ThemeDetail).show(theme, construct)
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[tuple[str, str]]) -> None:
+        detail = self.query_one(ThemeDetail)
+        kind, ident = event.node.data or ("", "")
+        constructs = self.framework.constructs if self.framework is not None else {}
+        if kind == "construct" and ident in constructs:
+            construct = constructs[ident]
+            detail.set_text(Text.assemble((construct.label, "bold"), "\n", construct.description or ""))
+            return
+        theme = self.codebook.get(ident) if kind == "theme" else None
+        found = constructs.get(theme.construct) if theme is not None and theme.construct else None
+        detail.show(theme, found.label if found else (theme.construct if theme else None))
 
     def action_assign(self) -> None:
         node = self.query_one(Tree).cursor_node
-        if node is None or not node.data:
+        if node is None or not node.data or node.data[0] != "theme":
             self.notify("highlight a theme (not a domain or construct) to assign it", severity="warning")
             return
-        self.dismiss(node.data)
+        self.dismiss(node.data[1])
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Container, VerticalScroll
+from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from piri_qual.errors import PiriQualError
@@ -32,6 +31,19 @@ if TYPE_CHECKING:
     from piri_qual.assist.types import Suggestion
     from piri_qual.corpus import Transcript
     from piri_qual.review.app import ReviewApp
+
+
+def _freeze_heap() -> None:
+    """Keep the garbage collector's full passes off the key path.
+
+    Loading the language pipeline, the engine's tables and a long transcript leaves hundreds of
+    thousands of long-lived objects; a full collection walks them all (over 100 ms, measured) and
+    lands on whichever key press triggers it. Freezing them after each load takes them out of the
+    collector's walks; unreachable objects are still freed by reference counting.
+    """
+    import gc
+
+    gc.freeze()
 
 
 class CodingScreen(Screen[None]):
@@ -48,6 +60,9 @@ class CodingScreen(Screen[None]):
         self._retrain_timer: Timer | None = None
         self._last_hit: int | None = None
         self._shown_codings: object = None
+        self._shown_entries: object = None
+        self._shown_detail: object = None
+        self._shown_status = ""
 
     @property
     def review_app(self) -> ReviewApp:
@@ -60,13 +75,12 @@ class CodingScreen(Screen[None]):
             yield TranscriptView(id="transcript")
             with Container(id="side"):
                 yield SuggestionList(id="suggestions")
-                with VerticalScroll(id="detail-box"):
-                    yield ThemeDetail(id="detail")
+                yield ThemeDetail(id="detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#suggestions").border_title = "Suggestions"
-        self.query_one("#detail-box").border_title = "Theme"
+        self.query_one("#detail").border_title = "Theme"
         self.add_class("-loading")
         self._update_status()
         self.load(self.transcript_id)
@@ -98,11 +112,12 @@ class CodingScreen(Screen[None]):
         else:
             self.session.load(transcript, sentences)
         self.transcript_id = transcript.id
-        self._shown_codings = None
+        self._shown_codings = self._shown_entries = self._shown_detail = None
         self.query_one(TranscriptView).show_transcript(transcript)
         self.remove_class("-loading")
         self.engine_state = "suggesting" if app.engine_ok else "off"
         self.refresh_view()
+        _freeze_heap()
         if app.engine_ok:
             self._start_suggest(retrain=False)
 
@@ -137,6 +152,7 @@ class CodingScreen(Screen[None]):
         if self.session is not None and transcript_id == self.session.transcript_id:
             self.session.set_suggestions(found)
         self.refresh_view()
+        _freeze_heap()
         self._drain_queue()
 
     def _worker_failed(self, what: str, exc: Exception) -> None:
@@ -198,12 +214,18 @@ class CodingScreen(Screen[None]):
         view.set_current(session.current, scroll=scroll)
         entries = session.entries()
         listing = self.query_one(SuggestionList)
-        if entries:
-            listing.show(entries, session.highlight, session.codebook, colours)
-        else:
-            listing.set_options([Option(self._empty_hint(), disabled=True)])
-        pending = sum(1 for e in entries if e.kind == "suggested")
-        listing.border_title = f"Suggestions ({pending})" if pending else "Suggestions"
+        # Rebuilding the list (or the theme text) costs a layout pass: only do it on a change.
+        shown = (tuple(entries), None if entries else self._empty_hint().plain)
+        if shown != self._shown_entries:
+            self._shown_entries = shown
+            if entries:
+                listing.show(entries, session.highlight, session.codebook, colours)
+            else:
+                listing.show_message(self._empty_hint())
+            pending = sum(1 for e in entries if e.kind == "suggested")
+            listing.border_title = f"Suggestions ({pending})" if pending else "Suggestions"
+        elif entries and listing.highlighted != session.highlight:
+            listing.highlight(session.highlight)
         self._show_detail()
         self._update_status()
 
@@ -230,7 +252,10 @@ class CodingScreen(Screen[None]):
         if theme is not None:
             found_memo = session.state.memos.get(("theme", (theme.id,)))
             memo = found_memo.text if found_memo else ""
-        self.query_one(ThemeDetail).show(theme, construct, memo)
+        shown = (theme.id if theme else None, memo)
+        if shown != self._shown_detail:
+            self._shown_detail = shown
+            self.query_one(ThemeDetail).show(theme, construct, memo)
 
     def _update_status(self) -> None:
         app = self.review_app
@@ -252,8 +277,11 @@ class CodingScreen(Screen[None]):
                 theme = session.codebook.get(session.theme_filter)
                 parts.append(f"only: {theme.label if theme else session.theme_filter}")
         parts.append(f"model: {self.engine_state}")
-        status = self.query_one("#status", Static)
-        status.update(Text(" \u2502 ".join(parts), no_wrap=True, overflow="ellipsis"))
+        line = " \u2502 ".join(parts)
+        if line != self._shown_status:
+            self._shown_status = line
+            status = self.query_one("#status", Static)
+            status.update(Text(line, no_wrap=True, overflow="ellipsis"), layout=False)
         self.set_class(session is not None and session.mode == READ, "-reading")
 
     # -- doing things --------------------------------------------------------------------------
@@ -269,10 +297,11 @@ class CodingScreen(Screen[None]):
             return None
         if changed:
             self._schedule_retrain()
-        self.refresh_view(scroll=scroll)
         message = getattr(result, "message", None)
         if message:
-            self.notify(message, timeout=2)
+            # shown under the suggestions, not as a toast: a toast costs a layout pass per key
+            self.query_one(SuggestionList).border_subtitle = f"\u2713 {message}"
+        self.refresh_view(scroll=scroll)
         return result
 
     def action_next_excerpt(self) -> None:
@@ -473,9 +502,7 @@ class CodingScreen(Screen[None]):
     def on_transcript_view_offset_clicked(self, event: TranscriptView.OffsetClicked) -> None:
         self._run(lambda s: s.goto_offset(event.offset), scroll=False)
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if self.session is None or event.option_list.id != "suggestions":
-            return
-        if event.option_index != self.session.highlight and not event.option.disabled:
-            self.session.highlight = event.option_index
-            self._show_detail()
+    def on_suggestion_list_clicked(self, event: SuggestionList.Clicked) -> None:
+        """A click highlights a theme (to read its rules); deciding stays on the keys."""
+        if self.session is not None:
+            self._run(lambda s: setattr(s, "highlight", event.index), scroll=False)

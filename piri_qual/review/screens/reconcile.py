@@ -131,12 +131,15 @@ class ReconcileScreen(Screen[None]):
             no_wrap=True, overflow="ellipsis",
         ))
         transcript = self.review_app.study.transcript(unit.transcript)
+        text = transcript.text
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        line_end = text.find("\n", unit.end)
+        line_end = len(text) if line_end == -1 else line_end
+        start, end = max(line_start, unit.start - 160), min(line_end, unit.end + 160)
         context = Text()
-        before = transcript.text[max(0, unit.start - 160) : unit.start]
-        after = transcript.text[unit.end : unit.end + 160]
-        context.append(("\u2026" + before.split("\n")[-1]) if before.strip() else "", style="dim")
+        context.append(("\u2026" if start > line_start else "") + text[start : unit.start], style="dim")
         context.append(unit.text, style="bold reverse")
-        context.append(after.split("\n")[0] + "\u2026" if after.strip() else "", style="dim")
+        context.append(text[unit.end : end] + ("\u2026" if end < line_end else ""), style="dim")
         self.query_one("#rc-unit", Static).update(context)
         self.query_one("#rc-a", Static).update(self._themes(unit, unit.a, unit.b))
         self.query_one("#rc-b", Static).update(self._themes(unit, unit.b, unit.a))

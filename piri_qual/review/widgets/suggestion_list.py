@@ -1,20 +1,26 @@
-"""The suggestion pane (ranked themes for the excerpt) and the theme detail shown beside it."""
+"""The suggestion pane (ranked themes for the excerpt) and the theme rules shown beside it.
+
+Both are :class:`~piri_qual.review.widgets.line_pane.LinePane` widgets, so moving from excerpt to
+excerpt repaints them without a layout pass.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual import events
+from textual.message import Message
 
 from piri_qual.framework import Codebook, Theme
 from piri_qual.review.session import Entry
+from piri_qual.review.widgets.line_pane import LinePane
 from piri_qual.review.widgets.transcript_view import theme_colour
 
 
 def entry_prompt(entry: Entry, codebook: Codebook, colour: int) -> Text:
-    """One option: a colour swatch, score or 'coded', the theme label, and the reason below."""
+    """One item: a colour swatch, score or 'coded', the theme label, and the reason below."""
     theme = codebook.get(entry.theme)
     label = theme.label if theme else entry.theme
     text = Text()
@@ -32,23 +38,58 @@ def entry_prompt(entry: Entry, codebook: Codebook, colour: int) -> Text:
     return text
 
 
-class SuggestionList(OptionList, can_focus=False):
+class SuggestionList(LinePane):
     """Ranked themes for the current excerpt: pending suggestions first, then your codings."""
 
+    COMPONENT_CLASSES = {"suggestions--highlight"}
+
+    class Clicked(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.highlighted: int | None = None
+        self.count = 0
+
     def show(self, entries: Sequence[Entry], highlight: int, codebook: Codebook, colours: dict[str, int]) -> None:
-        self.set_options(
-            Option(entry_prompt(e, codebook, colours.get(e.theme, 0)), id=f"{i}:{e.kind}:{e.theme}")
-            for i, e in enumerate(entries)
-        )
-        self.highlighted = highlight if entries else None
+        self.count = len(entries)
+        self.set_blocks([entry_prompt(e, codebook, colours.get(e.theme, 0)) for e in entries])
+        self.highlight(highlight if entries else None)
+
+    def show_message(self, text: Text) -> None:
+        self.count = 0
+        self.highlighted = None
+        self.set_blocks([text])
+
+    def highlight(self, index: int | None) -> None:
+        self.highlighted = index
+        if index is not None:
+            first, last = self.block_lines(index)
+            self.show_line(first, last)
+        self.refresh()
+
+    def line_style(self, block: int) -> Style | None:
+        if block == self.highlighted:
+            return self.get_component_rich_style("suggestions--highlight")
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self.count:
+            return
+        block = self.block_at(offset.y)
+        if block is not None:
+            self.post_message(self.Clicked(block))
 
 
-class ThemeDetail(Static):
+class ThemeDetail(LinePane):
     """The highlighted theme's definition and its inclusion and exclusion rules."""
 
     def show(self, theme: Theme | None, construct: str | None = None, memo: str = "") -> None:
         if theme is None:
-            self.update(Text("No theme highlighted.", style="dim"))
+            self.set_text(Text("No theme highlighted.", style="dim"))
             return
         text = Text()
         text.append(theme.label, style="bold")
@@ -66,4 +107,4 @@ class ThemeDetail(Static):
         if memo:
             text.append("\nYour memo", style="bold")
             text.append(f"\n {memo}")
-        self.update(text)
+        self.set_text(text)

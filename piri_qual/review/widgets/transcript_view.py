@@ -158,7 +158,9 @@ class TranscriptView(ScrollView, can_focus=False):
 
     # -- layout ----------------------------------------------------------------------------------
     def _wrap_width(self) -> int:
-        width = self.scrollable_content_region.width or self.size.width or 80
+        # the full width less the vertical scrollbar (a transcript nearly always scrolls), so
+        # the wrap does not change when the scrollbar appears
+        width = (self.size.width or 80) - self.styles.scrollbar_size_vertical
         return max(8, width - GUTTER - INDENT)
 
     def _rewrap(self) -> None:
@@ -196,18 +198,17 @@ class TranscriptView(ScrollView, can_focus=False):
         self._kinds, self._starts, self._ends, self._turns = kinds, starts, ends, turns
         self._wrapped_for = width
         self._index_codings()
-        self.virtual_size = Size(width + GUTTER + INDENT, len(kinds))
+        self.virtual_size = Size(1, len(kinds))
 
     def _index_codings(self) -> None:
         """Which codings touch which display line, so a line paints without scanning them all."""
         index: dict[int, list[tuple[int, int, int]]] = {}
-        starts, ends = self._starts, self._ends
-        for start, end, colour in self._codings:
-            lo = bisect_right(ends, start)
-            hi = bisect_left(starts, end)
-            for y in range(lo, hi):
-                if self._kinds[y] == BODY and starts[y] < end and start < ends[y]:
-                    index.setdefault(y, []).append((start, end, colour))
+        starts, ends, kinds = self._starts, self._ends, self._kinds
+        for coding in self._codings:
+            start, end = coding[0], coding[1]
+            for y in range(bisect_right(ends, start), bisect_left(starts, end)):
+                if kinds[y] == BODY:
+                    index.setdefault(y, []).append(coding)
         self._line_codings = index
 
     def on_resize(self, event: events.Resize) -> None:
@@ -225,7 +226,7 @@ class TranscriptView(ScrollView, can_focus=False):
     def _style(self, key: object) -> Style:
         style = self._styles.get(key)
         if style is None:
-            base = self.rich_style
+            base = self._styles.get("plain") or self.rich_style
             if key == "plain":
                 style = base
             elif isinstance(key, str):
@@ -246,8 +247,9 @@ class TranscriptView(ScrollView, can_focus=False):
         scroll_y = int(self.scroll_y)
         width = self.size.width
         line = scroll_y + y
+        base = self._style("plain")
         if line >= len(self._kinds):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         self.lines_rendered += 1
         kind = self._kinds[line]
         start, end = self._starts[line], self._ends[line]
@@ -260,7 +262,7 @@ class TranscriptView(ScrollView, can_focus=False):
             segments = [bar, *self._header(self._turns[line])]
         else:
             segments = [bar, Segment(" " * INDENT, self._style("plain")), *self._body(line, start, end)]
-        return Strip(segments).crop_extend(0, width, self.rich_style)
+        return Strip(segments).crop_extend(0, width, base)
 
     def _header(self, turn_index: int) -> list[Segment]:
         assert self.transcript is not None

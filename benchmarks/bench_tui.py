@@ -1,0 +1,226 @@
+"""Key-press-to-refresh latency of the coding UI, through Textual's pilot (target: p95 < 50 ms).
+
+A 20,000-word transcript is assembled from the example study's interviews, with 500 codings in
+the coder's log and the real engine's suggestions, and the app is driven headlessly by the pilot
+(navigation: next/previous excerpt and suggestion, widen/narrow, page up/down; then decisions).
+Two measures per key (see :class:`Timer`): the pilot's round trip, against the round trip for a
+no-op key in a minimal Textual app (the baseline the ratio is taken against), and the
+key-to-refresh latency, against the same latency for the smallest visible change in that minimal
+app. Both baselines are measured in the same run, on the same (possibly busy) machine.
+
+Decisions (accept/undo) are timed with background retraining switched off: the pilot waits for
+the whole process to go idle, so a retrain thread would be counted as key latency. Retraining
+itself runs in a worker thread (see ``CodingScreen._suggest_worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from _common import report
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+WORDS = 20_000
+CODINGS = 500
+
+
+def build_study(root: Path) -> tuple[str, int]:
+    """Copy the example study and add a 20,000-word transcript 'BIG' with 500 codings."""
+    import shutil
+
+    from piri_qual.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.study import Study
+
+    for name in ("piri-qual.yaml", "pseudonyms.yaml", "participants.csv"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, root / name)
+    for name in ("frameworks", "codebooks", "corpus"):
+        shutil.copytree(REPO / name, root / name)
+    (root / "codings").mkdir()
+    study = Study(root)
+    raw: list[RawTurn] = []
+    roles: list[str] = []
+    words = 0
+    clock = 0.0
+    while words < WORDS:
+        for t in study.iter_transcripts():
+            for turn in t.turns:
+                body = t.text[turn.start : turn.end]
+                speaker = "Interviewer" if turn.role == "interviewer" else "P99"
+                raw.append(RawTurn(speaker, tuple(body.split("\n")), clock))
+                roles.append("interviewer" if turn.role == "interviewer" else "participant")
+                clock += 2.5 * len(body.split()) / 6
+                words += len(body.split())
+                if words >= WORDS:
+                    break
+            if words >= WORDS:
+                break
+    text, turns = assemble_text(raw, roles)
+    Transcript(
+        id="BIG", participant="P99", group="parent", text=text, turns=turns, source="bench",
+        source_sha256="0" * 64, format="txt", imported_at="2024-01-01T00:00:00+00:00",
+    ).save(root / "corpus" / "BIG.json")
+    study = Study(root)
+    big = study.transcript("BIG")
+    from piri_qual.review.assist_bridge import sentences, suggest
+
+    spans = [(a, b) for a, b in sentences(study, "BIG") if big.turns[big.turn_at(a) or 0].role == "participant"]
+    step = max(1, len(spans) // CODINGS)
+    themes = study.codebook.ids
+    items = []
+    for i, (a, b) in enumerate(spans[::step][:CODINGS]):
+        items.append(("add", {"transcript": "BIG", "start": a, "end": b, "quote": big.text[a:b],
+                              "theme": themes[i % len(themes)], "source": "manual"}))
+    study.log("bench").append_many(items)
+    suggest(study, "BIG", "bench")  # warm the engine's cache, as `piri-qual suggest` would
+    return "BIG", big.words
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+class Timer:
+    """Times key presses through the pilot two ways.
+
+    * ``round_trip``: ``pilot.press(key)`` plus ``pilot.pause()``. This is what a test sees; it
+      includes the pilot's own idle detection (it polls in 20 ms slices until the process is idle).
+    * ``refresh``: from the pilot sending the key to the last screen update the app wrote while
+      handling it (``App._display`` is wrapped to time-stamp updates): the latency a user sees.
+    """
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.stamps: list[float] = []
+        self.round_trip: list[float] = []
+        self.refresh: list[float] = []
+        original = app._display
+
+        def display(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            result = original(*args, **kwargs)
+            self.stamps.append(time.perf_counter())
+            return result
+
+        app._display = display
+
+    async def presses(self, pilot, keys: list[str], record: bool = True) -> None:  # noqa: ANN001
+        for key in keys:
+            self.stamps.clear()
+            start = time.perf_counter()
+            await pilot.press(key)
+            painted = self.stamps[-1] if self.stamps else None
+            await pilot.pause()
+            if painted is None and self.stamps:  # drawn only by the pilot's closing refresh
+                painted = self.stamps[-1]
+            if record:
+                self.round_trip.append(time.perf_counter() - start)
+                self.refresh.append((painted or time.perf_counter()) - start)
+
+
+async def baseline(n: int) -> Timer:
+    """A minimal Textual app: a no-op key, and a key that changes one label."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Static
+
+    class Minimal(App[None]):
+        BINDINGS = [("j", "noop", "No-op"), ("k", "count", "Count")]
+
+        def compose(self) -> ComposeResult:
+            yield Static("0", id="count")
+            yield Footer()
+
+        def action_noop(self) -> None:
+            pass
+
+        def action_count(self) -> None:
+            label = self.query_one("#count", Static)
+            label.update(str(int(str(label.render())) + 1), layout=False)
+
+    app = Minimal()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        noop, count = Timer(app), Timer(app)
+        await noop.presses(pilot, ["j"] * 20, record=False)
+        await noop.presses(pilot, ["j"] * n)
+        await count.presses(pilot, ["k"] * n)
+    noop.refresh = count.refresh  # a no-op key draws nothing: time the smallest visible change
+    return noop
+
+
+async def ours(root: Path, tid: str) -> dict[str, object]:
+    sys.path.insert(0, str(REPO / "tests"))
+    from reviewkit import settle
+
+    from piri_qual.review.app import ReviewApp
+    from piri_qual.review.session import READ
+    from piri_qual.review.widgets.transcript_view import TranscriptView
+    from piri_qual.study import Study
+
+    app = ReviewApp(Study(root), "bench", tid, mode=READ, retrain_delay=3600.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, rounds=400)
+        screen = app.screen
+        view = screen.query_one(TranscriptView)
+        session = screen.session
+        nav, decide = Timer(app), Timer(app)
+        await nav.presses(pilot, ["j"] * 20, record=False)  # warm-up
+        cycle = ["j", "j", "j", "greater_than_sign", "comma", "full_stop", "less_than_sign",
+                 "down", "up", "k", "j", "pagedown", "pageup"]
+        painted = view.lines_rendered
+        await nav.presses(pilot, (cycle * 30)[:360])
+        painted = (view.lines_rendered - painted) / 360
+        await pilot.press("s")  # suggestions first
+        await settle(pilot)
+        await nav.presses(pilot, ["j"] * 80 + ["k"] * 40)
+        await decide.presses(pilot, ["a", "u"] * 20)
+        info = {
+            "lines": view.line_count, "codings": len(session.codings),
+            "suggestions": len(session.suggestions), "painted": painted,
+        }
+        await pilot.press("q")
+    return {"nav": nav, "decide": decide, "info": info}
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "study"
+        root.mkdir()
+        tid, words = build_study(root)
+        results = asyncio.run(ours(root, tid))
+        base = asyncio.run(baseline(200))
+    nav: Timer = results["nav"]  # type: ignore[assignment]
+    decide: Timer = results["decide"]  # type: ignore[assignment]
+    info: dict = results["info"]  # type: ignore[assignment]
+    ms = 1000.0
+
+    def p95(values: list[float]) -> float:
+        return percentile(values, 95) * ms
+
+    report("tui_key_to_refresh_p95", p95(nav.refresh), p95(base.refresh), "ours p95 < 50 ms", unit="ms")
+    report("tui_pilot_round_trip_p95", p95(nav.round_trip), p95(base.round_trip), "<= 2x", unit="ms")
+    report("tui_decision_to_refresh_p95", p95(decide.refresh), p95(base.refresh), "ours p95 < 50 ms", unit="ms")
+    print(
+        f"tui_detail: {len(nav.refresh)} navigation keys on a {words}-word transcript "
+        f"({info['lines']} display lines, {info['codings']} codings, {info['suggestions']} suggestions), "
+        f"{info['painted']:.0f} transcript lines painted per key; key-to-refresh p50 "
+        f"{statistics.median(nav.refresh) * ms:.1f} ms, p95 {p95(nav.refresh):.1f} ms, max "
+        f"{max(nav.refresh) * ms:.1f} ms; pilot round trip p50 {statistics.median(nav.round_trip) * ms:.1f} ms "
+        f"(minimal app's no-op key {statistics.median(base.round_trip) * ms:.1f} ms); accept/undo "
+        f"(each fsynced) key-to-refresh p50 {statistics.median(decide.refresh) * ms:.1f} ms"
+    )
+    verdict = "met" if p95(nav.refresh) < 50 else "NOT met"
+    print(f"tui_target: key-to-refresh p95 {p95(nav.refresh):.1f} ms < 50 ms: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
