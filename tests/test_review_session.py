@@ -184,3 +184,12 @@ def test_keymap_from_settings() -> None:
     message = str(err.value)
     assert "did you mean 'accept'" in message
     assert "'a' is given to both 'accept' and 'reject'" in message
+
+
+def test_docs_list_every_key_action(repo_root: Path) -> None:
+    """docs/tui.md must document every remappable action, so the README never falls behind."""
+    from piri_qual.review.keys import ACTIONS
+
+    doc = (repo_root / "docs" / "tui.md").read_text(encoding="utf-8")
+    missing = [a.id for a in ACTIONS if f"`{a.id}`" not in doc]
+    assert not missing, f"docs/tui.md does not mention: {missing}"
