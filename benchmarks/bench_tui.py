@@ -186,8 +186,44 @@ async def ours(root: Path, tid: str) -> dict[str, object]:
             "lines": view.line_count, "codings": len(session.codings),
             "suggestions": len(session.suggestions), "painted": painted,
         }
+        during, busy_for = await keys_while_retraining(app, screen)
         await pilot.press("q")
-    return {"nav": nav, "decide": decide, "info": info}
+    return {"nav": nav, "decide": decide, "during": during, "busy_for": busy_for, "info": info}
+
+
+async def keys_while_retraining(app, screen) -> tuple[list[float], float]:  # noqa: ANN001
+    """Key-to-refresh while the model retrains in its worker thread.
+
+    Keys are sent straight to the driver (as the pilot does) without the pilot's idle waits,
+    which would otherwise sit out the retraining thread's CPU use.
+    """
+    from textual import events
+
+    stamps: list[float] = []
+    original = app._display
+
+    def display(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = original(*args, **kwargs)
+        stamps.append(time.perf_counter())
+        return result
+
+    app._display = display
+    app.retrain_delay = 0.01
+    app._driver.send_message(events.Key("a", "a"))  # a decision: retraining starts at once
+    await asyncio.sleep(0.1)
+    started = time.perf_counter()
+    out: list[float] = []
+    keys = ["down", "up"]
+    while screen.busy and time.perf_counter() - started < 120:
+        stamps.clear()
+        sent = time.perf_counter()
+        app._driver.send_message(events.Key(keys[len(out) % 2], None))
+        while not stamps and time.perf_counter() - sent < 5:
+            await asyncio.sleep(0.001)
+        if stamps:
+            out.append(stamps[0] - sent)
+        await asyncio.sleep(0.02)
+    return out, time.perf_counter() - started
 
 
 def main() -> None:
@@ -218,6 +254,11 @@ def main() -> None:
         f"(minimal app's no-op key {statistics.median(base.round_trip) * ms:.1f} ms); accept/undo "
         f"(each fsynced) key-to-refresh p50 {statistics.median(decide.refresh) * ms:.1f} ms"
     )
+    during: list[float] = results["during"]  # type: ignore[assignment]
+    if during:
+        report("tui_key_during_retrain_p95", p95(during), p95(base.refresh), "ours p95 < 50 ms", unit="ms")
+        print(f"tui_retrain_detail: {len(during)} keys answered while the model retrained and re-suggested "
+              f"in the background for {results['busy_for']:.1f} s")
     verdict = "met" if p95(nav.refresh) < 50 else "NOT met"
     print(f"tui_target: key-to-refresh p95 {p95(nav.refresh):.1f} ms < 50 ms: {verdict}")
 

@@ -379,3 +379,40 @@ async def test_search_jump_and_filter(example: Path) -> None:
         assert screen.session.current is not None
         assert screen.session.quote() in screen.session.transcript.text
         await pilot.press("q")
+
+
+async def test_retraining_runs_in_the_background(example: Path) -> None:
+    """Keys keep working while the model retrains; the new suggestions arrive when it is done."""
+    import threading
+
+    if not assist_bridge.engine_available():
+        pytest.skip("the suggestion engine is not installed")
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_retrain(study: Study, coder: str) -> object:
+        started.set()
+        release.wait(30)  # hold the worker thread until the test has pressed its keys
+        return assist_bridge.retrain(study, coder)
+
+    assist = SimpleNamespace(
+        engine_available=assist_bridge.engine_available, suggest=assist_bridge.suggest,
+        retrain=slow_retrain, sentences=assist_bridge.sentences,
+    )
+    app = ReviewApp(Study(example), "alice", "P01", assist=assist, retrain_delay=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        session = screen.session
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        assert started.wait(5) and screen.engine_state == "retraining"
+        before = session.anchor
+        await pilot.press("j")
+        await pilot.press("s", "j", "j")
+        assert session.anchor != before and len(read_log(example, "alice")) == 1
+        release.set()
+        await settle(pilot)
+        assert screen.engine_state == "ready"
+        assert (example / ".piri-cache" / "assist" / "models" / "alice.npz").exists()
+        await pilot.press("q")

@@ -45,7 +45,7 @@ class ReviewApp(App[None]):
         self.consensus = consensus
         self.assist = assist if assist is not None else assist_bridge
         self.engine_ok = getattr(self.assist, "engine_available", lambda: True)()
-        self.retrain_delay = retrain_delay
+        self.retrain_delay = max(0.01, retrain_delay)  # a zero-second Textual timer divides by zero
         self.keymap = keymap_from_settings(study.settings.keys, study.settings_path)
         self.theme_colours = {t.id: i for i, t in enumerate(study.codebook.themes)}
         if reconcile is not None:
