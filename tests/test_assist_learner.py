@@ -53,7 +53,7 @@ def test_combiner_stays_finite_on_separable_data() -> None:
     rng = np.random.default_rng(0)
     values = np.hstack([np.ones((200, 1)), rng.normal(size=(200, len(DEFAULT_WEIGHTS) - 1))])
     labels = (values[:, 1] > 0).astype(float)  # perfectly separable on one signal
-    weights = fit_combiner(values, labels, np.ones(200))
+    weights = fit_combiner(values, labels, np.ones(200), DEFAULT_WEIGHTS)
     assert np.all(np.isfinite(weights)) and np.abs(weights).max() < 50
     assert weights[1] > DEFAULT_WEIGHTS[1]
 

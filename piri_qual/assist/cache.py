@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from piri_qual.fsutil import atomic_write_bytes, atomic_write_text
 
 
 def content_key(*parts: Any) -> str:
@@ -27,6 +27,26 @@ def content_key(*parts: Any) -> str:
     return digest.hexdigest()
 
 
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically (temp file + rename), without fsync.
+
+    Cache files are regenerable and carry their own key, so a crash can cost at most a
+    recomputation; skipping fsync saves a disk flush per transcript. User files never come here.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
 def assist_dir(cache_dir: Path, *parts: str) -> Path:
     return cache_dir.joinpath("assist", *parts)
 
@@ -36,7 +56,7 @@ def save_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], meta: dict[
     buffer = io.BytesIO()
     header = np.frombuffer(json.dumps({"key": key, **meta}, ensure_ascii=False).encode("utf-8"), np.uint8)
     np.savez(buffer, __header__=header, **arrays)
-    atomic_write_bytes(path, buffer.getvalue())
+    write_cache_file(path, buffer.getvalue())
 
 
 def load_arrays(path: Path, key: str | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
@@ -53,7 +73,7 @@ def load_arrays(path: Path, key: str | None = None) -> tuple[dict[str, np.ndarra
 
 
 def save_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_cache_file(path, (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def load_json(path: Path) -> Any | None:

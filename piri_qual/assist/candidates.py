@@ -28,6 +28,13 @@ class Unit:
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Non-blank paragraphs of ``text[start:end]``, trimmed, as absolute offsets."""
+    if text.find("\n", start, end) < 0:  # the common case: one paragraph
+        piece = text[start:end]
+        stripped = piece.strip()
+        if not stripped:
+            return []
+        lead = len(piece) - len(piece.lstrip())
+        return [(start + lead, start + lead + len(stripped))]
     out = []
     pos = start
     for match in _PARAGRAPH.finditer(text, start, end):

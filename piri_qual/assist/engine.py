@@ -48,7 +48,7 @@ from piri_qual.assist.scoring import (
     StudyStats,
     base_signals,
     combine,
-    dominant_source,
+    dominant_sources,
     explain,
     signal_matrix,
 )
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from piri_qual.study import Study
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
+_FIELDS = ["transcript", "start", "end", "quote", "theme", "score", "source", "reason", "signals"]
 DECISION_OPS = ("add", "confirm", "reject", "adjust", "delete")
 
 
@@ -287,10 +288,11 @@ class Engine:
         key = content_key(feats.key, learner.version(), stats_key)
         path = self._path("suggestions", coder or "_cold", f"{tid}.json")
         cached = load_json(path)
-        if isinstance(cached, dict) and cached.get("key") == key:
-            return [Suggestion(**s) for s in cached["suggestions"]]
+        if isinstance(cached, dict) and cached.get("key") == key and cached.get("fields") == _FIELDS:
+            return [Suggestion(*row) for row in cached["rows"]]
         found = self.score(feats, learner, stats)
-        save_json(path, {"key": key, "suggestions": [s.__dict__ for s in found]})
+        rows = [[getattr(s, name) for name in _FIELDS] for s in found]
+        save_json(path, {"key": key, "fields": _FIELDS, "rows": rows})
         return found
 
     def score(self, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> list[Suggestion]:
@@ -303,22 +305,22 @@ class Engine:
         chosen = probs >= learner.threshold
         text = self._text(feats.transcript)
         terms = _terms_by_cell(feats, sm.rows)
-        out: list[Suggestion] = []
         units = feats.sentence_unit[sm.rows]
-        for theme_index in np.nonzero(chosen.any(0))[0]:
-            theme = self.themes[int(theme_index)]
-            picked = np.nonzero(chosen[:, theme_index])[0]
-            for run in _runs(picked, units, sm.rows):
-                best = run[int(np.argmax(probs[run, theme_index]))]
-                start = int(feats.sentences[sm.rows[run[0]], 0])
-                end = int(feats.sentences[sm.rows[run[-1]], 1])
+        spans = feats.sentences[sm.rows]
+        sources = dominant_sources(sm.values, learner.weights)
+        out: list[Suggestion] = []
+        for theme_index in np.nonzero(chosen.any(0))[0].tolist():
+            theme = self.themes[theme_index]
+            column = probs[:, theme_index]
+            for run in _runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
+                best = run[int(np.argmax(column[run]))]
+                start, end = int(spans[run[0], 0]), int(spans[run[-1], 1])
                 values = sm.values[best, theme_index]
                 near = None
                 if values[F["has_codings"]]:
-                    vector = feats.vectors[sm.rows[best]].astype(np.float32)
-                    ref = learner.nearest_ref(vector, int(theme_index))
+                    ref = learner.nearest_ref(sm.vectors[best], theme_index)
                     near = self._quote_of(ref) if ref else None
-                matched = sorted({t for r in run for t in terms.get((int(r), int(theme_index)), [])})
+                matched = sorted({t for r in run for t in terms.get((r, theme_index), ())})
                 reason, signals = explain(values, learner.weights, float(sm.sims[best, theme_index]), matched, near)
                 if len(run) > 1:
                     reason += f"; {len(run)} sentences"
@@ -329,8 +331,8 @@ class Engine:
                         end=end,
                         quote=text[start:end],
                         theme=theme.id,
-                        score=round(float(probs[best, theme_index]), 4),
-                        source=dominant_source(values, learner.weights),
+                        score=round(float(column[best]), 4),
+                        source=sources[best, theme_index],
                         reason=reason,
                         signals=signals,
                     )
@@ -414,12 +416,13 @@ def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[in
 def _runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
     """Group chosen candidate positions into runs of adjacent sentences within one unit."""
     runs: list[list[int]] = []
+    units_list, rows_list = units.tolist(), rows.tolist()
     for p in picked.tolist():
         if (
             runs
             and runs[-1][-1] == p - 1
-            and units[p] == units[p - 1]
-            and rows[p] == rows[p - 1] + 1
+            and units_list[p] == units_list[p - 1]
+            and rows_list[p] == rows_list[p - 1] + 1
             and len(runs[-1]) < MAX_RUN
         ):
             runs[-1].append(p)

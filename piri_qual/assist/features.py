@@ -8,6 +8,7 @@ later, from these arrays, and is cheap.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,18 @@ class FeatureExtractor:
         self.rules = rules
         self.codebook_key = codebook_key
         self.include_interviewer = include_interviewer
+        self._keys: dict[str, tuple[Transcript, str]] = {}
 
     def key(self, transcript: Transcript) -> str:
+        """Everything the features depend on, hashed; memoised per transcript object."""
+        memo = self._keys.get(transcript.id)
+        if memo is not None and memo[0] is transcript:
+            return memo[1]
+        key = self._key(transcript)
+        self._keys[transcript.id] = (transcript, key)
+        return key
+
+    def _key(self, transcript: Transcript) -> str:
         turns = [(t.speaker, t.role, t.start, t.end) for t in transcript.turns]
         return content_key(
             FEATURES_VERSION,
@@ -123,14 +134,19 @@ class FeatureExtractor:
         plans = [units(t, self.include_interviewer) for t in transcripts]
         builders = [_Builder(t, u, self.vectors.dims) for t, u in zip(transcripts, plans, strict=True)]
 
-        def stream() -> Iterable[tuple[str, tuple[int, int, int]]]:
+        contexts: deque[tuple[int, int, int]] = deque()
+
+        def stream() -> Iterable[str]:
+            # plain texts (``as_tuples`` costs ~15% of the pipeline); contexts queue up in order
             for ti, (transcript, plan) in enumerate(zip(transcripts, plans, strict=True)):
                 for ui, unit in enumerate(plan):
                     for a, b in turn_paragraph_texts(transcript, unit):
-                        yield transcript.text[a:b], (ti, ui, a)
+                        contexts.append((ti, ui, a))
+                        yield transcript.text[a:b]
 
         batch: list[tuple[Any, tuple[int, int, int]]] = []
-        for doc, where in self.pipeline.pipe(stream(), batch_size=256, as_tuples=True):
+        for doc in self.pipeline.pipe(stream(), batch_size=256):
+            where = contexts.popleft()
             if len(doc):
                 batch.append((doc, where))
             if len(batch) >= 256:
@@ -164,55 +180,81 @@ class FeatureExtractor:
         spans = np.stack([idx[starts], idx[ends - 1] + length[ends - 1]], axis=1) + offsets[sent_doc, None]
         space = a[:, 7] == 1
         ragged = np.nonzero(space[starts] | space[ends - 1])[0]
-        # (dims, tokens): reduceat along the last axis of a contiguous array is far faster than
-        # along axis 0, and gathering columns of the transposed table avoids a transpose copy
-        token_vectors = self._token_vectors(a)
-        sums = np.add.reduceat(token_vectors, starts, axis=1).T
-        words = np.add.reduceat(a[:, 6].astype(np.int64), starts).astype(np.int32)
         token_sentence = np.cumsum(is_start) - 1
-        derived = self.rules.derived_hits(a[:, 2], token_sentence)
+        sums_t = self._sentence_sums(a, token_sentence, len(starts))  # (dims, sentences)
+        sums = sums_t.T
+        words = np.add.reduceat(a[:, 6].astype(np.int64), starts).astype(np.int32)
         alpha = a[:, 6] == 1
         alpha_norms = a[alpha, 2]
         alpha_ptr = np.r_[0, np.cumsum(np.bincount(token_sentence[alpha], minlength=len(starts)))]
-        first_sentence = np.searchsorted(sent_doc, np.arange(len(batch)))
-        last_sentence = np.r_[first_sentence[1:], len(starts)]
-        for d, (doc, (ti, ui, _)) in enumerate(batch):
-            builder = builders[ti]
-            lo, hi = int(first_sentence[d]), int(last_sentence[d])
-            hits = None
-            if builder.plan[ui].candidate:
-                local = token_sentence[doc_start[d] : doc_start[d] + lengths[d]] - lo
-                hits = match_doc(doc, self.rules, local)
-                hits.extend(derived_for(derived, lo, hi))
-            builder.add(spans[lo:hi], sums[lo:hi], words[lo:hi], ui, hits, ragged[(ragged >= lo) & (ragged < hi)] - lo,
-                        alpha_norms[alpha_ptr[lo] : alpha_ptr[hi]])
-            if advance is not None:
-                advance(int(words[lo:hi].sum()))
+        doc_ti = np.array([where[0] for _, where in batch], np.int64)
+        doc_ui = np.array([where[1] for _, where in batch], np.int64)
+        doc_candidate = np.array([builders[ti].plan[ui].candidate for ti, ui in zip(doc_ti, doc_ui, strict=True)])
+        sent_ti, sent_ui = doc_ti[sent_doc], doc_ui[sent_doc]
+        for r in ragged:  # trim whitespace tokens at sentence edges (rare)
+            text = builders[int(sent_ti[r])].transcript.text
+            piece = text[spans[r, 0] : spans[r, 1]]
+            spans[r] = (spans[r, 0] + len(piece) - len(piece.lstrip()), spans[r, 1] - (len(piece) - len(piece.rstrip())))
+        hits = [h for h in self.rules.derived_hits(a[:, 2], token_sentence) if doc_candidate[sent_doc[h.sentence]]]
+        for d, (doc, _) in enumerate(batch):
+            if doc_candidate[d]:
+                hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]]))
+        hits.sort(key=lambda h: h.sentence)
+        hit_sentence = np.array([h.sentence for h in hits], np.int64)
+        groups = np.r_[0, np.nonzero(np.diff(sent_ti) | np.diff(sent_ui))[0] + 1]
+        unit_partial = np.add.reduceat(sums_t, groups, axis=1).T  # per (transcript, unit) run
+        cuts = np.r_[0, np.nonzero(np.diff(sent_ti))[0] + 1, len(starts)]
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            h_lo, h_hi = np.searchsorted(hit_sentence, [lo, hi])
+            g_lo, g_hi = np.searchsorted(groups, [lo, hi])
+            builder = builders[int(sent_ti[lo])]
+            builder.unit_sums[sent_ui[groups[g_lo:g_hi]]] += unit_partial[g_lo:g_hi]
+            builder.add(
+                spans[lo:hi], sums[lo:hi], words[lo:hi], sent_ui[lo:hi],
+                [(h.sentence - lo, h.theme, h.kind, h.weight, h.term) for h in hits[h_lo:h_hi]],
+                alpha_norms[alpha_ptr[lo] : alpha_ptr[hi]],
+            )
+        if advance is not None:
+            advance(int(words.sum()))
 
-    def _token_vectors(self, a: np.ndarray) -> np.ndarray:
-        """Token vectors as columns (dims, tokens): by lower-case form, else lemma, else from
-        word pieces, else zero."""
+    def _sentence_sums(self, a: np.ndarray, token_sentence: np.ndarray, n_sentences: int) -> np.ndarray:
+        """Sum of each sentence's word vectors: (sentences, dims).
+
+        A word's vector is found by its lower-case form, else its lemma, else built from its
+        word pieces. Words whose weighted vector is negligible are skipped. The sum runs along
+        the last axis of a (dims, tokens) gather from the transposed table, which numpy does
+        several times faster than the row-major equivalent; each sentence's segment starts with
+        the zero column so that empty sentences are allowed.
+        """
         vectors = self.vectors
-        rows = vectors.rows(a[:, 0])
-        missing = rows == vectors.none_row
-        if missing.any():
-            rows[missing] = vectors.rows(a[missing, 1])
-        out = np.take(vectors.matrix_t, rows, axis=1)
-        unknown = np.nonzero((rows == vectors.none_row) & (a[:, 6] == 1))[0]
-        if len(unknown):
+        keys, inverse = np.unique(a[:, 0], return_inverse=True)
+        rows_u = vectors.rows(keys)
+        missing = rows_u == vectors.none_row
+        if missing.any():  # look the missing words up by lemma (per token: lemma can differ)
+            rows = rows_u[inverse]
+            by_lemma = missing[inverse]
+            rows[by_lemma] = vectors.rows(a[by_lemma, 1])
+        else:
+            rows = rows_u[inverse]
+        oov = (rows == vectors.none_row) & (a[:, 6] == 1)
+        keep = ~vectors.negligible[rows] | oov
+        kept = np.nonzero(keep)[0]
+        counts = np.bincount(token_sentence[kept], minlength=n_sentences)
+        seg = np.arange(n_sentences) + np.r_[0, np.cumsum(counts)[:-1]]
+        full = np.full(n_sentences + len(kept), vectors.none_row, np.int64)
+        body = np.ones(len(full), bool)
+        body[seg] = False
+        full[body] = rows[kept]
+        columns = np.take(vectors.matrix_t, full, axis=1)
+        if oov.any():
             strings = self.pipeline.nlp.vocab.strings
-            for key in np.unique(a[unknown, 0]):
+            position = np.nonzero(body)[0]
+            oov_kept = oov[kept]
+            for key in np.unique(a[kept[oov_kept], 0]):
                 vec = vectors.oov_vector(strings[int(key)])
                 if vec is not None:
-                    out[:, unknown[a[unknown, 0] == key]] = vec[:, None]
-        return out
-
-
-def derived_for(derived: list[Any], lo: int, hi: int) -> list[Any]:
-    """Derived-term hits of sentences ``[lo, hi)`` of a batch, renumbered from 0."""
-    from dataclasses import replace
-
-    return [replace(h, sentence=h.sentence - lo) for h in derived if lo <= h.sentence < hi]
+                    columns[:, position[oov_kept & (a[kept, 0] == key)]] = vec[:, None]
+        return np.add.reduceat(columns, seg, axis=1)
 
 
 class _Builder:
@@ -224,9 +266,9 @@ class _Builder:
         self.dims = dims
         self.spans: list[np.ndarray] = []
         self.unit_of: list[np.ndarray] = []
+        self.unit_sums = np.zeros((len(plan), dims), np.float32)
         self.words: list[np.ndarray] = []
         self.sums: list[np.ndarray] = []
-        self.unit_sums = np.zeros((len(plan), dims), np.float32)
         self.hits: list[tuple[int, int, int, float]] = []
         self.terms: list[str] = []
         self.norms: list[np.ndarray] = []
@@ -237,28 +279,19 @@ class _Builder:
         spans: np.ndarray,
         sums: np.ndarray,
         words: np.ndarray,
-        unit_index: int,
-        hits: list[Any] | None,
-        ragged: np.ndarray,
+        unit_of: np.ndarray,
+        hits: list[tuple[int, int, int, float, str]],
         norms: np.ndarray,
     ) -> None:
-        spans = spans.copy()
-        text = self.transcript.text
-        if len(ragged):  # trim whitespace tokens at sentence edges
-            fixed = []
-            for row in spans[ragged]:
-                piece = text[row[0] : row[1]]
-                fixed.append((row[0] + len(piece) - len(piece.lstrip()), row[1] - (len(piece) - len(piece.rstrip()))))
-            spans[ragged] = np.array(fixed, np.int64).reshape(-1, 2)
-        self.unit_sums[unit_index] += sums.sum(0)
+        """Append a block of consecutive sentences (hits numbered within the block)."""
         self.spans.append(spans)
-        self.unit_of.append(np.full(len(spans), unit_index, np.int32))
+        self.unit_of.append(unit_of.astype(np.int32))
         self.words.append(words)
         self.sums.append(sums)
         self.norms.append(norms)
-        for hit in hits or ():
-            self.hits.append((self.count + hit.sentence, hit.theme, hit.kind, hit.weight))
-            self.terms.append(hit.term)
+        for sentence, theme, kind, weight, term in hits:
+            self.hits.append((self.count + sentence, theme, kind, weight))
+            self.terms.append(term)
         self.count += len(spans)
 
     def finish(self, key: str) -> TranscriptFeatures:

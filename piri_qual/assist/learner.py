@@ -38,19 +38,19 @@ from piri_qual.assist.cache import content_key, load_arrays, save_arrays
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.scoring import (
     DEFAULT_THRESHOLD,
-    DEFAULT_WEIGHTS,
     FEATURES,
     F,
     StudyStats,
     combine,
+    default_weights,
     signal_matrix,
 )
 
 LEARNER_VERSION = 2
 RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000
-MAX_BANK = 200  # coded / rejected sentences kept per theme for the nearest-excerpt signal ...
-MAX_BANK_TOTAL = 800  # ... and over all themes, which bounds the cost of scoring a large study
+MAX_BANK = 40  # coded / rejected sentences kept per theme for the nearest-excerpt signal ...
+MAX_BANK_TOTAL = 320  # ... and over all themes, which bounds the cost of scoring a large study
 MIN_POSITIVES_TO_FIT = 20
 PRIOR_STRENGTH = 5.0
 THRESHOLD_SHRINK = 20.0  # positives' worth of belief in the default threshold
@@ -146,6 +146,8 @@ class Learner:
     lex_vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted NORM hashes
     lex_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))  # (T, V + 1)
     info: LearnerInfo | None = None
+    _slices: dict[int, tuple[int, int]] | None = field(default=None, repr=False)
+    _version: str | None = field(default=None, repr=False)
 
     def fill(
         self, values: np.ndarray, v: np.ndarray, ctx: np.ndarray, norms: np.ndarray, counts: np.ndarray
@@ -168,10 +170,14 @@ class Learner:
 
     def nearest_ref(self, vector: np.ndarray, theme: int) -> str | None:
         """``transcript:start-end`` of the coded sentence closest to ``vector`` for ``theme``."""
-        cols = np.nonzero(self.bank_theme == theme)[0]
-        if not len(cols):
+        if self._slices is None:
+            themes, first = np.unique(self.bank_theme, return_index=True)
+            last = np.r_[first[1:], len(self.bank_theme)]
+            self._slices = {int(t): (int(a), int(b)) for t, a, b in zip(themes, first, last, strict=True)}
+        if theme not in self._slices:
             return None
-        return self.bank_refs[int(cols[np.argmax(self.bank[cols] @ vector)])]
+        a, b = self._slices[theme]
+        return self.bank_refs[a + int(np.argmax(self.bank[a:b] @ vector))]
 
     def arrays(self) -> dict[str, np.ndarray]:
         d = self.bank.shape[1] if self.bank.size else 0
@@ -190,6 +196,11 @@ class Learner:
 
     def version(self) -> str:
         """A short hash of everything the model predicts with (part of the suggestion cache key)."""
+        if self._version is None:
+            self._version = self._hash()
+        return self._version
+
+    def _hash(self) -> str:
         import hashlib
 
         digest = hashlib.sha256(repr(self.threshold).encode())
@@ -294,7 +305,7 @@ def cold_learner(n_themes: int) -> Learner:
         rejected_theme=np.zeros(0, np.int64),
         has_codings=np.zeros(n_themes, np.float32),
         prior=np.zeros(n_themes, np.float32),
-        weights=DEFAULT_WEIGHTS.copy(),
+        weights=default_weights(n_themes),
         threshold=DEFAULT_THRESHOLD,
     )
 
@@ -349,12 +360,12 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
     for theme in range(n_themes):
         rows = np.nonzero(pos[:, theme])[0]
         if len(rows) > per_theme:
-            rows = np.sort(rng.choice(rows, per_theme, replace=False))
+            rows = np.sort(rows[exemplars(v[rows], per_theme, rng)])
         bank_rows.extend(rows.tolist())
         bank_theme.extend([theme] * len(rows))
         rows = np.nonzero(explicit[:, theme] & ~pos[:, theme])[0]
         if len(rows) > per_theme:
-            rows = np.sort(rng.choice(rows, per_theme, replace=False))
+            rows = np.sort(rows[exemplars(v[rows], per_theme, rng)])
         rej_rows.extend(rows.tolist())
         rej_theme.extend([theme] * len(rows))
     n_pos = pos.sum(0)
@@ -371,11 +382,30 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
         rejected_theme=np.array(rej_theme, np.int64),
         has_codings=(n_pos > 0).astype(np.float32),
         prior=prior,
-        weights=DEFAULT_WEIGHTS.copy(),
+        weights=default_weights(n_themes),
         threshold=DEFAULT_THRESHOLD,
         lex_vocab=lex_vocab,
         lex_weights=lex_weights,
     )
+
+
+def exemplars(vectors: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 5) -> np.ndarray:
+    """Indices of at most ``k`` representative rows of ``vectors`` (unit length).
+
+    Spherical k-means for a few rounds, then the member nearest each centre, so the kept rows
+    are real coded sentences (their text can be quoted in a reason) that cover the theme's range.
+    """
+    if len(vectors) <= k:
+        return np.arange(len(vectors))
+    centres = vectors[rng.choice(len(vectors), k, replace=False)].astype(np.float32)
+    for _ in range(rounds):
+        assign = (vectors @ centres.T).argmax(1)
+        for c in range(k):
+            members = vectors[assign == c]
+            if len(members):
+                total = members.sum(0)
+                centres[c] = total / max(float(np.linalg.norm(total)), 1e-9)
+    return np.unique((vectors @ centres.T).argmax(0))
 
 
 def _subsample(items: list[Labelled], limit: int) -> list[Labelled]:
@@ -415,7 +445,7 @@ def train(
     combiner = "default weights"
     if n_pos >= MIN_POSITIVES_TO_FIT:
         values, labels, weights = _out_of_fold(items, prototypes, stats, n_themes)
-        learner.weights = fit_combiner(values, labels, weights)
+        learner.weights = fit_combiner(values, labels, weights, default_weights(n_themes))
         fitted = best_threshold(combine(values, learner.weights), labels, weights)
         learner.threshold = (n_pos * fitted + THRESHOLD_SHRINK * DEFAULT_THRESHOLD) / (n_pos + THRESHOLD_SHRINK)
         combiner = "fitted"
@@ -476,13 +506,15 @@ def _out_of_fold(
     return values[known].astype(np.float64), labels[known].astype(np.float64), np.ones(int(known.sum()))
 
 
-def fit_combiner(values: np.ndarray, labels: np.ndarray, weights: np.ndarray, iterations: int = 30) -> np.ndarray:
+def fit_combiner(
+    values: np.ndarray, labels: np.ndarray, weights: np.ndarray, prior: np.ndarray, iterations: int = 30
+) -> np.ndarray:
     """Logistic regression with a Gaussian prior at the default weights (damped Newton steps).
 
     The prior keeps a few decisions from swinging the weights and makes the problem well posed
     when the coder's decisions are perfectly separable, which small studies often are.
     """
-    prior = DEFAULT_WEIGHTS.astype(np.float64)
+    prior = prior.astype(np.float64)
 
     def objective(beta: np.ndarray) -> float:
         z = values @ beta

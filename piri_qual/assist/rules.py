@@ -1,9 +1,11 @@
 """Codebook rules: keywords, token patterns, exclusion terms and terms derived from definitions.
 
-Keywords and phrases are matched twice with spaCy's ``PhraseMatcher``: on the lower-case text
-(as the researcher typed them) and on ``NORM``, which the pipeline sets to a light stem of each
-word's lemma, so ``referral`` also finds "referred". ``Theme.patterns`` are spaCy ``Matcher``
-token patterns. An exclusion term found in a sentence vetoes that theme for the sentence.
+Keywords and phrases are matched with spaCy's ``PhraseMatcher`` on ``NORM``, which the pipeline
+sets to a light stem of each word's lower-cased lemma: so matching is on lemma and lower case at
+once (``Referral``, ``referrals``), and ``referral`` also finds "referred". (A separate lower-case
+matcher would find nothing more, since NORM is a function of the lower-cased word.)
+``Theme.patterns`` are spaCy ``Matcher`` token patterns. An exclusion term found in a sentence
+vetoes that theme for the sentence.
 
 A theme with no keywords and no patterns (as in a codebook imported from another tool) gets
 *derived terms*: the content words of its label and definition that are specific to it (used by
@@ -61,7 +63,6 @@ class Hit:
 class CompiledRules:
     """Matchers built from a codebook for one pipeline."""
 
-    lower: Any
     norm: Any
     matcher: Any
     terms: dict[int, tuple[int, int, float, str]]  # match id -> (theme, kind, weight, term)
@@ -126,7 +127,6 @@ def compile_rules(themes: list[Theme], nlp: Any) -> CompiledRules:
     from spacy.matcher import Matcher, PhraseMatcher
 
     strings = nlp.vocab.strings
-    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
     norm = PhraseMatcher(nlp.vocab, attr="NORM")
     matcher = Matcher(nlp.vocab)
     terms: dict[int, tuple[int, int, float, str]] = {}
@@ -138,7 +138,6 @@ def compile_rules(themes: list[Theme], nlp: Any) -> CompiledRules:
         key = f"piri:{index}:{kind}:{phrase.lower()}"
         match_id = strings.add(key)
         terms[match_id] = (index, kind, weight, phrase)
-        lower.add(key, [nlp.make_doc(phrase)])
         norm.add(key, [nlp(phrase)])
 
     for index, theme in enumerate(themes):
@@ -161,7 +160,7 @@ def compile_rules(themes: list[Theme], nlp: Any) -> CompiledRules:
         for term, weight in pairs:
             derived.setdefault(strings.add(light_stem(term)), []).append((index_of[tid], weight, term))
     return CompiledRules(
-        lower, norm, matcher, terms, derived, {tid: [t for t, _ in pairs] for tid, pairs in found.items()}
+        norm, matcher, terms, derived, {tid: [t for t, _ in pairs] for tid, pairs in found.items()}
     )
 
 
@@ -185,7 +184,7 @@ def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray) -> lis
     """
     hits: list[Hit] = []
     seen: set[tuple[int, int, int, str]] = set()
-    for matcher in (rules.lower, rules.norm, rules.matcher):
+    for matcher in (rules.norm, rules.matcher):
         if not len(matcher):
             continue
         for match_id, start, end in matcher(doc):

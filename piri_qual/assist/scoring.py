@@ -37,9 +37,22 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # Cold-start weights: a keyword alone, or similarity about three standard deviations above the
 # theme's typical sentence, reaches p ~ 0.6; derived terms need similarity to back them up.
 DEFAULT_WEIGHTS = np.array(
-    [-4.0, 1.0, 0.45, 0.3, 5.6, 2.2, 1.0, 0.15, 4.0, -2.5, -2.0, 0.5], dtype=np.float64
+    [-3.4, 1.0, 0.45, 0.3, 5.6, 2.2, 1.0, 0.15, 4.0, -2.5, -2.0, 0.5], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
+THEMES_AT_DEFAULT_BIAS = 20
+BIAS_PER_LOG_THEMES = 0.6
+
+
+def default_weights(n_themes: int) -> np.ndarray:
+    """Cold-start weights for a codebook of ``n_themes``.
+
+    Every theme is a chance for a spurious match, so the bar rises with the log of the number
+    of themes: a sentence must stand out more among 160 themes than among 10.
+    """
+    weights = DEFAULT_WEIGHTS.copy()
+    weights[0] -= BIAS_PER_LOG_THEMES * np.log(max(n_themes, 1) / THEMES_AT_DEFAULT_BIAS)
+    return weights
 SIGNAL_GROUPS = {
     "rule": ("rule", "derived"),
     "similarity": ("z", "within", "context"),
@@ -97,6 +110,7 @@ class SignalMatrix:
     values: np.ndarray  # (n, T, K) float32
     veto: np.ndarray  # (n, T) bool
     sims: np.ndarray  # (n, T) raw cosine similarity, for reasons
+    vectors: np.ndarray | None = None  # (n, d) float32 sentence vectors
 
 
 def rule_signals(feats: TranscriptFeatures, rows: np.ndarray, n_themes: int) -> tuple[np.ndarray, ...]:
@@ -149,7 +163,7 @@ def signal_matrix(
     if learner is not None:
         norms, counts = feats.token_norms(rows)
         learner.fill(values, v, ctx_vectors, norms, counts)  # type: ignore[attr-defined]
-    return SignalMatrix(rows, values, veto, sims)
+    return SignalMatrix(rows, values, veto, sims, v)
 
 
 def combine(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -158,14 +172,15 @@ def combine(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
 
-def dominant_source(values: np.ndarray, weights: np.ndarray) -> str:
-    """Which signal group contributed most to one (sentence, theme) score."""
-    best, best_value = "similarity", -np.inf
-    for group, names in SIGNAL_GROUPS.items():
-        contribution = sum(float(values[F[n]] * weights[F[n]]) for n in names)
-        if contribution > best_value:
-            best, best_value = group, contribution
-    return best
+def dominant_sources(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per (sentence, theme): the signal group (rule, similarity, model) that added most."""
+    groups = list(SIGNAL_GROUPS)
+    member = np.zeros((len(FEATURES), len(groups)), np.float32)
+    for g, names in enumerate(SIGNAL_GROUPS.values()):
+        for name in names:
+            member[F[name], g] = weights[F[name]]
+    contribution = values @ member  # (n, T, groups)
+    return np.array(groups, dtype=object)[contribution.argmax(-1)]
 
 
 def explain(
@@ -206,5 +221,5 @@ def _short(text: str, limit: int = 48) -> str:
 
 __all__ = [
     "DEFAULT_THRESHOLD", "DEFAULT_WEIGHTS", "FEATURES", "KEYWORD", "PATTERN", "SignalMatrix",
-    "StudyStats", "base_signals", "combine", "explain", "signal_matrix",
+    "StudyStats", "base_signals", "combine", "dominant_sources", "explain", "signal_matrix",
 ]

@@ -37,6 +37,19 @@ class StaticVectors:
     words: dict[str, int] = field(default_factory=dict)  # word -> row, for OOV words
     _oov: dict[int, np.ndarray] = field(default_factory=dict)
     _transposed: np.ndarray | None = None
+    _negligible: np.ndarray | None = None
+
+    @property
+    def negligible(self) -> np.ndarray:
+        """Rows too short to matter in a sum: the frequency weighting has shrunk the most common
+        words (the, and, it, you) to a few percent of a content word, so sums can skip them.
+        The last row (no vector) counts as negligible."""
+        if self._negligible is None:
+            norms = np.linalg.norm(self.matrix, axis=1)
+            typical = float(np.median(norms[:-1])) if len(norms) > 1 else 0.0
+            self._negligible = norms < 0.1 * typical
+            self._negligible[-1] = True
+        return self._negligible
 
     @property
     def matrix_t(self) -> np.ndarray:
