@@ -66,3 +66,14 @@ def test_eval_development_set_converts_and_evaluates(shared_dir: Path, tmp_path:
     assert report.transcripts == 20
     assert report.micro["gold"] == 35  # the README's count of C1 labels
     assert report.micro["f1"] > 0.3  # well above chance with 20 codes
+
+
+def test_pooling_studies_sums_their_counts(tmp_path: Path) -> None:
+    a = generate_study(tmp_path / "a", transcripts=3, words_per_transcript=250, seed=1).root
+    b = generate_study(tmp_path / "b", transcripts=3, words_per_transcript=250, seed=2).root
+    one, two = evaluate(a, "gold", retrain_every=20), evaluate(b, "gold", retrain_every=20)
+    pooled = evaluate([a, b], "gold", retrain_every=20)
+    for key in ("suggested", "right", "gold", "found"):
+        assert pooled.micro[key] == one.micro[key] + two.micro[key]
+    assert pooled.transcripts == 6 and pooled.settings["studies"] == 2
+    assert set(pooled.per_theme) == {f"a/{t}" for t in one.per_theme} | {f"b/{t}" for t in two.per_theme}

@@ -30,7 +30,6 @@ from piri_qual.assist.engine import Engine
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.learner import (
     Decisions,
-    Learner,
     cold_learner,
     label_transcript,
     overlaps,
@@ -217,35 +216,85 @@ def _open(gold: Path) -> Engine:
 
 
 def evaluate(
-    gold: Path,
+    gold: Path | list[Path],
     coder: str,
     mode: str = "simulate",
     retrain_every: int = 50,
     train_fraction: float = 0.5,
     advance: Callable[[int], None] | None = None,
 ) -> EvaluationReport:
-    """Evaluate suggestions against ``coder``'s codings in the gold study at ``gold``."""
+    """Evaluate suggestions against ``coder``'s codings in one gold study, or several pooled.
+
+    Pooling several small studies (say one per survey question) sums their counts: micro
+    figures are over all suggestions and gold codings, macro figures over all their themes.
+    """
     started = time.perf_counter()
-    engine = _open(gold)
-    gold_codings = gold_decisions(engine, coder, gold)
-    tids = engine.study.transcript_ids()
-    feats = engine.features(tids, advance)
-    stats = engine.stats_from(list(feats.values()))
-    names = [t.id for t in engine.themes]
-    if mode == "simulate":
-        report = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every)
-    elif mode == "split":
-        report = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
-    else:
+    golds = [gold] if isinstance(gold, Path) else list(gold)
+    if mode not in ("simulate", "split"):
         raise PiriQualError(f"unknown evaluation mode {mode!r}", hint="Use simulate or split.")
-    report.gold = str(gold)
-    report.settings.update({"themes": len(names), "pipeline": engine.pipeline.name, "vectors": engine.vectors.version})
-    report.seconds = round(time.perf_counter() - started, 2)
-    return report
+    runs = []
+    for path in golds:
+        engine = _open(path)
+        gold_codings = gold_decisions(engine, coder, path)
+        tids = engine.study.transcript_ids()
+        feats = engine.features(tids, advance)
+        stats = engine.stats_from(list(feats.values()))
+        if mode == "simulate":
+            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every)
+        else:
+            run = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
+        prefix = f"{path.name}/" if len(golds) > 1 else ""
+        run.names = [prefix + name for name in run.names]
+        runs.append((engine, run))
+    names = [n for _, r in runs for n in r.names]
+    per = [c for _, r in runs for c in r.per]
+    per_theme, micro, macro = _summarise(per, names)
+    baseline = None
+    if all(r.base is not None for _, r in runs):
+        _, base_micro, base_macro = _summarise([c for _, r in runs for c in r.base or []], names)
+        baseline = {"micro": base_micro, "macro": base_macro}
+    first = runs[0][0]
+    settings: dict[str, Any] = {
+        "themes": len(names),
+        "studies": len(runs),
+        "pipeline": first.pipeline.name,
+        "vectors": first.vectors.version,
+    }
+    if mode == "simulate":
+        settings.update({"retrain_every": retrain_every, "retrains": sum(r.retrains for _, r in runs)})
+    else:
+        settings.update({"train_fraction": train_fraction, "train_transcripts": sum(r.trained_on for _, r in runs)})
+        if len(runs) == 1:
+            settings["learner"] = runs[0][1].learner
+    return EvaluationReport(
+        mode=mode,
+        gold=", ".join(str(p) for p in golds),
+        coder=coder,
+        transcripts=sum(r.transcripts for _, r in runs),
+        decisions=sum(r.decisions for _, r in runs),
+        per_theme=per_theme,
+        micro=micro,
+        macro=macro,
+        curve=_curve([entry for _, r in runs for entry in r.timeline]),
+        baseline=baseline,
+        settings=settings,
+        seconds=round(time.perf_counter() - started, 2),
+    )
 
 
-def _suggest(engine: Engine, f: TranscriptFeatures, learner: Learner, stats: StudyStats) -> list[Suggestion]:
-    return engine.score(f, learner, stats)
+@dataclass
+class _Run:
+    """One gold study's raw counts, before pooling and summarising."""
+
+    names: list[str]
+    per: list[Counts]
+    transcripts: int
+    decisions: int
+    timeline: list[tuple[int, list[Counts]]] = field(default_factory=list)
+    base: list[Counts] | None = None
+    retrains: int = 0
+    trained_on: int = 0
+    learner: dict[str, Any] | None = None
 
 
 def _simulate(
@@ -256,7 +305,7 @@ def _simulate(
     gold_codings: dict[str, list[tuple[int, int, int, str]]],
     coder: str,
     retrain_every: int,
-) -> EvaluationReport:
+) -> _Run:
     n_themes = len(engine.themes)
     decisions = Decisions()
     learner = cold_learner(n_themes)
@@ -267,15 +316,13 @@ def _simulate(
     for tid in tids:
         f = feats[tid]
         gold = gold_codings.get(tid, [])
-        found = _suggest(engine, f, learner, stats)
+        found = engine.score(f, learner, stats)
         counts = score_transcript(f, found, gold, engine.index_of, n_themes)
         timeline.append((decisions.count, counts))
         for total, c in zip(per, counts, strict=True):
             total.add(c)
-        right = sum(c.right for c in counts)
         missed = sum(c.gold - c.found for c in counts)
         decisions.count += len(found) + missed  # a confirm or reject per suggestion, an add per miss
-        del right
         decisions.codings[tid] = list(gold)
         decisions.rejections[tid] = [
             (s.start, s.end, engine.index_of[s.theme])
@@ -288,19 +335,7 @@ def _simulate(
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count)
             trained_at = decisions.count
             retrains += 1
-    per_theme, micro, macro = _summarise(per, [t.id for t in engine.themes])
-    return EvaluationReport(
-        mode="simulate",
-        gold="",
-        coder=coder,
-        transcripts=len(tids),
-        decisions=decisions.count,
-        per_theme=per_theme,
-        micro=micro,
-        macro=macro,
-        curve=_curve(timeline),
-        settings={"retrain_every": retrain_every, "retrains": retrains},
-    )
+    return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains)
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:
@@ -328,9 +363,11 @@ def _split(
     gold_codings: dict[str, list[tuple[int, int, int, str]]],
     coder: str,
     fraction: float,
-) -> EvaluationReport:
+) -> _Run:
     if not 0 < fraction < 1:
         raise PiriQualError(f"--train must be between 0 and 1 (got {fraction})")
+    if len(tids) < 2:
+        raise PiriQualError("a split needs at least two transcripts", path=engine.study.corpus_dir)
     n_themes = len(engine.themes)
     cut = max(1, min(len(tids) - 1, round(len(tids) * fraction)))
     train_ids, test_ids = tids[:cut], tids[cut:]
@@ -347,21 +384,10 @@ def _split(
     for tid in test_ids:
         gold = gold_codings.get(tid, [])
         for totals, model in ((per, learner), (base, cold)):
-            counts = score_transcript(feats[tid], _suggest(engine, feats[tid], model, stats), gold, engine.index_of, n_themes)
+            counts = score_transcript(feats[tid], engine.score(feats[tid], model, stats), gold, engine.index_of, n_themes)
             for total, c in zip(totals, counts, strict=True):
                 total.add(c)
-    names = [t.id for t in engine.themes]
-    per_theme, micro, macro = _summarise(per, names)
-    _, base_micro, base_macro = _summarise(base, names)
-    return EvaluationReport(
-        mode="split",
-        gold="",
-        coder=coder,
-        transcripts=len(test_ids),
-        decisions=decisions.count,
-        per_theme=per_theme,
-        micro=micro,
-        macro=macro,
-        baseline={"micro": base_micro, "macro": base_macro},
-        settings={"train_fraction": fraction, "train_transcripts": len(train_ids), "learner": learner.info.as_dict() if learner.info else None},
+    return _Run(
+        [t.id for t in engine.themes], per, len(test_ids), decisions.count, base=base, trained_on=len(train_ids),
+        learner=learner.info.as_dict() if learner.info else None,
     )

@@ -223,8 +223,9 @@ suggestions.add_command(_decide(False))
 
 
 @click.command()
-@click.option("--gold", "gold", required=True, type=click.Path(path_type=Path, exists=True),
-              help="A gold-coded study folder (a .qdpx is not read yet: import it first).")
+@click.option("--gold", "gold", required=True, multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="A gold-coded study folder (a .qdpx is not read yet: import it first). Repeat to pool "
+                   "several small studies.")
 @click.option("--coder", required=True, help="The gold coder in that study.")
 @click.option("--mode", type=click.Choice(["simulate", "split"]), default="simulate", show_default=True,
               help="simulate: a researcher working through transcripts in order; split: train on the "
@@ -235,7 +236,7 @@ suggestions.add_command(_decide(False))
               help="split: fraction of transcripts (in order) to train on.")
 @click.option("--themes", "show_themes", is_flag=True, help="Show the per-theme table too.")
 @json_option
-def evaluate(gold: Path, coder: str, mode: str, retrain_every: int, train_fraction: float,
+def evaluate(gold: tuple[Path, ...], coder: str, mode: str, retrain_every: int, train_fraction: float,
              show_themes: bool, as_json: bool) -> None:
     """Measure suggestion quality against a gold coder: P, R, F1, kappa, learning curve.
 
@@ -248,12 +249,13 @@ def evaluate(gold: Path, coder: str, mode: str, retrain_every: int, train_fracti
     Example:
       piri-qual evaluate --gold . --coder gold
       piri-qual evaluate --gold path/to/study --coder gold --mode split --train 0.5 --json
+      piri-qual evaluate --gold q1 --gold q2 --gold q3 --coder gold --retrain-every 10
     """
     from piri_qual.assist.evaluate import evaluate as run
 
     with _progress(0, "indexing") as bar:
         task = bar.add_task("indexing", total=None)
-        report = run(gold, coder, mode, retrain_every, train_fraction, advance=lambda n: bar.advance(task, n))
+        report = run(list(gold), coder, mode, retrain_every, train_fraction, advance=lambda n: bar.advance(task, n))
     if as_json:
         print_json(report.as_dict())
         return
