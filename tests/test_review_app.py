@@ -416,3 +416,21 @@ async def test_retraining_runs_in_the_background(example: Path) -> None:
         assert screen.engine_state == "ready"
         assert (example / ".piri-cache" / "assist" / "models" / "alice.npz").exists()
         await pilot.press("q")
+
+
+async def test_a_torn_log_line_is_reported_in_the_app(tiny_study: Path) -> None:
+    study = Study(tiny_study)
+    t = study.transcript("P01")
+    quote = "I feel so close to her now."
+    start = t.text.index(quote)
+    study.log("alice").append("add", transcript="P01", start=start, end=start + len(quote), quote=quote,
+                              theme="bonding")
+    with (tiny_study / "codings" / "alice.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "x", "op": "add", "transc')  # a write cut off by a crash
+    app = ReviewApp(study, "alice", "P01", mode=READ)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("alice.jsonl:2" in m and "incomplete last line" in m for m in messages)
+        assert [c.theme for c in app.screen.session.codings] == ["bonding"]
+        await pilot.press("q")

@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from piri_qual.errors import PiriQualError
+from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.review import keys
 from piri_qual.review.session import READ, SUGGESTIONS, CodingSession
 from piri_qual.review.textindex import Span
@@ -105,12 +105,19 @@ class CodingScreen(Screen[None]):
             app.call_from_thread(self._on_loaded, transcript, sentences)
 
     def _on_loaded(self, transcript: Transcript, sentences: list[tuple[int, int]]) -> None:
+        import warnings
+
         app = self.review_app
-        if self.session is None:
-            mode = self.start_mode if app.engine_ok else READ
-            self.session = CodingSession(app.study, app.coder, transcript, sentences, mode=mode)
-        else:
-            self.session.load(transcript, sentences)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PiriQualWarning)
+            if self.session is None:
+                mode = self.start_mode if app.engine_ok else READ
+                self.session = CodingSession(app.study, app.coder, transcript, sentences, mode=mode)
+            else:
+                self.session.load(transcript, sentences)
+        for warning in caught:  # a torn last line in the log, say: shown, not lost on stderr
+            if issubclass(warning.category, PiriQualWarning):
+                self.notify(str(warning.message), severity="warning", timeout=10)
         self.transcript_id = transcript.id
         self._shown_codings = self._shown_entries = self._shown_detail = None
         self.query_one(TranscriptView).show_transcript(transcript)
@@ -171,6 +178,9 @@ class CodingScreen(Screen[None]):
             self.engine_state = "error"
             message = str(exc) if isinstance(exc, PiriQualError) else f"{type(exc).__name__}: {exc}"
             self.notify(f"{what}: {message}", severity="error", timeout=8)
+            session = self.session
+            if session is not None and session.mode == SUGGESTIONS and not session.suggestions_ready:
+                session.set_mode(READ)  # nothing to step through: read the transcript instead
         self.refresh_view()
         self._drain_queue()
 

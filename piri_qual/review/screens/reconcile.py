@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from piri_qual.errors import PiriQualError
+from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.review import keys
 from piri_qual.review.reconcile import ReconcileSession, Unit
 from piri_qual.review.widgets.transcript_view import theme_colour
@@ -63,15 +63,22 @@ class ReconcileScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _build(self) -> None:
+        import warnings
+
         app = self.review_app
         try:
-            session = ReconcileSession(
-                app.study, self.coder_a, self.coder_b, self.consensus,
-                sentences_for=lambda tid: app.assist.sentences(app.study, tid),
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", PiriQualWarning)
+                session = ReconcileSession(
+                    app.study, self.coder_a, self.coder_b, self.consensus,
+                    sentences_for=lambda tid: app.assist.sentences(app.study, tid),
+                )
         except Exception as exc:  # noqa: BLE001 - shown in the UI
             app.call_from_thread(self._failed, exc)
             return
+        for warning in caught:
+            if issubclass(warning.category, PiriQualWarning):
+                app.call_from_thread(self.notify, str(warning.message), severity="warning", timeout=10)
         app.call_from_thread(self._ready, session)
 
     def _failed(self, exc: Exception) -> None:
