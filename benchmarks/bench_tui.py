@@ -228,6 +228,9 @@ async def keys_while_retraining(app, screen) -> tuple[list[float], float]:  # no
 
 def main() -> None:
     warnings.simplefilter("ignore")
+    if not any((REPO / "corpus").glob("*.json")):
+        print("tui_key_to_refresh_p95: skipped (the example study is not imported: run `make demo`)")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "study"
         root.mkdir()
