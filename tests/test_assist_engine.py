@@ -198,3 +198,16 @@ def test_unknown_transcript_and_missing_pipeline_are_user_errors(tmp_path: Path)
     (bad.root / "piri-qual.yaml").write_text(text)
     with pytest.raises(PiriQualError, match="not installed"):
         engine.suggest_transcript(Study(bad.root), "P01", None)
+
+
+def test_sentences_need_no_themes_but_suggestions_do(tmp_path: Path) -> None:
+    from piri_qual.errors import PiriQualError
+
+    study = make_study(tmp_path / "s", codebook="id: empty\nlabel: Empty\nthemes: []\n")
+    spans = engine.sentences(study, "P01")
+    text = study.transcript("P01").text
+    assert [text[a:b] for a, b in spans][:3] == [
+        "How did you come to the service?", "Was there a referral?", "My health visitor Referred me in March."
+    ]
+    with pytest.raises(PiriQualError, match="no themes"):
+        engine.suggest_transcript(study, "P01", None)

@@ -56,6 +56,7 @@ from piri_qual.assist.types import Suggestion
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
+    from piri_qual.framework import Codebook
     from piri_qual.study import Study
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
@@ -137,14 +138,13 @@ class Engine:
 
         self.study = study
         settings = study.settings
-        self.codebook = study.codebook
-        self.themes = list(self.codebook.themes)
-        if not self.themes:
-            raise PiriQualError(
-                "the codebook has no themes, so there is nothing to suggest",
-                path=self.codebook.path,
-                hint="Add themes with a label and a definition.",
-            )
+        try:
+            self.codebook: Codebook | None = study.codebook
+        except PiriQualError:
+            if study.settings.codebook:  # named but broken: the user must hear about it
+                raise
+            self.codebook = None  # sentences and candidates need no codebook
+        self.themes = list(self.codebook.themes) if self.codebook else []
         self.index_of = {t.id: i for i, t in enumerate(self.themes)}
         self.pipeline = load_pipeline(settings.pipeline)
         self.vectors = pipeline_vectors(self.pipeline.nlp) or shipped_vectors()
@@ -158,6 +158,16 @@ class Engine:
         self._features: dict[str, TranscriptFeatures] = {}
         self._stats: tuple[str, StudyStats] | None = None
         self._texts: dict[str, str] = {}
+
+    def require_themes(self) -> None:
+        """Suggesting and training need themes; sentences and candidates do not."""
+        if not self.themes:
+            path = self.codebook.path if self.codebook else self.study.settings_path
+            raise PiriQualError(
+                "the codebook has no themes, so there is nothing to suggest",
+                path=path,
+                hint="Add themes with a label and a definition (and, if you like, keywords and examples).",
+            )
 
     # -- paths ----------------------------------------------------------------------------------
     def _path(self, *parts: str) -> Path:
@@ -266,6 +276,7 @@ class Engine:
         return meta.get("fingerprint") != self.decisions(coder).fingerprint() or not self._model_path(coder).exists()
 
     def retrain(self, coder: str) -> LearnerInfo:
+        self.require_themes()
         decisions = self.decisions(coder)
         tids = [t for t in self.study.transcript_ids() if t in decisions.codings or t in decisions.rejections]
         feats = self.features(tids)
@@ -283,6 +294,7 @@ class Engine:
     # -- suggestions ----------------------------------------------------------------------------
     def suggestions(self, tid: str, learner: Learner, coder: str | None) -> list[Suggestion]:
         """All suggestions for a transcript under ``learner``, from the cache when possible."""
+        self.require_themes()
         feats = self.features([tid])[tid]
         stats_key, stats = self.stats()
         key = content_key(feats.key, learner.version(), stats_key)
@@ -378,6 +390,7 @@ class Engine:
         retrain_if_stale: bool = True,
     ) -> SuggestRun:
         """Compute and cache suggestions for these transcripts (the ``suggest`` command)."""
+        self.require_themes()
         all_ids = self.study.transcript_ids()
         before = {t for t in all_ids if self._features_cached(t)}
         self.features(all_ids, advance)  # the study statistics need every transcript

@@ -37,7 +37,7 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # Cold-start weights: a keyword alone, or similarity about three standard deviations above the
 # theme's typical sentence, reaches p ~ 0.6; derived terms need similarity to back them up.
 DEFAULT_WEIGHTS = np.array(
-    [-3.4, 1.0, 0.45, 0.3, 5.6, 2.2, 1.0, 0.15, 4.0, -2.5, -2.0, 0.5], dtype=np.float64
+    [-3.4, 1.0, 0.45, 0.3, 5.6, 2.2, 1.0, 0.0, 4.0, -2.5, -2.0, 0.0], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
 THEMES_AT_DEFAULT_BIAS = 20

@@ -204,6 +204,8 @@ def theme_prototypes(themes: list[Theme], embed: Any) -> np.ndarray:
     ``embed`` maps a list of texts to unit vectors (rows). Each group counts once, so a theme
     with twenty examples is not pulled away from its definition.
     """
+    if not themes:
+        return np.zeros((0, 1), np.float32)
     groups = [theme_texts(t) for t in themes]
     flat: list[str] = []
     for g in groups:
