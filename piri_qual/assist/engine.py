@@ -44,6 +44,7 @@ from piri_qual.assist.learner import (
     train,
 )
 from piri_qual.assist.scoring import (
+    SIGNAL_GROUPS,
     F,
     StudyStats,
     base_signals,
@@ -60,7 +61,36 @@ if TYPE_CHECKING:
     from piri_qual.study import Study
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
-_FIELDS = ["transcript", "start", "end", "quote", "theme", "score", "source", "reason", "signals"]
+_SOURCES = tuple(SIGNAL_GROUPS)  # rule, similarity, model
+
+
+@dataclass
+class SuggestionTable:
+    """One transcript's suggestions as arrays (best first): what the cache stores."""
+
+    start: np.ndarray
+    end: np.ndarray
+    theme: np.ndarray  # codebook index
+    sentence: np.ndarray  # the run's best sentence (index into the transcript's features)
+    length: np.ndarray  # sentences in the run
+    score: np.ndarray
+    source: np.ndarray  # index into _SOURCES
+    values: np.ndarray  # (m, K) signals of the best sentence
+    sim: np.ndarray
+    terms: list[list[str]]
+
+    ARRAYS = ("start", "end", "theme", "sentence", "length", "score", "source", "values", "sim")
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    @classmethod
+    def empty(cls) -> SuggestionTable:
+        from piri_qual.assist.scoring import K
+
+        z = np.zeros(0, np.int64)
+        return cls(z, z, z, z, z, np.zeros(0, np.float32), np.zeros(0, np.int8), np.zeros((0, K), np.float32),
+                   np.zeros(0, np.float32), [])
 DECISION_OPS = ("add", "confirm", "reject", "adjust", "delete")
 
 
@@ -158,6 +188,7 @@ class Engine:
         self._features: dict[str, TranscriptFeatures] = {}
         self._stats: tuple[str, StudyStats] | None = None
         self._texts: dict[str, str] = {}
+        self.computed: set[str] = set()  # transcripts whose features this engine computed
 
     def require_themes(self) -> None:
         """Suggesting and training need themes; sentences and candidates do not."""
@@ -204,6 +235,7 @@ class Engine:
             for feats in self.extractor.extract(missing, advance):
                 feats.save(self._path("features", f"{feats.transcript}.npz"))
                 out[feats.transcript] = feats
+                self.computed.add(feats.transcript)
         self._features.update(out)
         return {tid: out[tid] for tid in transcript_ids}
 
@@ -293,63 +325,100 @@ class Engine:
 
     # -- suggestions ----------------------------------------------------------------------------
     def suggestions(self, tid: str, learner: Learner, coder: str | None) -> list[Suggestion]:
-        """All suggestions for a transcript under ``learner``, from the cache when possible."""
+        """All suggestions for a transcript under ``learner``, best first, with their reasons."""
+        table = self.suggestion_table(tid, learner, coder)
+        return self.to_suggestions(table, self.features([tid])[tid], learner)
+
+    def suggestion_table(self, tid: str, learner: Learner, coder: str | None) -> SuggestionTable:
+        """The transcript's suggestions as arrays, from the cache when its key still holds."""
         self.require_themes()
         feats = self.features([tid])[tid]
         stats_key, stats = self.stats()
         key = content_key(feats.key, learner.version(), stats_key)
-        path = self._path("suggestions", coder or "_cold", f"{tid}.json")
-        cached = load_json(path)
-        if isinstance(cached, dict) and cached.get("key") == key and cached.get("fields") == _FIELDS:
-            return [Suggestion(*row) for row in cached["rows"]]
-        found = self.score(feats, learner, stats)
-        rows = [[getattr(s, name) for name in _FIELDS] for s in found]
-        save_json(path, {"key": key, "fields": _FIELDS, "rows": rows})
-        return found
+        path = self._path("suggestions", coder or "_cold", f"{tid}.npz")
+        found = load_arrays(path, key)
+        if found is not None and set(found[0]) == set(SuggestionTable.ARRAYS):
+            arrays, meta = found
+            return SuggestionTable(terms=meta["terms"], **arrays)
+        table = self.score_table(feats, learner, stats)
+        save_arrays(path, key, {name: getattr(table, name) for name in SuggestionTable.ARRAYS}, {"terms": table.terms})
+        return table
 
     def score(self, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> list[Suggestion]:
-        """Score every candidate sentence against every theme and merge adjacent hits into runs."""
+        """Score a transcript and return its suggestions, best first (nothing cached)."""
+        return self.to_suggestions(self.score_table(feats, learner, stats), feats, learner)
+
+    def score_table(self, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> SuggestionTable:
+        """Score every candidate sentence against every theme; merge adjacent hits into runs.
+
+        Only numbers are kept (span, theme, score, the winning sentence's signals); the words of
+        a reason are written when a suggestion is shown (:meth:`to_suggestions`), since a study
+        of a million words yields tens of thousands of suggestions and few are read at once.
+        """
         sm = signal_matrix(feats, self.prototypes, stats, learner)
         if not len(sm.rows):
-            return []
+            return SuggestionTable.empty()
         probs = combine(sm.values, learner.weights)
         probs[sm.veto] = 0.0
         chosen = probs >= learner.threshold
-        text = self._text(feats.transcript)
         terms = _terms_by_cell(feats, sm.rows)
         units = feats.sentence_unit[sm.rows]
         spans = feats.sentences[sm.rows]
-        sources = dominant_sources(sm.values, learner.weights)
-        out: list[Suggestion] = []
+        rows: list[tuple[int, int, int, int, int]] = []  # start, end, theme, best, run length
+        matched: list[list[str]] = []
         for theme_index in np.nonzero(chosen.any(0))[0].tolist():
-            theme = self.themes[theme_index]
             column = probs[:, theme_index]
             for run in _runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
-                best = run[int(np.argmax(column[run]))]
-                start, end = int(spans[run[0], 0]), int(spans[run[-1], 1])
-                values = sm.values[best, theme_index]
-                near = None
-                if values[F["has_codings"]]:
-                    ref = learner.nearest_ref(sm.vectors[best], theme_index)
-                    near = self._quote_of(ref) if ref else None
-                matched = sorted({t for r in run for t in terms.get((r, theme_index), ())})
-                reason, signals = explain(values, learner.weights, float(sm.sims[best, theme_index]), matched, near)
-                if len(run) > 1:
-                    reason += f"; {len(run)} sentences"
-                out.append(
-                    Suggestion(
-                        transcript=feats.transcript,
-                        start=start,
-                        end=end,
-                        quote=text[start:end],
-                        theme=theme.id,
-                        score=round(float(column[best]), 4),
-                        source=sources[best, theme_index],
-                        reason=reason,
-                        signals=signals,
-                    )
+                best = run[int(np.argmax(column[run]))] if len(run) > 1 else run[0]
+                rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, best, len(run)))
+                matched.append(sorted({t for r in run for t in terms.get((r, theme_index), ())}) if terms else [])
+        if not rows:
+            return SuggestionTable.empty()
+        table = np.array(rows, np.int64)
+        best, theme = table[:, 3], table[:, 2]
+        order = np.lexsort((theme, table[:, 0], -probs[best, theme]))
+        return SuggestionTable(
+            start=table[order, 0],
+            end=table[order, 1],
+            theme=theme[order],
+            sentence=sm.rows[best[order]],
+            length=table[order, 4],
+            score=probs[best, theme][order].astype(np.float32),
+            source=dominant_sources(sm.values[best, theme][order], learner.weights).astype(np.int8),
+            values=sm.values[best, theme][order],
+            sim=sm.sims[best, theme][order].astype(np.float32),
+            terms=[matched[i] for i in order.tolist()],
+        )
+
+    def to_suggestions(self, table: SuggestionTable, feats: TranscriptFeatures, learner: Learner) -> list[Suggestion]:
+        """Suggestion records, with reasons, from a table (in its order: best first)."""
+        text = self._text(feats.transcript)
+        out = []
+        vectors = feats.sentence_vectors(table.sentence) if len(table) else None
+        for i in range(len(table)):
+            values = table.values[i]
+            theme_index = int(table.theme[i])
+            near = None
+            if values[F["has_codings"]] and vectors is not None:
+                ref = learner.nearest_ref(vectors[i], theme_index)
+                near = self._quote_of(ref) if ref else None
+            reason, signals = explain(values, learner.weights, float(table.sim[i]), table.terms[i], near)
+            if table.length[i] > 1:
+                reason += f"; {int(table.length[i])} sentences"
+            start, end = int(table.start[i]), int(table.end[i])
+            out.append(
+                Suggestion(
+                    transcript=feats.transcript,
+                    start=start,
+                    end=end,
+                    quote=text[start:end],
+                    theme=self.themes[theme_index].id,
+                    score=round(float(table.score[i]), 4),
+                    source=_SOURCES[int(table.source[i])],
+                    reason=reason,
+                    signals=signals,
                 )
-        out.sort(key=lambda s: (-s.score, s.start, s.theme))
+            )
         return out
 
     def _text(self, tid: str) -> str:
@@ -365,17 +434,24 @@ class Engine:
         except (ValueError, PiriQualError):
             return None
 
-    def without_decided(self, found: list[Suggestion], coder: str | None) -> list[Suggestion]:
-        """Drop suggestions overlapping a coding of the same theme by ``coder``, or one they rejected."""
-        if not coder or not found:
-            return found
-        fold = self.study.fold(coder)
+    def _decided(self, coder: str | None) -> dict[tuple[str, str], list[tuple[int, int]]]:
+        """Spans the coder coded or rejected, per (transcript, theme)."""
         taken: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        if not coder:
+            return taken
+        fold = self.study.fold(coder)
         for c in fold.codings.values():
             taken.setdefault((c.transcript, c.theme), []).append((c.start, c.end))
         for r in fold.rejections:
             if r.start is not None and r.end is not None:
                 taken.setdefault((r.transcript or "", r.theme or ""), []).append((r.start, r.end))
+        return taken
+
+    def without_decided(self, found: list[Suggestion], coder: str | None) -> list[Suggestion]:
+        """Drop suggestions overlapping a coding of the same theme by ``coder``, or one they rejected."""
+        if not coder or not found:
+            return found
+        taken = self._decided(coder)
         return [
             s
             for s in found
@@ -392,7 +468,6 @@ class Engine:
         """Compute and cache suggestions for these transcripts (the ``suggest`` command)."""
         self.require_themes()
         all_ids = self.study.transcript_ids()
-        before = {t for t in all_ids if self._features_cached(t)}
         self.features(all_ids, advance)  # the study statistics need every transcript
         retrained = False
         learner = self.learner(coder)
@@ -401,20 +476,21 @@ class Engine:
             learner = self.learner(coder)
             retrained = True
         counts = {}
+        taken = self._decided(coder)
         for tid in transcript_ids:
-            counts[tid] = len(self.without_decided(self.suggestions(tid, learner, coder), coder))
+            table = self.suggestion_table(tid, learner, coder)
+            counts[tid] = sum(
+                1
+                for a, b, t in zip(table.start.tolist(), table.end.tolist(), table.theme.tolist(), strict=True)
+                if not any(x < b and a < y for x, y in taken.get((tid, self.themes[t].id), ()))
+            )
         return SuggestRun(
             transcripts=len(transcript_ids),
-            computed=len([t for t in all_ids if t not in before]),
+            computed=len(self.computed),
             suggestions=counts,
             learner=learner.info,
             retrained=retrained,
         )
-
-    def _features_cached(self, tid: str) -> bool:
-        key = self.extractor.key(self.study.transcript(tid))
-        return load_arrays(self._path("features", f"{tid}.npz"), key) is not None
-
 
 def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[int, int], list[str]]:
     position = {int(r): i for i, r in enumerate(rows)}

@@ -22,11 +22,11 @@ from piri_qual.assist.rules import CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors
 from piri_qual.corpus import Transcript
 
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 
 _ARRAY_FIELDS = (
     "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_context",
-    "vectors", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight", "norms",
+    "vectors", "vector_scale", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight", "norms",
 )
 
 
@@ -42,7 +42,8 @@ class TranscriptFeatures:
     units: np.ndarray  # (u, 2) int64
     unit_candidate: np.ndarray  # (u,) bool
     unit_context: np.ndarray  # (u,) int32 the interviewer unit before it, or -1
-    vectors: np.ndarray  # (n, d) float16, unit length
+    vectors: np.ndarray  # (n, d) int8: unit-length sentence vectors, quantised per row ...
+    vector_scale: np.ndarray  # (n,) float32 ... by this scale (see sentence_vectors)
     unit_vectors: np.ndarray  # (u, d) float16, unit length
     hit_sentence: np.ndarray  # (h,) int32
     hit_theme: np.ndarray  # (h,) int32
@@ -65,10 +66,14 @@ class TranscriptFeatures:
         """Indices of the sentences that may be suggested."""
         return np.nonzero(self.unit_candidate[self.sentence_unit] & (self.sentence_words > 0))[0]
 
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Unit vectors (float32) of sentences ``rows``."""
+        return self.vectors[rows].astype(np.float32) * self.vector_scale[rows, None]
+
     def context_vectors(self, rows: np.ndarray) -> np.ndarray:
         """For sentences ``rows``: the vector of the interviewer turn just before their unit."""
         ctx = self.unit_context[self.sentence_unit[rows]]
-        out = np.zeros((len(rows), self.vectors.shape[1]), np.float32)
+        out = np.zeros((len(rows), self.unit_vectors.shape[1]), np.float32)
         has = ctx >= 0
         out[has] = self.unit_vectors[ctx[has]]
         return out
@@ -294,6 +299,18 @@ class _Builder:
             self.terms.append(term)
         self.count += len(spans)
 
+    def _quantised(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence vectors as int8 with one scale per row: half the cache of float16, and a
+        cosine error well under 1%."""
+        if not self.sums:
+            return np.zeros((0, self.dims), np.int8), np.zeros(0, np.float32)
+        from piri_qual.assist.similarity import unit_rows
+
+        unit = unit_rows(np.concatenate(self.sums))
+        scale = np.abs(unit).max(1) / 127.0
+        scale[scale == 0] = 1.0
+        return np.rint(unit / scale[:, None]).astype(np.int8), scale.astype(np.float32)
+
     def finish(self, key: str) -> TranscriptFeatures:
         from piri_qual.assist.similarity import unit_rows
 
@@ -305,8 +322,8 @@ class _Builder:
             context[i] = last
             if turn is not None and turn.role == "interviewer":
                 last = i
-        d = self.dims
         hits = np.array(self.hits, dtype=np.float64).reshape(-1, 4)
+        q, scale = self._quantised()
         return TranscriptFeatures(
             transcript=self.transcript.id,
             key=key,
@@ -316,9 +333,8 @@ class _Builder:
             units=np.array([(u.start, u.end) for u in plan], np.int64).reshape(-1, 2),
             unit_candidate=np.array([u.candidate for u in plan], bool),
             unit_context=context,
-            vectors=unit_rows(np.concatenate(self.sums)).astype(np.float16)
-            if self.sums
-            else np.zeros((0, d), np.float16),
+            vectors=q,
+            vector_scale=scale,
             unit_vectors=unit_rows(self.unit_sums).astype(np.float16),
             hit_sentence=hits[:, 0].astype(np.int32),
             hit_theme=hits[:, 1].astype(np.int32),

@@ -323,7 +323,7 @@ class _Design:
 def _design(items: list[Labelled]) -> _Design:
     tokens = [it.feats.token_norms(it.rows) for it in items]
     return _Design(
-        v=np.vstack([it.feats.vectors[it.rows].astype(np.float32) for it in items]),
+        v=np.vstack([it.feats.sentence_vectors(it.rows) for it in items]),
         ctx=np.vstack([it.feats.context_vectors(it.rows) for it in items]),
         y=np.vstack([it.labels for it in items]),
         explicit=np.vstack([it.explicit for it in items]),

@@ -94,7 +94,7 @@ def base_signals(
     feats: TranscriptFeatures, rows: np.ndarray, prototypes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw cosine similarities of sentences ``rows`` and of their context to each theme."""
-    v = feats.vectors[rows].astype(np.float32)
+    v = feats.sentence_vectors(rows)
     sims = v @ prototypes.T
     ctx_vectors = feats.context_vectors(rows)
     has_ctx = np.abs(ctx_vectors).sum(1) > 0
@@ -146,7 +146,7 @@ def signal_matrix(
     values = np.zeros((n, n_themes, K), np.float32)
     if n == 0:
         return SignalMatrix(rows, values, np.zeros((0, n_themes), bool), np.zeros((0, n_themes), np.float32))
-    v = feats.vectors[rows].astype(np.float32)
+    v = feats.sentence_vectors(rows)
     sims = v @ prototypes.T
     ctx_vectors = feats.context_vectors(rows)
     has_ctx = np.abs(ctx_vectors).sum(1) > 0
@@ -173,14 +173,13 @@ def combine(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def dominant_sources(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per (sentence, theme): the signal group (rule, similarity, model) that added most."""
-    groups = list(SIGNAL_GROUPS)
-    member = np.zeros((len(FEATURES), len(groups)), np.float32)
+    """For signal rows ``values`` (..., K): index into ``SIGNAL_GROUPS`` (rule, similarity,
+    model) of the group that added most to the score."""
+    member = np.zeros((len(FEATURES), len(SIGNAL_GROUPS)), np.float32)
     for g, names in enumerate(SIGNAL_GROUPS.values()):
         for name in names:
             member[F[name], g] = weights[F[name]]
-    contribution = values @ member  # (n, T, groups)
-    return np.array(groups, dtype=object)[contribution.argmax(-1)]
+    return (values @ member).argmax(-1)
 
 
 def explain(
