@@ -43,6 +43,7 @@ from piri_qual.assist.learner import (
     label_transcript,
     train,
 )
+from piri_qual.assist.rules import VETO
 from piri_qual.assist.scoring import (
     SIGNAL_GROUPS,
     F,
@@ -496,7 +497,7 @@ def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[in
     position = {int(r): i for i, r in enumerate(rows)}
     out: dict[tuple[int, int], list[str]] = {}
     for s, t, kind, term in zip(feats.hit_sentence, feats.hit_theme, feats.hit_kind, feats.hit_terms, strict=True):
-        if kind == 3 or int(s) not in position:
+        if kind == VETO or int(s) not in position:
             continue
         out.setdefault((position[int(s)], int(t)), []).append(term)
     return out

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from piri_qual.framework import Theme
 
 KEYWORD, PATTERN, DERIVED, VETO = 0, 1, 2, 3
-KIND_NAMES = {KEYWORD: "keyword", PATTERN: "pattern", DERIVED: "term", VETO: "excluded by"}
 
 # Words that describe codes rather than the talk being coded.
 CODEBOOK_WORDS = frozenset(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
-from piri_qual.assist.rules import DERIVED, KEYWORD, PATTERN, VETO
+from piri_qual.assist.rules import DERIVED, VETO
 
 FEATURES = (
     "bias", "z", "within", "context", "rule", "derived", "model", "lexical", "near",
@@ -219,6 +219,6 @@ def _short(text: str, limit: int = 48) -> str:
 
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "DEFAULT_WEIGHTS", "FEATURES", "KEYWORD", "PATTERN", "SignalMatrix",
+    "DEFAULT_THRESHOLD", "DEFAULT_WEIGHTS", "FEATURES", "SignalMatrix",
     "StudyStats", "base_signals", "combine", "dominant_sources", "explain", "signal_matrix",
 ]

@@ -104,12 +104,6 @@ class StaticVectors:
             self._oov[key] = vector
         return vector
 
-    def text_vector(self, doc: Doc | Any) -> np.ndarray:
-        """Unit-length mean vector of a Doc or Span (zeros when no word has a vector)."""
-        vectors = self.doc_token_vectors(doc)
-        total = vectors.sum(0) if len(vectors) else np.zeros(self.dims, np.float32)
-        return _unit(total)
-
     def doc_token_vectors(self, doc: Doc | Any) -> np.ndarray:
         from spacy.attrs import IS_ALPHA, LEMMA, LOWER
 
