@@ -37,6 +37,7 @@ from piri_qual.assist.features import FeatureExtractor, TranscriptFeatures
 from piri_qual.assist.learner import (
     LEARNER_VERSION,
     Decisions,
+    Examples,
     Learner,
     LearnerInfo,
     cold_learner,
@@ -186,6 +187,12 @@ class Engine:
             self.pipeline, self.vectors, self.rules, self.codebook_key, settings.candidates_include_interviewer
         )
         self.prototypes = theme_prototypes(self.themes, self.embed_texts)
+        pairs = [(i, text) for i, t in enumerate(self.themes) for text in t.examples if text.strip()]
+        self.examples = Examples(
+            self.embed_texts([text for _, text in pairs]),
+            np.array([i for i, _ in pairs], np.int64),
+            [text for _, text in pairs],
+        )
         self._features: dict[str, TranscriptFeatures] = {}
         self._stats: tuple[str, StudyStats] | None = None
         self._texts: dict[str, str] = {}
@@ -301,7 +308,7 @@ class Engine:
             found = Learner.load(self._model_path(coder), self._model_key())
             if found is not None:
                 return found
-        return cold_learner(len(self.themes))
+        return cold_learner(len(self.themes), self.examples)
 
     def model_is_stale(self, coder: str) -> bool:
         """True when the coder has decided something since their model was trained."""
@@ -319,7 +326,7 @@ class Engine:
             if (lab := label_transcript(feats[tid], decisions, len(self.themes))) is not None
         ]
         _, stats = self.stats()
-        learner = train(labelled, self.prototypes, stats, coder, decisions.count)
+        learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples)
         learner.save(self._model_path(coder), self._model_key())
         save_json(self._path("models", f"{coder}.json"), {"fingerprint": decisions.fingerprint(), **learner.info.as_dict()})  # type: ignore[union-attr]
         return learner.info  # type: ignore[return-value]
@@ -428,6 +435,8 @@ class Engine:
         return self._texts[tid]
 
     def _quote_of(self, ref: str) -> str | None:
+        if ref.startswith("example:"):
+            return ref  # explain() words it as the codebook's example
         try:
             tid, span = ref.rsplit(":", 1)
             a, b = (int(x) for x in span.split("-"))

@@ -308,7 +308,7 @@ def _simulate(
 ) -> _Run:
     n_themes = len(engine.themes)
     decisions = Decisions()
-    learner = cold_learner(n_themes)
+    learner = cold_learner(n_themes, engine.examples)
     trained_at = 0
     per = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
@@ -332,7 +332,7 @@ def _simulate(
         decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
         if decisions.count - trained_at >= retrain_every:
             labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
-            learner = train(labelled, engine.prototypes, stats, coder, decisions.count)
+            learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
             trained_at = decisions.count
             retrains += 1
     return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains)
@@ -377,8 +377,8 @@ def _split(
         decisions.reviewed[tid] = int(feats[tid].sentences[:, 1].max()) if len(feats[tid].sentences) else 0
         decisions.count += len(decisions.codings[tid])
     labelled = [lab for t in train_ids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
-    learner = train(labelled, engine.prototypes, stats, coder, decisions.count)
-    cold = cold_learner(n_themes)
+    learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+    cold = cold_learner(n_themes, engine.examples)
     per = [Counts() for _ in range(n_themes)]
     base = [Counts() for _ in range(n_themes)]
     for tid in test_ids:

@@ -72,6 +72,23 @@ class Decisions:
 
 
 @dataclass
+class Examples:
+    """The codebook's example quotes as vectors: what a coded excerpt of each theme looks like.
+
+    They join the coder's own coded sentences in the nearest-excerpt signal, so a theme with
+    examples is recognised by its closest example from the start, not only by its average.
+    """
+
+    vectors: np.ndarray  # (e, d) unit rows
+    themes: np.ndarray  # (e,) codebook index
+    texts: list[str]
+
+    @classmethod
+    def none(cls, dims: int = 0) -> Examples:
+        return cls(np.zeros((0, dims), np.float32), np.zeros(0, np.int64), [])
+
+
+@dataclass
 class LearnerInfo:
     """What the last training saw and produced (shown by the CLI and the TUI)."""
 
@@ -295,9 +312,9 @@ def fit_lexicon(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> tuple[n
     return vocab[used], table.astype(np.float32)
 
 
-def cold_learner(n_themes: int) -> Learner:
-    """The untrained state: rules and similarity alone, with the default weights."""
-    return Learner(
+def cold_learner(n_themes: int, examples: Examples | None = None) -> Learner:
+    """The untrained state: rules, similarity and the codebook's examples, default weights."""
+    return _with_examples(Learner(
         ridge=None,
         bank=np.zeros((0, 0), np.float32),
         bank_theme=np.zeros(0, np.int64),
@@ -308,7 +325,26 @@ def cold_learner(n_themes: int) -> Learner:
         prior=np.zeros(n_themes, np.float32),
         weights=default_weights(n_themes),
         threshold=DEFAULT_THRESHOLD,
-    )
+    ), examples)
+
+
+def _with_examples(learner: Learner, examples: Examples | None) -> Learner:
+    """Add the codebook's examples to the bank of coded sentences (kept sorted by theme)."""
+    if examples is None or not len(examples.themes):
+        return learner
+    dims = examples.vectors.shape[1]
+    bank = np.vstack([learner.bank.reshape(-1, dims), examples.vectors]).astype(np.float32)
+    themes = np.concatenate([learner.bank_theme, examples.themes])
+    refs = [*learner.bank_refs, *(f"example:{t}" for t in examples.texts)]
+    order = np.argsort(themes, kind="stable")
+    learner.bank, learner.bank_theme = bank[order], themes[order]
+    learner.bank_refs = [refs[i] for i in order.tolist()]
+    has = learner.has_codings.copy()
+    has[np.unique(examples.themes)] = 1.0
+    learner.has_codings = has
+    learner._slices = None
+    learner._version = None
+    return learner
 
 
 @dataclass
@@ -341,7 +377,7 @@ def _refs(items: list[Labelled]) -> list[str]:
     return out
 
 
-def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
+def _fit_parts(d: _Design, refs: list[str], n_themes: int, examples: Examples | None = None) -> Learner:
     """Ridge weights, lexicon, banks and base rates from labelled sentences (default combiner)."""
     v, ctx, y, explicit = d.v, d.ctx, d.y, d.explicit
     known = y >= 0
@@ -374,7 +410,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
     rate = (n_pos + BASE_RATE * 10) / (n_known + 10)
     prior = (np.log(rate) - np.log(BASE_RATE)).astype(np.float32)
     lex_vocab, lex_weights = fit_lexicon(d.norms, d.counts, y)
-    return Learner(
+    return _with_examples(Learner(
         ridge=ridge,
         bank=v[bank_rows].astype(np.float32),
         bank_theme=np.array(bank_theme, np.int64),
@@ -387,7 +423,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
         threshold=DEFAULT_THRESHOLD,
         lex_vocab=lex_vocab,
         lex_weights=lex_weights,
-    )
+    ), examples)
 
 
 def exemplars(vectors: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 5) -> np.ndarray:
@@ -430,22 +466,23 @@ def train(
     stats: StudyStats,
     coder: str,
     decisions: int,
+    examples: Examples | None = None,
 ) -> Learner:
     """Fit the learner on labelled transcripts; the combiner is refitted once there is enough."""
     started = time.perf_counter()
     n_themes = len(prototypes)
     items = _subsample([it for it in labelled if len(it.rows)], MAX_ROWS)
     if not items:
-        learner = cold_learner(n_themes)
+        learner = cold_learner(n_themes, examples)
         learner.info = _info(learner, coder, decisions, 0, 0, 0, "cold start", started)
         return learner
     design = _design(items)
-    learner = _fit_parts(design, _refs(items), n_themes)
+    learner = _fit_parts(design, _refs(items), n_themes, examples)
     y, explicit, v = design.y, design.explicit, design.v
     n_pos = int((y == 1).sum())
     combiner = "default weights"
     if n_pos >= MIN_POSITIVES_TO_FIT:
-        values, labels, weights = _out_of_fold(items, prototypes, stats, n_themes)
+        values, labels, weights = _out_of_fold(items, prototypes, stats, n_themes, examples)
         learner.weights = fit_combiner(values, labels, weights, default_weights(n_themes))
         fitted = best_threshold(combine(values, learner.weights), labels, weights)
         learner.threshold = (n_pos * fitted + THRESHOLD_SHRINK * DEFAULT_THRESHOLD) / (n_pos + THRESHOLD_SHRINK)
@@ -479,7 +516,7 @@ def _folds(items: list[Labelled]) -> list[list[int]]:
 
 
 def _out_of_fold(
-    items: list[Labelled], prototypes: np.ndarray, stats: StudyStats, n_themes: int
+    items: list[Labelled], prototypes: np.ndarray, stats: StudyStats, n_themes: int, examples: Examples | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Combiner inputs for every labelled (sentence, theme), with model signals from other folds."""
     folds = _folds(items)
@@ -495,7 +532,7 @@ def _out_of_fold(
         if not rest:
             continue
         design = _design(rest)
-        partial = _fit_parts(design, [""] * len(design.v), n_themes)
+        partial = _fit_parts(design, [""] * len(design.v), n_themes, examples)
         for i in fold:
             it = items[i]
             sm = signal_matrix(it.feats, prototypes, stats, partial, rows=it.rows)

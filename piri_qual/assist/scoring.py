@@ -197,7 +197,9 @@ def explain(
     if values[F["context"]] >= 1.5:
         parts.append(f"the question before is about it (z {values[F['context']]:.1f})")
     if values[F["has_codings"]]:
-        if near_quote:
+        if near_quote and near_quote.startswith("example:"):
+            parts.append(f"like the codebook example \u201c{_short(near_quote[8:])}\u201d ({values[F['near']]:.2f})")
+        elif near_quote:
             parts.append(f"like your coding \u201c{_short(near_quote)}\u201d ({values[F['near']]:.2f})")
         if weights[F["model"]] and values[F["model"]]:
             parts.append(f"model score {values[F['model']]:+.2f}")
