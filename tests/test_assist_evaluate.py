@@ -77,3 +77,48 @@ def test_pooling_studies_sums_their_counts(tmp_path: Path) -> None:
         assert pooled.micro[key] == one.micro[key] + two.micro[key]
     assert pooled.transcripts == 6 and pooled.settings["studies"] == 2
     assert set(pooled.per_theme) == {f"a/{t}" for t in one.per_theme} | {f"b/{t}" for t in two.per_theme}
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_more_transcripts() -> None:
+    from piri_qual.assist.evaluate import bootstrap_ci
+
+    rng = np.random.default_rng(3)
+
+    def transcripts(n: int) -> list[list[Counts]]:
+        out = []
+        for _ in range(n):
+            suggested = int(rng.integers(5, 15))
+            gold = int(rng.integers(5, 15))
+            out.append([Counts(suggested=suggested, right=suggested // 2, gold=gold, found=gold // 2)])
+        return out
+
+    few, many = transcripts(8), transcripts(200)
+    for sample in (few, many):
+        pooled = Counts()
+        for (c,) in sample:
+            pooled.add(c)
+        lo, hi = bootstrap_ci(sample)["f1"]
+        assert lo <= pooled.f1 <= hi
+    assert np.diff(bootstrap_ci(many)["f1"])[0] < np.diff(bootstrap_ci(few)["f1"])[0]
+    assert bootstrap_ci(few) == bootstrap_ci(few)  # seeded: reports are reproducible
+
+
+def test_gold_codings_may_name_themes_by_label(tmp_path: Path) -> None:
+    gen = generate_study(tmp_path / "g", transcripts=2, words_per_transcript=200)
+    log = gen.root / "codings" / "gold.jsonl"
+    labels = {"waiting": "Waiting times", "referral": "Referral", "stigma": "Stigma",
+              "video": "Video feedback", "bonding": "Bonding"}
+    lines = log.read_text().splitlines()
+    renamed = 0
+    for i, line in enumerate(lines):
+        event = json.loads(line)
+        if event["theme"] in labels:
+            event["theme"] = labels[event["theme"]].upper()  # case-insensitive, as find() matches
+            lines[i] = json.dumps(event)
+            renamed += 1
+    assert renamed
+    log.write_text("\n".join(lines) + "\n")
+    report = evaluate(gen.root, "gold", mode="split")
+    assert report.micro["gold"] == sum(1 for _ in lines if _) - sum(
+        1 for line in lines if json.loads(line)["transcript"] == "G0001"
+    )

@@ -40,6 +40,7 @@ from piri_qual.assist.types import Suggestion
 from piri_qual.errors import PiriQualError
 
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+BOOTSTRAP = 1000
 
 
 @dataclass
@@ -132,7 +133,13 @@ def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[t
     codings = list(study.fold(coder).codings.values())
     if not codings:
         raise PiriQualError(f"coder {coder!r} has no codings to evaluate against", path=study.log(coder).path)
-    unknown = Counter(c.theme for c in codings if c.theme not in engine.index_of)
+    def index(name: str) -> int | None:  # theme ids, or labels as another tool may have written them
+        if name in engine.index_of:
+            return engine.index_of[name]
+        theme = engine.codebook.find(name) if engine.codebook else None
+        return engine.index_of[theme.id] if theme else None
+
+    unknown = Counter(c.theme for c in codings if index(c.theme) is None)
     if unknown:
         listed = ", ".join(f"{t!r} ({n})" for t, n in unknown.most_common())
         raise PiriQualError(
@@ -150,7 +157,7 @@ def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[t
                 path=study.log(coder).path,
                 hint="Import that transcript or remove its codings.",
             )
-        out.setdefault(c.transcript, []).append((c.start, c.end, engine.index_of[c.theme], c.quote))
+        out.setdefault(c.transcript, []).append((c.start, c.end, index(c.theme), c.quote))  # type: ignore[arg-type]
     return out
 
 
@@ -186,6 +193,33 @@ def score_transcript(
             [[np.sum(~e & ~g), np.sum(~e & g)], [np.sum(e & ~g), np.sum(e & g)]], dtype=np.int64
         )
     return counts
+
+
+def bootstrap_ci(per_transcript: list[list[Counts]], level: float = 0.95, seed: int = 0) -> dict[str, list[float]]:
+    """Percentile bootstrap intervals for micro precision, recall and F1, resampling transcripts.
+
+    Transcripts, not suggestions, are resampled because suggestions within a transcript are not
+    independent (one interview's themes and wording run through all of them).
+    """
+    if len(per_transcript) < 2:
+        return {}
+    totals = np.array(
+        [[sum(c.suggested for c in counts), sum(c.right for c in counts), sum(c.gold for c in counts),
+          sum(c.found for c in counts)] for counts in per_transcript],
+        dtype=np.float64,
+    )
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(totals), size=(BOOTSTRAP, len(totals)))
+    sums = totals[picks].sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(sums[:, 0] > 0, sums[:, 1] / sums[:, 0], 0.0)
+        recall = np.where(sums[:, 2] > 0, sums[:, 3] / sums[:, 2], 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    tail = (1 - level) / 2 * 100
+    return {
+        name: [round(float(np.percentile(x, tail)), 4), round(float(np.percentile(x, 100 - tail)), 4)]
+        for name, x in (("precision", precision), ("recall", recall), ("f1", f1))
+    }
 
 
 def _summarise(per: list[Counts], names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, float]]:
@@ -249,6 +283,7 @@ def evaluate(
     names = [n for _, r in runs for n in r.names]
     per = [c for _, r in runs for c in r.per]
     per_theme, micro, macro = _summarise(per, names)
+    micro["ci95"] = bootstrap_ci([counts for _, r in runs for _, counts in r.timeline])
     baseline = None
     if all(r.base is not None for _, r in runs):
         _, base_micro, base_macro = _summarise([c for _, r in runs for c in r.base or []], names)
@@ -275,7 +310,7 @@ def evaluate(
         per_theme=per_theme,
         micro=micro,
         macro=macro,
-        curve=_curve([entry for _, r in runs for entry in r.timeline]),
+        curve=_curve([entry for _, r in runs for entry in r.timeline]) if mode == "simulate" else [],
         baseline=baseline,
         settings=settings,
         seconds=round(time.perf_counter() - started, 2),
@@ -381,13 +416,17 @@ def _split(
     cold = cold_learner(n_themes, engine.examples)
     per = [Counts() for _ in range(n_themes)]
     base = [Counts() for _ in range(n_themes)]
+    timeline: list[tuple[int, list[Counts]]] = []
     for tid in test_ids:
         gold = gold_codings.get(tid, [])
         for totals, model in ((per, learner), (base, cold)):
             counts = score_transcript(feats[tid], engine.score(feats[tid], model, stats), gold, engine.index_of, n_themes)
+            if model is learner:
+                timeline.append((decisions.count, counts))
             for total, c in zip(totals, counts, strict=True):
                 total.add(c)
     return _Run(
-        [t.id for t in engine.themes], per, len(test_ids), decisions.count, base=base, trained_on=len(train_ids),
+        [t.id for t in engine.themes], per, len(test_ids), decisions.count, timeline=timeline, base=base,
+        trained_on=len(train_ids),
         learner=learner.info.as_dict() if learner.info else None,
     )

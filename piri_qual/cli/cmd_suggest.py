@@ -276,10 +276,16 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
         rows.append(row("cold macro", report.baseline["macro"]))
     title = (f"{report.mode}: {report.transcripts} transcripts scored, {report.decisions} decisions "
              f"({report.coder} in {report.gold}, {report.seconds:.1f} s)")
-    out.print(table(title, head, rows, justify_numbers=False))
+    summary = table(title, head, rows, justify_numbers=False)
+    summary.columns[0].no_wrap = True
+    out.print(summary)
+    ci = report.micro.get("ci95") or {}
+    if ci:
+        out.print("95% bootstrap intervals over transcripts (micro): "
+                  + ", ".join(f"{name} {lo:.3f}-{hi:.3f}" for name, (lo, hi) in ci.items()))
     if report.baseline:
-        out.print("cold = the same transcripts suggested by rules and similarity alone (no learning); "
-                  "macro = mean over themes the gold coder used")
+        out.print("cold = the same transcripts suggested by rules and similarity alone (no learning)")
+    out.print("macro = mean over the themes the gold coder used")
     if report.curve:
         curve = [[c["decisions"], c["transcripts"], c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
                   f"{c['f1']:.3f}"] for c in report.curve]
