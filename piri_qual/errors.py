@@ -11,6 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def shown(path: str | Path) -> str:
+    """A path as a user would type it: relative to the current folder when it is below it."""
+    candidate = Path(path)
+    try:
+        return str(candidate.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(candidate)
+
+
 class PiriQualError(Exception):
     """A problem the user can fix, with a message that tells them how."""
 
@@ -31,7 +40,7 @@ class PiriQualError(Exception):
     def _compose(self) -> str:
         where = ""
         if self.path is not None:
-            where = str(self.path)
+            where = shown(self.path)
             if self.line is not None:
                 where += f":{self.line}"
             where += ": "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from piri_qual.errors import PiriQualError
+from piri_qual.errors import PiriQualError, shown
 from piri_qual.yamlfile import LineDict, LineList, dump_yaml, load_yaml
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -154,13 +154,13 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, line: int | None, message: str) -> None:
-        where = f"{self.path}:{line}" if line else str(self.path)
+        where = f"{shown(self.path)}:{line}" if line else shown(self.path)
         self.items.append(f"{where}: {message}")
 
     def raise_if_any(self, what: str) -> None:
         if self.items:
             count = len(self.items)
-            head = f"{count} problem{'s' if count > 1 else ''} in {what} {self.path}"
+            head = f"{count} problem{'s' if count > 1 else ''} in {what} {shown(self.path)}"
             raise PiriQualError(
                 head + ":\n  " + "\n  ".join(self.items),
                 hint=None,
