@@ -63,3 +63,18 @@ def test_best_threshold_maximises_f1() -> None:
     labels = np.array([1, 1, 0, 1, 0, 0], float)
     # cut-offs: 0.8 -> F1 0.8; 0.3 -> P 3/4, R 1 -> F1 0.857
     assert best_threshold(probs, labels, np.ones(6)) == pytest.approx(0.3)
+
+
+def test_a_codebook_change_makes_the_model_stale(generated: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(generated, root)
+    study = Study(root)
+    engine.retrain(study, "gold")
+    assert not engine.Engine(study).model_is_stale("gold")
+    path = root / "codebooks" / "main.yaml"
+    path.write_text(path.read_text().replace("Delays, waiting lists", "Delays and waiting lists"))
+    fresh = engine.Engine(Study(root))
+    assert fresh.model_is_stale("gold")
+    assert fresh.learner("gold").info is None  # the old model is not used with the new codebook

@@ -311,9 +311,12 @@ class Engine:
         return cold_learner(len(self.themes), self.examples)
 
     def model_is_stale(self, coder: str) -> bool:
-        """True when the coder has decided something since their model was trained."""
+        """True when the coder has decided something since their model was trained, or the model
+        no longer fits the codebook (its cache key changed)."""
         meta = load_json(self._path("models", f"{coder}.json")) or {}
-        return meta.get("fingerprint") != self.decisions(coder).fingerprint() or not self._model_path(coder).exists()
+        if meta.get("fingerprint") != self.decisions(coder).fingerprint():
+            return True
+        return load_arrays(self._model_path(coder), self._model_key()) is None
 
     def retrain(self, coder: str) -> LearnerInfo:
         self.require_themes()

@@ -50,6 +50,7 @@ from piri_qual.assist.scoring import (
 LEARNER_VERSION = 2
 RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000
+MAX_PAIRS = 300_000  # (sentence, theme) pairs the combiner is fitted on
 MAX_BANK = 40  # coded / rejected sentences kept per theme for the nearest-excerpt signal ...
 MAX_BANK_TOTAL = 320  # ... and over all themes, which bounds the cost of scoring a large study
 MIN_POSITIVES_TO_FIT = 50
@@ -540,8 +541,14 @@ def _out_of_fold(
             label_parts.append(it.labels)
     values = np.concatenate(values_parts).reshape(-1, len(FEATURES))
     labels = np.concatenate(label_parts).reshape(-1)
-    known = labels >= 0
-    return values[known].astype(np.float64), labels[known].astype(np.float64), np.ones(int(known.sum()))
+    known = np.nonzero(labels >= 0)[0]
+    weights = np.ones(len(known))
+    negatives = labels[known] == 0
+    if len(known) > MAX_PAIRS:  # keep every positive; sample negatives, weighted to stay calibrated
+        rate = max(1e-3, (MAX_PAIRS - (~negatives).sum()) / max(int(negatives.sum()), 1))
+        keep = ~negatives | (np.random.default_rng(2).random(len(known)) < rate)
+        known, weights = known[keep], np.where(negatives[keep], 1.0 / rate, 1.0)
+    return values[known].astype(np.float64), labels[known].astype(np.float64), weights
 
 
 def fit_combiner(
