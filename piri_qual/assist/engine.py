@@ -308,7 +308,7 @@ class Engine:
             found = Learner.load(self._model_path(coder), self._model_key())
             if found is not None:
                 return found
-        return cold_learner(len(self.themes), self.examples)
+        return cold_learner(len(self.themes))
 
     def model_is_stale(self, coder: str) -> bool:
         """True when the coder has decided something since their model was trained, or the model
@@ -366,7 +366,7 @@ class Engine:
         a reason are written when a suggestion is shown (:meth:`to_suggestions`), since a study
         of a million words yields tens of thousands of suggestions and few are read at once.
         """
-        sm = signal_matrix(feats, self.prototypes, stats, learner)
+        sm = signal_matrix(feats, self.prototypes, stats, learner, examples=self.examples)
         if not len(sm.rows):
             return SuggestionTable.empty()
         probs = combine(sm.values, learner.weights)
@@ -409,11 +409,13 @@ class Engine:
         for i in range(len(table)):
             values = table.values[i]
             theme_index = int(table.theme[i])
-            near = None
-            if values[F["has_codings"]] and vectors is not None:
+            near = example = None
+            if values[F["has_codings"]] and vectors is not None and learner.weights[F["near"]] > 0:
                 ref = learner.nearest_ref(vectors[i], theme_index)
                 near = self._quote_of(ref) if ref else None
-            reason, signals = explain(values, learner.weights, float(table.sim[i]), table.terms[i], near)
+            if values[F["example"]] > 0.2 and vectors is not None:
+                example = self._example_of(vectors[i], theme_index)
+            reason, signals = explain(values, learner.weights, float(table.sim[i]), table.terms[i], near, example)
             if table.length[i] > 1:
                 reason += f"; {int(table.length[i])} sentences"
             start, end = int(table.start[i]), int(table.end[i])
@@ -437,9 +439,14 @@ class Engine:
             self._texts[tid] = self.study.transcript(tid).text
         return self._texts[tid]
 
+    def _example_of(self, vector: np.ndarray, theme: int) -> str | None:
+        """The codebook example of ``theme`` closest to ``vector``."""
+        rows = np.nonzero(self.examples.themes == theme)[0]
+        if not len(rows):
+            return None
+        return self.examples.texts[int(rows[np.argmax(self.examples.vectors[rows] @ vector)])]
+
     def _quote_of(self, ref: str) -> str | None:
-        if ref.startswith("example:"):
-            return ref  # explain() words it as the codebook's example
         try:
             tid, span = ref.rsplit(":", 1)
             a, b = (int(x) for x in span.split("-"))

@@ -343,7 +343,7 @@ def _simulate(
 ) -> _Run:
     n_themes = len(engine.themes)
     decisions = Decisions()
-    learner = cold_learner(n_themes, engine.examples)
+    learner = cold_learner(n_themes)
     trained_at = 0
     per = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
@@ -413,7 +413,7 @@ def _split(
         decisions.count += len(decisions.codings[tid])
     labelled = [lab for t in train_ids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
     learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
-    cold = cold_learner(n_themes, engine.examples)
+    cold = cold_learner(n_themes)
     per = [Counts() for _ in range(n_themes)]
     base = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []

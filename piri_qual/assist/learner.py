@@ -76,8 +76,8 @@ class Decisions:
 class Examples:
     """The codebook's example quotes as vectors: what a coded excerpt of each theme looks like.
 
-    They join the coder's own coded sentences in the nearest-excerpt signal, so a theme with
-    examples is recognised by its closest example from the start, not only by its average.
+    They give the ``example`` signal (closeness to the nearest example of the theme), so a theme
+    with examples is recognised by its closest example from the start, not only by its average.
     """
 
     vectors: np.ndarray  # (e, d) unit rows
@@ -313,9 +313,9 @@ def fit_lexicon(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> tuple[n
     return vocab[used], table.astype(np.float32)
 
 
-def cold_learner(n_themes: int, examples: Examples | None = None) -> Learner:
-    """The untrained state: rules, similarity and the codebook's examples, default weights."""
-    return _with_examples(Learner(
+def cold_learner(n_themes: int) -> Learner:
+    """The untrained state: rules and similarity (and the codebook's examples), default weights."""
+    return Learner(
         ridge=None,
         bank=np.zeros((0, 0), np.float32),
         bank_theme=np.zeros(0, np.int64),
@@ -326,26 +326,7 @@ def cold_learner(n_themes: int, examples: Examples | None = None) -> Learner:
         prior=np.zeros(n_themes, np.float32),
         weights=default_weights(n_themes),
         threshold=DEFAULT_THRESHOLD,
-    ), examples)
-
-
-def _with_examples(learner: Learner, examples: Examples | None) -> Learner:
-    """Add the codebook's examples to the bank of coded sentences (kept sorted by theme)."""
-    if examples is None or not len(examples.themes):
-        return learner
-    dims = examples.vectors.shape[1]
-    bank = np.vstack([learner.bank.reshape(-1, dims), examples.vectors]).astype(np.float32)
-    themes = np.concatenate([learner.bank_theme, examples.themes])
-    refs = [*learner.bank_refs, *(f"example:{t}" for t in examples.texts)]
-    order = np.argsort(themes, kind="stable")
-    learner.bank, learner.bank_theme = bank[order], themes[order]
-    learner.bank_refs = [refs[i] for i in order.tolist()]
-    has = learner.has_codings.copy()
-    has[np.unique(examples.themes)] = 1.0
-    learner.has_codings = has
-    learner._slices = None
-    learner._version = None
-    return learner
+    )
 
 
 @dataclass
@@ -378,7 +359,7 @@ def _refs(items: list[Labelled]) -> list[str]:
     return out
 
 
-def _fit_parts(d: _Design, refs: list[str], n_themes: int, examples: Examples | None = None) -> Learner:
+def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
     """Ridge weights, lexicon, banks and base rates from labelled sentences (default combiner)."""
     v, ctx, y, explicit = d.v, d.ctx, d.y, d.explicit
     known = y >= 0
@@ -411,7 +392,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int, examples: Examples | 
     rate = (n_pos + BASE_RATE * 10) / (n_known + 10)
     prior = (np.log(rate) - np.log(BASE_RATE)).astype(np.float32)
     lex_vocab, lex_weights = fit_lexicon(d.norms, d.counts, y)
-    return _with_examples(Learner(
+    return Learner(
         ridge=ridge,
         bank=v[bank_rows].astype(np.float32),
         bank_theme=np.array(bank_theme, np.int64),
@@ -424,7 +405,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int, examples: Examples | 
         threshold=DEFAULT_THRESHOLD,
         lex_vocab=lex_vocab,
         lex_weights=lex_weights,
-    ), examples)
+    )
 
 
 def exemplars(vectors: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 5) -> np.ndarray:
@@ -474,11 +455,11 @@ def train(
     n_themes = len(prototypes)
     items = _subsample([it for it in labelled if len(it.rows)], MAX_ROWS)
     if not items:
-        learner = cold_learner(n_themes, examples)
+        learner = cold_learner(n_themes)
         learner.info = _info(learner, coder, decisions, 0, 0, 0, "cold start", started)
         return learner
     design = _design(items)
-    learner = _fit_parts(design, _refs(items), n_themes, examples)
+    learner = _fit_parts(design, _refs(items), n_themes)
     y, explicit, v = design.y, design.explicit, design.v
     n_pos = int((y == 1).sum())
     combiner = "default weights"
@@ -533,10 +514,10 @@ def _out_of_fold(
         if not rest:
             continue
         design = _design(rest)
-        partial = _fit_parts(design, [""] * len(design.v), n_themes, examples)
+        partial = _fit_parts(design, [""] * len(design.v), n_themes)
         for i in fold:
             it = items[i]
-            sm = signal_matrix(it.feats, prototypes, stats, partial, rows=it.rows)
+            sm = signal_matrix(it.feats, prototypes, stats, partial, rows=it.rows, examples=examples)
             values_parts.append(sm.values)
             label_parts.append(it.labels)
     values = np.concatenate(values_parts).reshape(-1, len(FEATURES))

@@ -7,6 +7,7 @@ Signals, each a (sentences x themes) numpy matrix:
 * ``within`` - the same similarity standardised across the themes for this sentence (which
   theme is this sentence *most* about);
 * ``context`` - similarity of the interviewer's preceding question to the theme;
+* ``example`` - closeness to the theme's nearest codebook example quote (cosine - 0.5);
 * ``rule`` / ``derived`` - keyword and pattern evidence, and evidence from derived terms;
 * ``model`` - the learner's output for the sentence (ridge scores on the sentence and context
   vectors), ``lexical`` - naive-Bayes log-odds of the sentence's words for the theme, learned
@@ -28,16 +29,19 @@ from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.rules import DERIVED, VETO
 
 FEATURES = (
-    "bias", "z", "within", "context", "rule", "derived", "model", "lexical", "near",
+    "bias", "z", "within", "context", "example", "rule", "derived", "model", "lexical", "near",
     "near_rejected", "has_codings", "prior",
 )
 K = len(FEATURES)
 F = {name: i for i, name in enumerate(FEATURES)}
 
 # Cold-start weights: a keyword alone, or similarity about three standard deviations above the
-# theme's typical sentence, reaches p ~ 0.6; derived terms need similarity to back them up.
+# theme's typical sentence, reaches p ~ 0.6; derived terms need similarity to back them up. The
+# signals learned from the coder's own decisions (lexical, near, has_codings, prior) start at 0
+# and get weights only when the combiner is fitted on enough decisions: on small coded sets,
+# fixed guesses for them measured worse than leaving them out.
 DEFAULT_WEIGHTS = np.array(
-    [-3.4, 1.0, 0.45, 0.3, 5.6, 2.2, 1.0, 0.0, 4.0, -2.5, -2.0, 0.0], dtype=np.float64
+    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 1.0, 0.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
 THEMES_AT_DEFAULT_BIAS = 20
@@ -55,7 +59,7 @@ def default_weights(n_themes: int) -> np.ndarray:
     return weights
 SIGNAL_GROUPS = {
     "rule": ("rule", "derived"),
-    "similarity": ("z", "within", "context"),
+    "similarity": ("z", "within", "context", "example"),
     "model": ("model", "lexical", "near", "near_rejected", "has_codings", "prior"),
 }
 
@@ -137,6 +141,7 @@ def signal_matrix(
     stats: StudyStats,
     learner: object | None = None,
     rows: np.ndarray | None = None,
+    examples: object | None = None,
 ) -> SignalMatrix:
     """Assemble every signal for the candidate sentences of one transcript."""
     if rows is None:
@@ -157,6 +162,10 @@ def signal_matrix(
     if has_ctx.any():
         ctx = ctx_vectors[has_ctx] @ prototypes.T
         values[has_ctx, :, F["context"]] = np.clip((ctx - stats.ctx_mean) / stats.ctx_std, -4, 8)
+    if examples is not None and len(examples.themes):  # type: ignore[attr-defined]
+        ex_themes, first = np.unique(examples.themes, return_index=True)  # type: ignore[attr-defined]
+        closest = np.maximum.reduceat(v @ examples.vectors.T, first, axis=1)  # type: ignore[attr-defined]
+        values[:, ex_themes, F["example"]] = closest - 0.5
     explicit, derived, veto = rule_signals(feats, rows, n_themes)
     values[:, :, F["rule"]] = explicit
     values[:, :, F["derived"]] = derived
@@ -188,27 +197,28 @@ def explain(
     sim: float,
     terms: list[str],
     near_quote: str | None,
+    example_quote: str | None = None,
 ) -> tuple[str, dict[str, float]]:
     """A short reason and the per-signal scores for one suggestion."""
     parts: list[str] = []
     if terms:
         parts.append("matched " + ", ".join(f"'{t}'" for t in terms[:4]))
     parts.append(f"similar to the theme {sim:.2f} (z {values[F['z']]:.1f})")
+    if example_quote and values[F["example"]] > 0.2:
+        parts.append(f"like the codebook example \u201c{_short(example_quote)}\u201d ({values[F['example']] + 0.5:.2f})")
     if values[F["context"]] >= 1.5:
         parts.append(f"the question before is about it (z {values[F['context']]:.1f})")
-    if values[F["has_codings"]]:
-        if near_quote and near_quote.startswith("example:"):
-            parts.append(f"like the codebook example \u201c{_short(near_quote[8:])}\u201d ({values[F['near']]:.2f})")
-        elif near_quote:
-            parts.append(f"like your coding \u201c{_short(near_quote)}\u201d ({values[F['near']]:.2f})")
-        if weights[F["model"]] and values[F["model"]]:
-            parts.append(f"model score {values[F['model']]:+.2f}")
+    if values[F["has_codings"]] and near_quote and weights[F["near"]] > 0:
+        parts.append(f"like your coding \u201c{_short(near_quote)}\u201d ({values[F['near']]:.2f})")
+    if weights[F["model"]] and values[F["model"]]:
+        parts.append(f"model score {values[F['model']]:+.2f}")
     if values[F["near_rejected"]] >= 0.8:
         parts.append(f"close to an excerpt you rejected ({values[F['near_rejected']]:.2f})")
     signals = {
         "rule": round(float(max(values[F["rule"]], values[F["derived"]])), 3),
         "similarity": round(float(sim), 3),
         "context": round(float(values[F["context"]]), 3),
+        "example": round(float(values[F["example"]] + 0.5) if values[F["example"]] else 0.0, 3),
         "model": round(float(values[F["model"]]), 3),
         "near": round(float(values[F["near"]]), 3),
     }
