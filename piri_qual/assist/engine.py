@@ -372,8 +372,12 @@ class Engine:
         probs = combine(sm.values, learner.weights)
         probs[sm.veto] = 0.0
         chosen = probs >= learner.threshold
-        terms = _terms_by_cell(feats, sm.rows)
         units = feats.sentence_unit[sm.rows]
+        fallback = _fallback_units(feats, units, learner)
+        if fallback.any():
+            best = _unit_fallback(probs, units, learner.threshold * FALLBACK)
+            chosen |= best & (fallback & ~_covered(chosen, units))[:, None]
+        terms = _terms_by_cell(feats, sm.rows)
         spans = feats.sentences[sm.rows]
         rows: list[tuple[int, int, int, int, int]] = []  # start, end, theme, best, run length
         matched: list[list[str]] = []
@@ -519,6 +523,44 @@ def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[in
         if kind == VETO or int(s) not in position:
             continue
         out.setdefault((position[int(s)], int(t)), []).append(term)
+    return out
+
+
+FALLBACK = 0.5  # a unit's best theme is still suggested at half the threshold ...
+UNIT_RATE_FOR_FALLBACK = 0.7  # ... where the coder codes at least this share of units
+
+
+def _fallback_units(feats: TranscriptFeatures, units: np.ndarray, learner: Learner) -> np.ndarray:
+    """Per candidate sentence: may its unit get its single best theme even below the threshold?
+
+    A survey answer is there to be coded, while an interview turn may be small talk. Before
+    any decision that is all the engine knows, so unlabelled units (answers, paragraphs) get the
+    fallback and speaker turns do not. Once the coder has decided, it follows their practice:
+    the fallback is on where they code at least 70% of the units they read.
+    """
+    if learner.unit_rate is not None:
+        return np.full(len(units), learner.unit_rate >= UNIT_RATE_FOR_FALLBACK)
+    return ~feats.unit_labelled[units]
+
+
+def _covered(chosen: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Per sentence: does its unit already have a suggestion?"""
+    any_row = chosen.any(1)
+    starts = np.r_[0, np.nonzero(np.diff(units))[0] + 1]
+    has = np.maximum.reduceat(any_row.astype(np.int8), starts) > 0
+    return np.repeat(has, np.diff(np.r_[starts, len(units)]))
+
+
+def _unit_fallback(probs: np.ndarray, units: np.ndarray, floor: float) -> np.ndarray:
+    """The single best (sentence, theme) cell of each unit, if it reaches ``floor``."""
+    out = np.zeros_like(probs, dtype=bool)
+    starts = np.r_[0, np.nonzero(np.diff(units))[0] + 1]
+    ends = np.r_[starts[1:], len(units)]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        block = probs[a:b]
+        r, t = np.unravel_index(int(np.argmax(block)), block.shape)
+        if block[r, t] >= floor:
+            out[a + r, t] = True
     return out
 
 

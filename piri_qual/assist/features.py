@@ -22,10 +22,10 @@ from piri_qual.assist.rules import CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors
 from piri_qual.corpus import Transcript
 
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 
 _ARRAY_FIELDS = (
-    "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_context",
+    "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_labelled", "unit_context",
     "vectors", "vector_scale", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight", "norms",
 )
 
@@ -41,6 +41,7 @@ class TranscriptFeatures:
     sentence_words: np.ndarray  # (n,) int32 alphabetic tokens in each sentence
     units: np.ndarray  # (u, 2) int64
     unit_candidate: np.ndarray  # (u,) bool
+    unit_labelled: np.ndarray  # (u,) bool: a speaker's turn (not an unlabelled answer or paragraph)
     unit_context: np.ndarray  # (u,) int32 the interviewer unit before it, or -1
     vectors: np.ndarray  # (n, d) int8: unit-length sentence vectors, quantised per row ...
     vector_scale: np.ndarray  # (n,) float32 ... by this scale (see sentence_vectors)
@@ -332,6 +333,9 @@ class _Builder:
             sentence_words=np.concatenate(self.words) if self.words else np.zeros(0, np.int32),
             units=np.array([(u.start, u.end) for u in plan], np.int64).reshape(-1, 2),
             unit_candidate=np.array([u.candidate for u in plan], bool),
+            unit_labelled=np.array(
+                [u.turn is not None and self.transcript.turns[u.turn].speaker is not None for u in plan], bool
+            ),
             unit_context=context,
             vectors=q,
             vector_scale=scale,

@@ -162,6 +162,7 @@ class Learner:
     prior: np.ndarray  # (T,)
     weights: np.ndarray  # (K,)
     threshold: float
+    unit_rate: float | None = None  # share of the coder's read units (turns, answers) they coded
     lex_vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted NORM hashes
     lex_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))  # (T, V + 1)
     info: LearnerInfo | None = None
@@ -229,7 +230,12 @@ class Learner:
         return digest.hexdigest()[:16]
 
     def save(self, path: Path, key: str) -> None:
-        meta = {"threshold": self.threshold, "refs": self.bank_refs, "info": self.info.as_dict() if self.info else None}
+        meta = {
+            "threshold": self.threshold,
+            "unit_rate": self.unit_rate,
+            "refs": self.bank_refs,
+            "info": self.info.as_dict() if self.info else None,
+        }
         save_arrays(path, key, self.arrays(), meta)
 
     @classmethod
@@ -250,6 +256,7 @@ class Learner:
             prior=a["prior"],
             weights=a["weights"],
             threshold=float(meta["threshold"]),
+            unit_rate=meta.get("unit_rate"),
             lex_vocab=a["lex_vocab"],
             lex_weights=a["lex_weights"],
             info=info,
@@ -349,6 +356,22 @@ def _design(items: list[Labelled]) -> _Design:
         norms=np.concatenate([t[0] for t in tokens]),
         counts=np.concatenate([t[1] for t in tokens]),
     )
+
+
+def _unit_rate(items: list[Labelled]) -> float | None:
+    """The share of units (turns, answers) with a read sentence that got at least one coding."""
+    coded = total = 0
+    for it in items:
+        units = it.feats.sentence_unit[it.rows]
+        if not len(units):
+            continue
+        has = np.zeros(int(units.max()) + 1, bool)
+        seen = np.zeros_like(has)
+        seen[units] = True
+        has[units[(it.labels == 1).any(1)]] = True
+        coded += int(has.sum())
+        total += int(seen.sum())
+    return coded / total if total >= 10 else None
 
 
 def _refs(items: list[Labelled]) -> list[str]:
@@ -460,6 +483,7 @@ def train(
         return learner
     design = _design(items)
     learner = _fit_parts(design, _refs(items), n_themes)
+    learner.unit_rate = _unit_rate(items)
     y, explicit, v = design.y, design.explicit, design.v
     n_pos = int((y == 1).sum())
     combiner = "default weights"

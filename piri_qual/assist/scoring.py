@@ -41,7 +41,7 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # and get weights only when the combiner is fitted on enough decisions: on small coded sets,
 # fixed guesses for them measured worse than leaving them out.
 DEFAULT_WEIGHTS = np.array(
-    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 1.0, 0.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64
+    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
 THEMES_AT_DEFAULT_BIAS = 20
