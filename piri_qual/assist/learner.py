@@ -54,7 +54,7 @@ MAX_PAIRS = 300_000  # (sentence, theme) pairs the combiner is fitted on
 MAX_BANK = 40  # coded / rejected sentences kept per theme for the nearest-excerpt signal ...
 MAX_BANK_TOTAL = 320  # ... and over all themes, which bounds the cost of scoring a large study
 MIN_POSITIVES_TO_FIT = 50
-PRIOR_STRENGTH = 5.0
+PRIOR_STRENGTH = 1.0
 THRESHOLD_SHRINK = 20.0  # positives' worth of belief in the default threshold
 BASE_RATE = 0.02
 
