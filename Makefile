@@ -21,6 +21,8 @@ demo: $(STAMP)
 	$(BIN)/piri-qual import transcripts/*.docx
 	$(BIN)/piri-qual summary
 	$(BIN)/piri-qual codebook
+	$(BIN)/piri-qual suggest --coder demo --transcript P07
+	$(BIN)/piri-qual suggestions --coder demo --transcript P07 --limit 5
 	$(BIN)/piri-qual agreement --table examples/agreement/krippendorff_2011.csv --level nominal
 	$(BIN)/piri-qual outcomes examples/outcomes/piri_outcomes.csv --spec examples/outcomes/outcomes.yaml --joint-display --coder gold
 	$(BIN)/piri-qual export all --coder gold

@@ -158,6 +158,8 @@ def suggestions(ctx: click.Context, study_dir: Path | None, coder: str | None, t
     """
     if ctx.invoked_subcommand is not None:
         return
+    from rich.markup import escape
+
     from piri_qual.assist.engine import suggestion_id
 
     study = open_study(study_dir)
@@ -170,10 +172,15 @@ def suggestions(ctx: click.Context, study_dir: Path | None, coder: str | None, t
     if not found:
         console().print("no suggestions (run `piri-qual suggest` first, or everything is decided)")
         return
-    rows = [[i, suggestion_id(s), s.transcript, s.theme, f"{s.score:.2f}", s.source, _short(s.quote), s.reason]
-            for i, s in enumerate(shown, start=1)]
+    out = console()
     title = f"{len(found)} suggestions" + (f" (showing {len(shown)})" if len(shown) < len(found) else "")
-    console().print(table(title, ["#", "id", "transcript", "theme", "score", "source", "excerpt", "why"], rows))
+    out.print(f"[bold]{title}[/bold], best first")
+    # One block per suggestion reads at any terminal width, unlike an eight-column table.
+    for i, s in enumerate(shown, start=1):
+        out.print(f"[bold]{i:>3}[/bold]  [cyan]{escape(s.theme)}[/cyan]  {s.score:.2f}  {s.source}  "
+                  f"{escape(s.transcript)} \\[{suggestion_id(s)}]", highlight=False)
+        out.print(f"     \u201c{escape(_short(s.quote, 160))}\u201d", highlight=False)
+        out.print(f"     [dim]why: {escape(s.reason)}[/dim]", highlight=False)
 
 
 def _decide(accept: bool) -> click.Command:
