@@ -25,6 +25,7 @@ from piri_qual.analysis.agreement import cohen_kappa, krippendorff_alpha, percen
 from piri_qual.analysis.pattern_counts import Patterns, coefficients
 from piri_qual.analysis.study_agreement import (
     LOW_PREVALENCE,
+    LOW_PREVALENCE_UNITS,
     NONE_CATEGORY,
     coded_units,
     study_agreement,
@@ -421,7 +422,9 @@ def test_three_coders_give_alpha_but_no_kappa(tiny_study: Path) -> None:
 def test_low_prevalence_and_few_units_are_flagged(perturbed: Perturbed, tiny_study: Path) -> None:
     result = study_agreement(Study(perturbed.root), ["gold", "pert"], "turn", n_boot=0)
     for row in result.themes:
-        assert (row.warning is not None and "prevalence" in row.warning) == (row.prevalence < LOW_PREVALENCE)
+        carried = row.either
+        low = row.prevalence < LOW_PREVALENCE and carried < LOW_PREVALENCE_UNITS
+        assert (row.warning is not None and "prevalence" in row.warning) == low
     study = Study(tiny_study)
     text = study.transcript("P01").text
     quote = "I feel so close to her now."

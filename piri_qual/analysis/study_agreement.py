@@ -71,13 +71,16 @@ if TYPE_CHECKING:
     from piri_qual.study import Study
 
 __all__ = [
-    "CLUSTERS", "LOW_PREVALENCE", "MIN_POSITIVE_UNITS", "NONE_CATEGORY", "CodedUnits",
+    "CLUSTERS", "LOW_PREVALENCE", "LOW_PREVALENCE_UNITS", "MIN_POSITIVE_UNITS", "NONE_CATEGORY", "CodedUnits",
     "ConstructAgreement", "Estimate", "StudyAgreement", "ThemeAgreement", "coded_units",
     "compute_agreement", "study_agreement",
 ]
 
-#: Below this prevalence kappa is flagged as unstable.
+#: Below this prevalence kappa is flagged as unstable, when too few units carry the theme to
+#: outweigh it (:data:`LOW_PREVALENCE_UNITS`): 2% of 4,000 sentences is 80 units and a stable
+#: kappa, 2% of 200 turns is 4 units and not.
 LOW_PREVALENCE = 0.05
+LOW_PREVALENCE_UNITS = 20
 #: Fewer units than this marked present (by any coder) and kappa is flagged as unstable.
 MIN_POSITIVE_UNITS = 5
 CLUSTERS: tuple[str, ...] = ("units", "transcripts")
@@ -489,8 +492,9 @@ def compute_agreement(
 
 
 def _stability_warning(prevalence: float, either: int, unit: str) -> str | None:
-    if prevalence < LOW_PREVALENCE:
-        return f"kappa unstable: prevalence {prevalence:.1%} is below {LOW_PREVALENCE:.0%}"
+    if prevalence < LOW_PREVALENCE and (unit == "character" or either < LOW_PREVALENCE_UNITS):
+        carried = "" if unit == "character" else f" and only {either} units carry it"
+        return f"kappa unstable: prevalence {prevalence:.1%} is below {LOW_PREVALENCE:.0%}{carried}"
     if unit != "character" and either < MIN_POSITIVE_UNITS:
         return f"kappa unstable: only {either} unit{'s' if either != 1 else ''} coded (fewer than {MIN_POSITIVE_UNITS})"
     return None
