@@ -244,54 +244,24 @@ class Study(StudyAnalysisMixin):
         return coder
 
     def codings(self, coder: str | list[str] | None = None) -> pd.DataFrame:
-        """Current codings, one row each, with participant, group, construct and domain."""
+        """Current codings, one row each, with participant, group, construct, domain and
+        ``orphaned`` (its quote is no longer at its offsets after an edit of the source: shown,
+        never silently moved onto other words)."""
         import pandas as pd
 
+        from piri_qual.analysis.exportdata import CODING_COLUMNS, coder_codings
+
         coders = [coder] if isinstance(coder, str) else (coder or self.coders())
-        framework = self.framework
         try:
             codebook: Codebook | None = self.codebook
         except PiriQualError:
             codebook = None
-        texts: dict[str, Transcript] = {tid: self.transcript(tid) for tid in self.transcript_ids()}
-        rows = []
-        for name in coders:
-            for c in self.fold(name).codings.values():
-                theme = codebook.get(c.theme) if codebook else None
-                construct = theme.construct if theme else None
-                domain = framework.domain_of(construct) if framework and construct else None
-                t = texts.get(c.transcript)
-                participant, grp = (t.participant, t.group) if t else (None, None)
-                # A coding whose quote no longer sits at its offsets (after an edit of the
-                # source) is orphaned: shown, never silently moved onto other words.
-                orphaned = t is None or t.text[c.start : c.end] != c.quote
-                rows.append(
-                    {
-                        "id": c.id,
-                        "coder": c.coder,
-                        "transcript": c.transcript,
-                        "participant": participant,
-                        "group": grp,
-                        "start": c.start,
-                        "end": c.end,
-                        "quote": c.quote,
-                        "theme": c.theme,
-                        "construct": construct,
-                        "domain": domain.id if domain else None,
-                        "source": c.source,
-                        "score": c.score,
-                        "reason": c.reason,
-                        "time": c.time,
-                        "orphaned": orphaned,
-                    }
-                )
-        columns = [
-            "id", "coder", "transcript", "participant", "group", "start", "end", "quote", "theme",
-            "construct", "domain", "source", "score", "reason", "time", "orphaned",
-        ]
-        frame = pd.DataFrame(rows, columns=columns)
+        transcripts = {tid: self.transcript(tid) for tid in self.transcript_ids()}
+        frames = [coder_codings(self, name, transcripts, codebook, self.framework) for name in coders]
+        if not frames:
+            return pd.DataFrame(columns=CODING_COLUMNS)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return frame.sort_values(["coder", "transcript", "start", "end", "theme"]).reset_index(drop=True)
-
 
 def _locate_quote(transcript: Transcript, quote: str) -> tuple[int, int]:
     """The one place ``quote`` occurs in a transcript, or a clear error."""
