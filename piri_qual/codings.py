@@ -234,18 +234,7 @@ def fold(events: Iterable[Event]) -> FoldResult:
     An ``undo`` cancels its target event; undoing an undo restores it (redo). Events are
     de-duplicated by id, so merged logs fold the same however their lines were ordered.
     """
-    unique: dict[str, Event] = {}
-    for event in events:
-        unique.setdefault(event.id, event)
-    ordered = sorted(unique.values(), key=lambda e: e.sort_key)
-    undoers: dict[str, list[str]] = {}
-    for event in ordered:
-        if event.op == "undo" and event.target:
-            undoers.setdefault(event.target, []).append(event.id)
-    active: dict[str, bool] = {}
-    for event in reversed(ordered):  # an undo always comes after its target
-        active[event.id] = not any(active.get(u, False) for u in undoers.get(event.id, ()))
-
+    ordered, active = _resolve_undos(events)
     result = FoldResult()
     seen_keys: dict[tuple[str, int, int, str], str] = {}
     for event in ordered:
@@ -293,6 +282,27 @@ def fold(events: Iterable[Event]) -> FoldResult:
     return result
 
 
+def _resolve_undos(events: Iterable[Event]) -> tuple[list[Event], dict[str, bool]]:
+    """Events de-duplicated by id and ordered by (time, id), and whether each is in force.
+
+    An event is in force unless an undo that is itself in force targets it, so undoing an
+    undo restores its target (redo). An undo always comes after its target, so one pass
+    from the end settles every chain.
+    """
+    unique: dict[str, Event] = {}
+    for event in events:
+        unique.setdefault(event.id, event)
+    ordered = sorted(unique.values(), key=lambda e: e.sort_key)
+    undoers: dict[str, list[str]] = {}
+    for event in ordered:
+        if event.op == "undo" and event.target:
+            undoers.setdefault(event.target, []).append(event.id)
+    active: dict[str, bool] = {}
+    for event in reversed(ordered):
+        active[event.id] = not any(active.get(u, False) for u in undoers.get(event.id, ()))
+    return ordered, active
+
+
 def memo_key(event: Event) -> tuple[str, ...]:
     """What a memo is about: an excerpt, a theme, a participant x theme cell, ..."""
     scope = event.scope or "excerpt"
@@ -320,15 +330,8 @@ def last_undoable(events: Iterable[Event]) -> Event | None:
 
 def last_redoable(events: list[Event]) -> Event | None:
     """The most recent undo still in force whose target is not yet redone, for `redo`."""
-    unique = {e.id: e for e in events}
-    ordered = sorted(unique.values(), key=lambda e: e.sort_key)
-    undoers: dict[str, list[str]] = {}
-    for event in ordered:
-        if event.op == "undo" and event.target:
-            undoers.setdefault(event.target, []).append(event.id)
-    active: dict[str, bool] = {}
-    for event in reversed(ordered):
-        active[event.id] = not any(active.get(u, False) for u in undoers.get(event.id, ()))
+    ordered, active = _resolve_undos(events)
+    unique = {e.id: e for e in ordered}
     # The redo stack is the trailing run of effective undos that undid decisions.
     for event in reversed(ordered):
         if event.op == "undo" and active[event.id]:
