@@ -113,7 +113,10 @@ def write_cell(cell: Any, text: str, *, size: float = 8, bold: bool = False, ita
 
 
 def set_widths(table: Any, widths: list[int]) -> None:
+    """Column widths for Word (cell widths) and LibreOffice (the table grid), which read different ones."""
     table.autofit = False
+    for column, width in zip(table.columns, widths, strict=False):
+        column.width = width
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=False):
             cell.width = width

@@ -108,6 +108,8 @@ def write_joint_display(rows: list[JointRow], summary: OutcomeSummary, path: Pat
         document = docx_writer.new_document(title, landscape=True)
         document.add_paragraph(intro)
         table = _docx_table(document, JOINT_HEADINGS, [["", "", "", "", ""] for _ in rows])
+        width = docx_writer.usable_width(document)
+        docx_writer.set_widths(table, [int(width * share) for share in (0.14, 0.14, 0.14, 0.22, 0.36)])
         for tr, r in zip(table.rows[1:], rows, strict=True):
             cells = tr.cells
             cells[0].paragraphs[0].text = ""
