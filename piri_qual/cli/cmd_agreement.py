@@ -160,10 +160,17 @@ def _with_ci(est: Estimate | None) -> str:
         return "undefined"
     if not (math.isfinite(est.low) and math.isfinite(est.high)):
         return _num(est.value)
-    return f"{_num(est.value)} ({_num(est.low)}\u2013{_num(est.high)})"
+    # The interval goes on its own line so the table fits an 80-column terminal.
+    return f"{_num(est.value)}\n[dim]{_num(est.low, 2)}\u2013{_num(est.high, 2)}[/dim]"
 
 
 def _render_study(result: StudyAgreement, show_constructs: bool) -> None:
+    from piri_qual.analysis.study_agreement import (
+        LOW_PREVALENCE,
+        LOW_PREVALENCE_UNITS,
+        MIN_POSITIVE_UNITS,
+    )
+
     out = console()
     pair = " and ".join(result.coders) if len(result.coders) == 2 else ", ".join(result.coders)
     n_t = len(result.transcripts)
@@ -174,40 +181,45 @@ def _render_study(result: StudyAgreement, show_constructs: bool) -> None:
         out.print(f"Intervals: {result.ci:.0%} percentile bootstrap, {result.n_boot} resamples of {what}, seed {result.seed}")
     two = len(result.coders) == 2
     alpha = "u-alpha" if result.alpha_name == "unitizing_alpha" else "alpha"
-    columns = ["theme", "prev.", *result.coders, "differ", "% agree", *(["kappa"] if two else []), alpha]
+    # Per-coder unit counts are in --json and the disagreement list; the table keeps to what
+    # fits 80 columns: the figures and their intervals.
+    columns = ["theme", "prev.", "differ", "% agree", *(["kappa"] if two else []), alpha]
     rows: list[list[Any]] = []
     for t in [*result.themes, result.pooled, result.weighted]:
         flag = " !" if t.warning else ""
-        positives = [t.positives.get(c) for c in result.coders]
-        if t is result.weighted:
-            positives = ["" for _ in result.coders]
         rows.append([
             t.theme,
             f"{t.prevalence:.1%}",
-            *positives,
             "" if t is result.weighted else t.disagreements,
             _with_ci(t.percent_agreement),
             *([_with_ci(t.cohen_kappa) + flag] if two else []),
             _with_ci(t.krippendorff_alpha),
         ])
     grid = table(None, columns, rows)
+    # Figures never truncate; long theme ids fold instead.
+    grid.columns[0].overflow = "fold"
+    grid.columns[0].min_width = 14
+    for column in grid.columns[1:]:
+        column.no_wrap = True
     if result.themes:
         grid.rows[len(result.themes) - 1].end_section = True
     out.print(grid)
     out.print(
         f"(pooled) = all {result.pooled.units:,} unit x theme pairs; (weighted) = mean of the theme "
-        "figures weighted by prevalence. Columns "
-        + ", ".join(result.coders)
-        + " count the units each coder marked; differ = units coded differently."
+        "figures weighted by prevalence; differ = units coded differently (each coder's counts: --json)."
     )
     if result.unstable:
         n = len(result.unstable)
         out.print(
-            f"! kappa unstable for {n} theme{'s' if n != 1 else ''}: prevalence below 5% or fewer "
-            "than 5 units coded, where one or two units swing kappa; read the interval, not the point."
+            f"! kappa unstable for {n} theme{'s' if n != 1 else ''}: fewer than {MIN_POSITIVE_UNITS} units "
+            f"coded, or prevalence below {LOW_PREVALENCE:.0%} with fewer than {LOW_PREVALENCE_UNITS} units, "
+            "where one or two units swing kappa; read the interval, not the point."
         )
+    by_reason: dict[str, list[str]] = {}
     for tid, why in result.skipped.items():
-        out.print(f"left out {tid}: {why}")
+        by_reason.setdefault(why, []).append(tid)
+    for why, tids in by_reason.items():
+        out.print(f"left out {len(tids)} transcript{'s' if len(tids) != 1 else ''} ({why}): {', '.join(tids)}")
     for coder, n in result.orphaned.items():
         if n:
             out.print(f"left out {n} orphaned coding{'s' if n != 1 else ''} of {coder} (quote no longer at its place)")
