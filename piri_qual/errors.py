@@ -15,9 +15,10 @@ def shown(path: str | Path) -> str:
     """A path as a user would type it: relative to the current folder when it is below it."""
     candidate = Path(path)
     try:
-        return str(candidate.resolve().relative_to(Path.cwd().resolve()))
+        text = str(candidate.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
-        return str(candidate)
+        text = str(candidate)
+    return text + "/" if candidate.is_dir() and not text.endswith("/") else text
 
 
 class PiriQualError(Exception):
