@@ -14,8 +14,7 @@ from piri_qual.study import Study
 
 @pytest.fixture
 def example(repo_root: Path) -> Study:
-    if not (repo_root / "codings" / "gold.jsonl").exists() or not any((repo_root / "corpus").glob("*.json")):
-        pytest.skip("the example study has not been imported (run `make demo`)")
+    assert (repo_root / "codings" / "gold.jsonl").exists() and any((repo_root / "corpus").glob("*.json"))
     return Study(repo_root)
 
 

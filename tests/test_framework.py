@@ -15,8 +15,6 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("name", ["piri", "proctor", "reaim", "cfir2"])
 def test_shipped_frameworks_load(name: str) -> None:
     path = REPO / "frameworks" / f"{name}.yaml"
-    if not path.exists():
-        pytest.skip(f"{path.name} not written yet")
     framework = load_framework(path)
     assert framework.domains and all(d.constructs for d in framework.domains)
 
@@ -32,8 +30,6 @@ def test_piri_framework_has_the_two_domains() -> None:
 def test_example_codebook_is_valid_and_complete() -> None:
     framework = load_framework(REPO / "frameworks" / "piri.yaml")
     path = REPO / "codebooks" / "piri.yaml"
-    if not path.exists():
-        pytest.skip("codebook not written yet")
     book = load_codebook(path, framework)
     assert len(book.themes) >= 20
     for theme in book.themes:
