@@ -30,7 +30,7 @@ demo: $(STAMP)
 
 ## test: install, lint and run the whole test suite
 test: $(STAMP)
-	$(BIN)/ruff check piri_qual tests benchmarks examples
+	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs
 	$(BIN)/pytest
 
 ## bench: performance targets, each a ratio against a baseline measured in the same run
@@ -40,7 +40,7 @@ bench: $(STAMP)
 	done
 
 lint: $(STAMP)
-	$(BIN)/ruff check piri_qual tests benchmarks examples
+	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs
 
 clean:
 	rm -rf $(VENV) .piri-cache exports .pytest_cache
