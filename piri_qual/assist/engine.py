@@ -55,6 +55,7 @@ from piri_qual.assist.scoring import (
     explain,
     signal_matrix,
 )
+from piri_qual.assist.similarity import SIMILARITY_VERSION
 from piri_qual.assist.types import Suggestion
 from piri_qual.errors import PiriQualError
 
@@ -166,7 +167,7 @@ class Engine:
     def __init__(self, study: Study) -> None:
         from piri_qual.assist.pipeline import load_pipeline
         from piri_qual.assist.rules import compile_rules
-        from piri_qual.assist.similarity import pipeline_vectors, shipped_vectors, theme_prototypes
+        from piri_qual.assist.similarity import pipeline_vectors, shipped_vectors, theme_vectors
 
         self.study = study
         settings = study.settings
@@ -183,10 +184,13 @@ class Engine:
         with self.pipeline.lock:
             self.rules = compile_rules(self.themes, self.pipeline.nlp)
         self.codebook_key = content_key([t.as_dict() for t in self.themes])
+        # the features hold the rule hits, so they depend on the derived terms and their weights
+        # as well as on the codebook (the derivation can change without the codebook changing)
+        rules_key = content_key(self.codebook_key, sorted((k, v) for k, v in self.rules.derived.items()))
         self.extractor = FeatureExtractor(
-            self.pipeline, self.vectors, self.rules, self.codebook_key, settings.candidates_include_interviewer
+            self.pipeline, self.vectors, self.rules, rules_key, settings.candidates_include_interviewer
         )
-        self.prototypes = theme_prototypes(self.themes, self.embed_texts)
+        self.prototypes = theme_vectors(self.themes, self.embed_texts)
         pairs = [(i, text) for i, t in enumerate(self.themes) for text in t.examples if text.strip()]
         self.examples = Examples(
             self.embed_texts([text for _, text in pairs]),
@@ -253,7 +257,7 @@ class Engine:
             return self._stats
         tids = self.study.transcript_ids()
         keys = [self.extractor.key(self.study.transcript(t)) for t in tids]
-        key = content_key("stats", keys)
+        key = content_key("stats", SIMILARITY_VERSION, keys)
         path = self._path("stats.npz")
         found = load_arrays(path, key)
         if found is not None:
@@ -296,7 +300,9 @@ class Engine:
         return out
 
     def _model_key(self) -> str:
-        return content_key(LEARNER_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer)
+        return content_key(
+            LEARNER_VERSION, SIMILARITY_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer
+        )
 
     def _model_path(self, coder: str) -> Path:
         return self._path("models", f"{coder}.npz")

@@ -46,6 +46,7 @@ from piri_qual.assist.scoring import (
     default_weights,
     signal_matrix,
 )
+from piri_qual.assist.similarity import ThemeVectors
 
 LEARNER_VERSION = 2
 RIDGE_LAMBDA = 30.0
@@ -467,7 +468,7 @@ def _subsample(items: list[Labelled], limit: int) -> list[Labelled]:
 
 def train(
     labelled: list[Labelled],
-    prototypes: np.ndarray,
+    prototypes: ThemeVectors,
     stats: StudyStats,
     coder: str,
     decisions: int,
@@ -522,7 +523,7 @@ def _folds(items: list[Labelled]) -> list[list[int]]:
 
 
 def _out_of_fold(
-    items: list[Labelled], prototypes: np.ndarray, stats: StudyStats, n_themes: int, examples: Examples | None
+    items: list[Labelled], prototypes: ThemeVectors, stats: StudyStats, n_themes: int, examples: Examples | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Combiner inputs for every labelled (sentence, theme), with model signals from other folds."""
     folds = _folds(items)

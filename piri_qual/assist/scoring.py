@@ -3,7 +3,9 @@
 Signals, each a (sentences x themes) numpy matrix:
 
 * ``z`` - cosine similarity of the sentence to the theme's prototype (label, definition,
-  inclusion notes, examples), standardised per theme over the study's candidate sentences;
+  inclusion notes, examples), blended with the closest of its separate statements when it has
+  several (:class:`~piri_qual.assist.similarity.ThemeVectors`), standardised per theme over the
+  study's candidate sentences;
 * ``within`` - the same similarity standardised across the themes for this sentence (which
   theme is this sentence *most* about);
 * ``context`` - similarity of the interviewer's preceding question to the theme;
@@ -27,6 +29,7 @@ import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.rules import DERIVED, VETO
+from piri_qual.assist.similarity import ThemeVectors
 
 FEATURES = (
     "bias", "z", "within", "context", "example", "rule", "derived", "model", "lexical", "near",
@@ -95,14 +98,14 @@ def _robust(parts: list[np.ndarray], n_themes: int, shrink: float = 30.0) -> tup
 
 
 def base_signals(
-    feats: TranscriptFeatures, rows: np.ndarray, prototypes: np.ndarray
+    feats: TranscriptFeatures, rows: np.ndarray, prototypes: ThemeVectors
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw cosine similarities of sentences ``rows`` and of their context to each theme."""
     v = feats.sentence_vectors(rows)
-    sims = v @ prototypes.T
+    sims = prototypes.similarity(v)
     ctx_vectors = feats.context_vectors(rows)
     has_ctx = np.abs(ctx_vectors).sum(1) > 0
-    ctx = ctx_vectors[has_ctx] @ prototypes.T
+    ctx = prototypes.similarity(ctx_vectors[has_ctx])
     return sims, ctx
 
 
@@ -137,7 +140,7 @@ def rule_signals(feats: TranscriptFeatures, rows: np.ndarray, n_themes: int) -> 
 
 def signal_matrix(
     feats: TranscriptFeatures,
-    prototypes: np.ndarray,
+    prototypes: ThemeVectors,
     stats: StudyStats,
     learner: object | None = None,
     rows: np.ndarray | None = None,
@@ -152,7 +155,7 @@ def signal_matrix(
     if n == 0:
         return SignalMatrix(rows, values, np.zeros((0, n_themes), bool), np.zeros((0, n_themes), np.float32))
     v = feats.sentence_vectors(rows)
-    sims = v @ prototypes.T
+    sims = prototypes.similarity(v)
     ctx_vectors = feats.context_vectors(rows)
     has_ctx = np.abs(ctx_vectors).sum(1) > 0
     values[:, :, F["bias"]] = 1.0
@@ -160,7 +163,7 @@ def signal_matrix(
     spread = sims.std(1, keepdims=True) if n_themes > 1 else np.ones((n, 1), np.float32)
     values[:, :, F["within"]] = np.clip((sims - sims.mean(1, keepdims=True)) / np.maximum(spread, 1e-3), -4, 6)
     if has_ctx.any():
-        ctx = ctx_vectors[has_ctx] @ prototypes.T
+        ctx = prototypes.similarity(ctx_vectors[has_ctx])
         values[has_ctx, :, F["context"]] = np.clip((ctx - stats.ctx_mean) / stats.ctx_std, -4, 8)
     if examples is not None and len(examples.themes):  # type: ignore[attr-defined]
         ex_themes, first = np.unique(examples.themes, return_index=True)  # type: ignore[attr-defined]

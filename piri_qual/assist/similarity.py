@@ -192,6 +192,75 @@ def theme_texts(theme: Theme) -> dict[str, list[str]]:
     }
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+SIMILARITY_VERSION = 2  # part of the study statistics' cache key: how sentences meet themes
+STATEMENT_BLEND = 0.5  # weight of the closest statement against the whole-theme prototype
+
+
+def theme_statements(theme: Theme) -> list[str]:
+    """The separate statements a theme is described by: each sentence of its definition (of
+    three words or more) and each inclusion note.
+
+    A definition often lists several facets ("never having heard of the service, partial
+    knowledge, and misconceptions about its purpose"); an excerpt about one facet should not be
+    diluted by the rest, as it is in one averaged vector.
+    """
+    parts = []
+    if theme.definition:
+        parts += [s for s in _SENTENCE_END.split(theme.definition.strip()) if len(s.split()) >= 3]
+    parts += [t.strip() for t in theme.include if t and t.strip()]
+    return parts
+
+
+@dataclass
+class ThemeVectors:
+    """Each theme as one prototype vector, plus the vectors of its name and separate statements.
+
+    The similarity of a sentence to a theme described by two or more statements blends the
+    cosine to the prototype (the theme as a whole) with the cosine to the closest of its name
+    and statements (the facet the sentence is about). A theme with a one-line definition keeps
+    the prototype alone: on the development data, taking the closer of the name and a single
+    definition line measured worse than their average.
+    """
+
+    mean: np.ndarray  # (themes, d) unit prototypes
+    parts: np.ndarray  # (parts, d) unit vectors, grouped by theme; one row (unused) if no facets
+    part_first: np.ndarray  # (themes,) index of each theme's first part
+    blend: float = STATEMENT_BLEND
+
+    def __len__(self) -> int:
+        return len(self.mean)
+
+    @property
+    def faceted(self) -> np.ndarray:
+        """Per theme: is it described by more than one part?"""
+        return np.diff(np.r_[self.part_first, len(self.parts)]) > 1
+
+    def similarity(self, v: np.ndarray) -> np.ndarray:
+        """(sentences, themes) similarity of unit vectors ``v`` to each theme."""
+        sims = v @ self.mean.T
+        faceted = self.faceted
+        if self.blend <= 0 or not len(v) or not faceted.any():
+            return sims
+        closest = np.maximum.reduceat(v @ self.parts.T, self.part_first, axis=1)
+        sims[:, faceted] = (1.0 - self.blend) * sims[:, faceted] + self.blend * closest[:, faceted]
+        return sims
+
+
+def theme_vectors(themes: list[Theme], embed: Any) -> ThemeVectors:
+    """Prototypes and part vectors for ``themes`` (``embed`` maps texts to unit rows)."""
+    mean = theme_prototypes(themes, embed)
+    groups = []
+    for theme in themes:
+        label = readable_label(theme.label or theme.id)
+        statements = theme_statements(theme)
+        groups.append([label, *statements] if len(statements) >= 2 else [label])
+    flat = [p for g in groups for p in g]
+    parts = embed(flat) if flat else np.zeros((0, mean.shape[1]), np.float32)
+    first = np.r_[0, np.cumsum([len(g) for g in groups])[:-1]].astype(np.int64)
+    return ThemeVectors(mean, parts, first[: len(groups)])
+
+
 def theme_prototypes(themes: list[Theme], embed: Any) -> np.ndarray:
     """One unit vector per theme: the normalised sum of its label, definition and examples.
 
