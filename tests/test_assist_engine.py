@@ -211,3 +211,30 @@ def test_sentences_need_no_themes_but_suggestions_do(tmp_path: Path) -> None:
     ]
     with pytest.raises(PiriQualError, match="no themes"):
         engine.suggest_transcript(study, "P01", None)
+
+
+def test_a_short_gap_between_two_suggestions_of_one_theme_is_bridged() -> None:
+    import numpy as np
+
+    # sentences 0-7: 0-5 one turn (consecutive), 6-7 another turn; one theme column
+    units = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    rows = np.arange(8)
+    chosen = np.zeros((8, 2), bool)
+    chosen[[0, 2], 0] = True  # one-sentence gap -> bridged
+    chosen[[2, 5], 1] = True  # two-sentence gap -> bridged
+    allowed = np.ones((8, 2), bool)
+    out = engine._bridge(chosen, allowed, units, rows)
+    assert np.nonzero(out[:, 0])[0].tolist() == [0, 1, 2]
+    assert np.nonzero(out[:, 1])[0].tolist() == [2, 3, 4, 5]
+    # not across turns, not over a longer gap, not into a vetoed sentence, not over a
+    # sentence that is not a candidate (rows not consecutive)
+    chosen = np.zeros((8, 2), bool)
+    chosen[[5, 6], 0] = True
+    chosen[[0, 4], 1] = True
+    assert (engine._bridge(chosen, allowed, units, rows) == chosen).all()
+    chosen = np.zeros((8, 2), bool)
+    chosen[[0, 2], 0] = True
+    vetoed = allowed.copy()
+    vetoed[1, 0] = False
+    assert (engine._bridge(chosen, vetoed, units, rows) == chosen).all()
+    assert (engine._bridge(chosen, allowed, units, np.array([0, 5, 6, 7, 8, 9, 10, 11])) == chosen).all()

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from piri_qual.study import Study
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
+MAX_GAP = 2  # unchosen sentences bridged between two chosen ones of the same theme and turn
 _SOURCES = tuple(SIGNAL_GROUPS)  # rule, similarity, model
 
 
@@ -383,6 +384,7 @@ class Engine:
         if fallback.any():
             best = _unit_fallback(probs, units, learner.threshold * FALLBACK)
             chosen |= best & (fallback & ~_covered(chosen, units))[:, None]
+        chosen = _bridge(chosen, ~sm.veto, units, sm.rows)
         terms = _terms_by_cell(feats, sm.rows)
         spans = feats.sentences[sm.rows]
         rows: list[tuple[int, int, int, int, int]] = []  # start, end, theme, best, run length
@@ -567,6 +569,30 @@ def _unit_fallback(probs: np.ndarray, units: np.ndarray, floor: float) -> np.nda
         r, t = np.unravel_index(int(np.argmax(block)), block.shape)
         if block[r, t] >= floor:
             out[a + r, t] = True
+    return out
+
+
+def _bridge(chosen: np.ndarray, allowed: np.ndarray, units: np.ndarray, rows: np.ndarray, max_gap: int = MAX_GAP) -> np.ndarray:
+    """Join two suggestions of one theme in one turn that only a short gap separates.
+
+    People code one excerpt per idea, and an idea often runs over a few sentences of which some
+    ("you know, it was hard") say little on their own. Where sentences ``i`` and ``i + g + 1``
+    of the same unit are both chosen for a theme and the ``g <= max_gap`` sentences between are
+    not, those are chosen too (unless an exclusion term vetoes them), so the suggestion is one
+    excerpt rather than fragments.
+    """
+    out = chosen.copy()
+    n = len(chosen)
+    for g in range(1, max_gap + 1):
+        span = g + 1
+        if n <= span:
+            break
+        same = (units[span:] == units[:-span]) & (rows[span:] == rows[:-span] + span)
+        gap = chosen[:-span] & chosen[span:] & same[:, None]
+        for j in range(1, span):
+            gap &= ~chosen[j : n - span + j]
+        for j in range(1, span):
+            out[j : n - span + j] |= gap & allowed[j : n - span + j]
     return out
 
 
