@@ -18,7 +18,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from _common import best_of, report
+from _common import WORDS, best_of, report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -26,13 +26,6 @@ TRANSCRIPTS = 200
 CODINGS = 20_000
 THEMES = 40
 SEED = 7
-WORDS = (
-    "the health visitor said we could have support at home and I was not sure at first but "
-    "after a few weeks with the practitioner things felt easier with the baby sleeping better "
-    "and me feeling more like myself again it was the waiting that was hard really because "
-    "nobody told us how long it would take and the video sessions helped me notice the good "
-    "moments when she looked at me and smiled so I think it changed how I see her now"
-).split()
 NAMES = [f"Name{chr(65 + i % 26)}{chr(97 + i // 26)}son" for i in range(60)]
 
 

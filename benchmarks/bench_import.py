@@ -15,17 +15,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from _common import best_of, report
+from _common import WORDS, best_of, report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-WORDS = (
-    "the health visitor said we could have support at home and I was not sure at first but "
-    "after a few weeks with the practitioner things felt easier with the baby sleeping better "
-    "and me feeling more like myself again it was the waiting that was hard really because "
-    "nobody told us how long it would take and the video sessions helped me notice the good "
-    "moments when she looked at me and smiled so I think it changed how I see her now"
-).split()
 
 
 def _sentence(rng: random.Random) -> str:
