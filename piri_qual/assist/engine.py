@@ -137,16 +137,15 @@ def suggestion_id(s: Suggestion) -> str:
 
 def decide(study: Study, coder: str, suggestion: Suggestion, accept: bool) -> None:
     """Record a decision on a suggestion: a ``confirm`` or ``reject`` event carrying its evidence."""
-    study.log(coder).append(
-        "confirm" if accept else "reject",
-        transcript=suggestion.transcript,
-        start=suggestion.start,
-        end=suggestion.end,
-        quote=suggestion.quote,
-        theme=suggestion.theme,
-        source=suggestion.source,
-        score=round(float(suggestion.score), 4),
-        reason=suggestion.reason,
+    from piri_qual.study import record_coding
+
+    # The same validated path as a hand-made coding: the theme must exist and the quote must
+    # still sit at the suggestion's offsets (a stale cache after a re-import is refused).
+    record_coding(
+        study, coder, suggestion.transcript, suggestion.theme,
+        start=suggestion.start, end=suggestion.end, quote=suggestion.quote,
+        op="confirm" if accept else "reject",
+        source=suggestion.source, score=round(float(suggestion.score), 4), reason=suggestion.reason,
     )
 
 
