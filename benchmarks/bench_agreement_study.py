@@ -45,7 +45,7 @@ def example_study(folder: Path) -> Path:
         theme = themes[(themes.index(c.theme) + 1) % len(themes)] if n % 25 == 24 else c.theme
         items.append(("add", {"transcript": c.transcript, "start": c.start, "end": c.end,
                               "quote": c.quote, "theme": theme}))
-    study.log("pert").append_many(items)
+    study.store.append_many("pert", items)
     return root
 
 

@@ -37,10 +37,9 @@ def _sentence(rng: random.Random) -> str:
 
 
 def build(root: Path) -> Path:
-    from piri_qual.codings import CoderLog
-    from piri_qual.corpus import RawTurn, Transcript, assemble_text
-    from piri_qual.framework import load_framework
-    from piri_qual.settings import init_study
+    from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.core.framework import load_framework
+    from piri_qual.core.settings import init_study
 
     rng = random.Random(SEED)
     repo = Path(__file__).resolve().parents[1]
@@ -86,7 +85,9 @@ def build(root: Path) -> Path:
         end = min(turn.end, start + rng.randint(60, 300))
         events.append(("add", {"transcript": t.id, "start": start, "end": end, "quote": t.text[start:end],
                                "theme": themes[rng.randrange(THEMES)], "source": "manual"}))
-    CoderLog(study / "codings" / "alice.jsonl", "alice").append_many(events)
+    from piri_qual.core.study import StudyFolder
+
+    StudyFolder(study).store.append_many("alice", events)
     return study
 
 
@@ -97,12 +98,12 @@ def baseline(root: Path) -> None:
 
 
 def ours(root: Path) -> tuple[int, int]:
-    from piri_qual.analysis.exportdata import load_export_data
     from piri_qual.analysis.matrix import matrix_from_data
     from piri_qual.analysis.quotes import quote_bank
+    from piri_qual.analysis.selection import load_selection
     from piri_qual.study import Study
 
-    data = load_export_data(Study(root), "alice")
+    data = load_selection(Study(root), "alice")
     matrix = matrix_from_data(data, "count")
     quotes = quote_bank(data)
     return int(matrix.counts.to_numpy().sum()), len(quotes)

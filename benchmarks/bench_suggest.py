@@ -117,7 +117,7 @@ def _write_decisions(study, count: int) -> None:  # noqa: ANN001
                     pos = text.find(phrase, pos + 2000)
         if len(events) >= count:
             break
-    study.log("bench").append_many(events)
+    study.store.append_many("bench", events)
     json.dumps(len(events))
 
 

@@ -36,7 +36,7 @@ def build_study(root: Path) -> tuple[str, int]:
     """Copy the example study and add a 20,000-word transcript 'BIG' with 500 codings."""
     import shutil
 
-    from piri_qual.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
     from piri_qual.study import Study
 
     for name in ("piri-qual.yaml", "pseudonyms.yaml", "participants.csv"):
@@ -70,7 +70,7 @@ def build_study(root: Path) -> tuple[str, int]:
     ).save(root / "corpus" / "BIG.json")
     study = Study(root)
     big = study.transcript("BIG")
-    from piri_qual.review.assist_bridge import sentences, suggest
+    from piri_qual.tui.assist_bridge import sentences, suggest
 
     spans = [(a, b) for a, b in sentences(study, "BIG") if big.turns[big.turn_at(a) or 0].role == "participant"]
     step = max(1, len(spans) // CODINGS)
@@ -79,7 +79,7 @@ def build_study(root: Path) -> tuple[str, int]:
     for i, (a, b) in enumerate(spans[::step][:CODINGS]):
         items.append(("add", {"transcript": "BIG", "start": a, "end": b, "quote": big.text[a:b],
                               "theme": themes[i % len(themes)], "source": "manual"}))
-    study.log("bench").append_many(items)
+    study.store.append_many("bench", items)
     suggest(study, "BIG", "bench")  # warm the engine's cache, as `piri-qual suggest` would
     return "BIG", big.words
 
@@ -160,10 +160,10 @@ async def ours(root: Path, tid: str) -> dict[str, object]:
     sys.path.insert(0, str(REPO / "tests"))
     from reviewkit import settle
 
-    from piri_qual.review.app import ReviewApp
-    from piri_qual.review.session import READ
-    from piri_qual.review.widgets.transcript_view import TranscriptView
     from piri_qual.study import Study
+    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.session import READ
+    from piri_qual.tui.widgets.transcript_view import TranscriptView
 
     app = ReviewApp(Study(root), "bench", tid, mode=READ, retrain_delay=3600.0)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -19,8 +19,8 @@ sys.path.insert(0, str(REPO / "tests"))
 async def shoot(root: Path, out: Path) -> None:
     from reviewkit import settle
 
-    from piri_qual.review.app import ReviewApp
     from piri_qual.study import Study
+    from piri_qual.tui.app import ReviewApp
 
     app = ReviewApp(Study(root), "alice", "P03", retrain_delay=0.01)
     async with app.run_test(size=(120, 34)) as pilot:

@@ -53,7 +53,7 @@ def main() -> int:
                 pending.append(("add", {"transcript": transcript.id, "start": start, "end": end,
                                         "quote": quote, "theme": theme, "source": "manual"}))
     if pending:
-        log.append_many(pending)
+        study.store.append_many("gold", pending)
     print(f"gold: {len(pending)} codings added, {len(existing)} in all")
     for problem in problems:
         print("problem:", problem, file=sys.stderr)

@@ -36,8 +36,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from piri_qual.core.atomic import atomic_write_bytes, atomic_write_text  # noqa: E402
 from piri_qual.errors import PiriQualError  # noqa: E402
-from piri_qual.fsutil import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 LAYOUTS = ("labels", "int_r", "bracket", "table", "teams")
 WORDS_PER_MINUTE = 150

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from piri_qual._version import __version__
 from piri_qual.errors import PiriQualError
 
-__version__ = "0.1.0"
 __all__ = ["PiriQualError", "Study", "__version__"]
 
 if TYPE_CHECKING:

@@ -1,206 +1,45 @@
-"""``Study``: a study folder opened for reading and work; the public Python API.
+"""``Study``: the public Python API, for notebooks and scripts.
 
-Everything the CLI and the terminal UI do goes through this class, so a notebook can do the same::
+A :class:`~piri_qual.core.study.StudyFolder` (files, settings, codebook, transcripts, coder logs,
+the write path) with the analyses as methods that return pandas DataFrames::
 
     from piri_qual import Study
-    study = Study("path/to/study")
-    study.transcripts()          # pandas DataFrame, one row per transcript
-    study.codings("alice")       # one row per current coding
+    study = Study("piri-evaluation")
+    study.matrix("consensus", cells="count")           # participants x themes
+    study.quotes("consensus", group="parent", per_theme=5)
+    study.frequencies("consensus", by="site")
+    study.agreement(["alice", "bob"], unit="sentence")
 
-Files are read lazily and cached by modification time, so a long-lived object (the TUI) sees
-other processes' appends.
+Each method is one call of a typed function in :mod:`piri_qual.analysis` or
+:mod:`piri_qual.ingest`, with the same filters (``group``, ``theme``, ``participant``, ``where``)
+as the ``piri-qual export`` commands, so a notebook and the command line show the same numbers.
+This module sits at the top of the layers, beside the CLI and the terminal UI, which both build
+this class.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.analysis.study_api import StudyAnalysisMixin
-from piri_qual.codings import CoderLog, FoldResult, validate_coder_name
-from piri_qual.corpus import Transcript
-from piri_qual.errors import PiriQualError
-from piri_qual.framework import Codebook, Framework, load_codebook, load_framework
-from piri_qual.participants import load_participants
-from piri_qual.settings import CACHE_DIR, SETTINGS_FILE, Settings, find_study_root
+from piri_qual.core.study import StudyFolder
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from piri_qual.analysis.matrix import FrameworkMatrix
+    from piri_qual.analysis.selection import Selection
     from piri_qual.ingest.study_import import ImportReport
 
-
-@dataclass(frozen=True)
-class _Stamp:
-    mtime_ns: int
-    size: int
+Names = Iterable[str] | str | None
+Where = Mapping[str, Iterable[str] | str] | None
 
 
-def _stamp(path: Path) -> _Stamp | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return _Stamp(stat.st_mtime_ns, stat.st_size)
+class Study(StudyFolder):
+    """An opened study folder with its analyses as DataFrame-returning methods."""
 
-
-class Study(StudyAnalysisMixin):
-    """An opened study folder.
-
-    The analysis methods (``matrix``, ``quotes``, ``frequencies``, ``cooccurrence``) come from
-    :class:`~piri_qual.analysis.study_api.StudyAnalysisMixin`.
-    """
-
-    def __init__(self, path: str | Path | None = None) -> None:
-        start = Path(path) if path is not None else Path.cwd()
-        if path is not None and not (start / SETTINGS_FILE).is_file():
-            if not start.exists():
-                raise PiriQualError(
-                    "no such folder", path=start, hint="Create a study with `piri-qual init DIR`."
-                )
-            raise PiriQualError(
-                f"not a study folder (no {SETTINGS_FILE})",
-                path=start,
-                hint="Create one with `piri-qual init DIR`, or point --study at the folder holding it.",
-            )
-        self.root = find_study_root(start)
-        self._cache: dict[str, tuple[Any, Any]] = {}
-
-    def __repr__(self) -> str:
-        return f"Study({str(self.root)!r})"
-
-    # -- folders ---------------------------------------------------------------------------------
-    @property
-    def settings_path(self) -> Path:
-        return self.root / SETTINGS_FILE
-
-    @property
-    def corpus_dir(self) -> Path:
-        return self.root / "corpus"
-
-    @property
-    def codings_dir(self) -> Path:
-        return self.root / "codings"
-
-    @property
-    def transcripts_dir(self) -> Path:
-        return self.root / "transcripts"
-
-    @property
-    def exports_dir(self) -> Path:
-        return self.root / "exports"
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.root / CACHE_DIR
-
-    @property
-    def participants_path(self) -> Path:
-        return self.root / "participants.csv"
-
-    def _cached(self, key: str, path: Path, load: Any) -> Any:
-        stamp = _stamp(path)
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
-        value = load()
-        self._cache[key] = (stamp, value)
-        return value
-
-    # -- settings, framework, codebook -----------------------------------------------------------
-    @property
-    def settings(self) -> Settings:
-        return self._cached("settings", self.settings_path, lambda: Settings.load(self.settings_path))
-
-    def _configured(self, key: str) -> Path | None:
-        value = getattr(self.settings, key)
-        return (self.root / value) if value else None
-
-    @property
-    def framework(self) -> Framework | None:
-        path = self._configured("framework")
-        if path is None:
-            return None
-        return self._cached("framework", path, lambda: load_framework(path))
-
-    @property
-    def codebook_path(self) -> Path:
-        path = self._configured("codebook")
-        if path is None:
-            raise PiriQualError(
-                "the study names no codebook",
-                path=self.settings_path,
-                hint="Add `codebook: codebooks/<name>.yaml`.",
-            )
-        return path
-
-    @property
-    def codebook(self) -> Codebook:
-        path = self.codebook_path
-        framework = self.framework
-        stamp_key = f"codebook:{_stamp(self._configured('framework') or path)}"
-        return self._cached(stamp_key, path, lambda: load_codebook(path, framework))
-
-    # -- participants ----------------------------------------------------------------------------
-    def participant_table(self) -> dict[str, dict[str, str]]:
-        path = self.participants_path
-        return self._cached("participants", path, lambda: load_participants(path))
-
-    def participants(self) -> pd.DataFrame:
-        import pandas as pd
-
-        rows = list(self.participant_table().values())
-        frame = pd.DataFrame(rows)
-        if frame.empty:
-            frame = pd.DataFrame(columns=["id", "group"])
-        return frame.set_index("id", drop=False)
-
-    # -- transcripts -----------------------------------------------------------------------------
-    def transcript_ids(self) -> list[str]:
-        if not self.corpus_dir.is_dir():
-            return []
-        return sorted(p.stem for p in self.corpus_dir.glob("*.json") if not p.name.startswith("."))
-
-    def transcript(self, transcript_id: str) -> Transcript:
-        path = self.corpus_dir / f"{transcript_id}.json"
-        if not path.exists():
-            known = self.transcript_ids()
-            raise PiriQualError(
-                f"no transcript {transcript_id!r} in this study",
-                path=self.corpus_dir,
-                hint=f"Known: {', '.join(known[:12])}{' ...' if len(known) > 12 else ''}"
-                if known
-                else "Import one with `piri-qual import FILE`.",
-            )
-        return self._cached(f"transcript:{transcript_id}", path, lambda: Transcript.load(path))
-
-    def iter_transcripts(self) -> Iterator[Transcript]:
-        for tid in self.transcript_ids():
-            yield self.transcript(tid)
-
-    def transcripts(self) -> pd.DataFrame:
-        """One row per transcript: participant, group, format, turns, words, speakers."""
-        import pandas as pd
-
-        rows = []
-        for t in self.iter_transcripts():
-            rows.append(
-                {
-                    "id": t.id,
-                    "participant": t.participant,
-                    "group": t.group,
-                    "format": t.format,
-                    "turns": len(t.turns),
-                    "words": t.words,
-                    "speakers": ", ".join(t.speakers),
-                    "source": t.source,
-                }
-            )
-        columns = ["id", "participant", "group", "format", "turns", "words", "speakers", "source"]
-        return pd.DataFrame(rows, columns=columns)
-
+    # -- import ----------------------------------------------------------------------------------
     def import_files(
         self,
         paths: list[Path],
@@ -210,116 +49,99 @@ class Study(StudyAnalysisMixin):
         force: bool = False,
         progress: Any = None,
     ) -> ImportReport:
+        """Import transcripts (.docx, .vtt, .txt, .md) into ``corpus/``."""
         from piri_qual.ingest.study_import import import_files
 
         return import_files(self, paths, participant=participant, group=group, force=force, progress=progress)
 
-    # -- coders and codings ----------------------------------------------------------------------
-    def coders(self) -> list[str]:
-        """Coders named in the settings plus every coder with a log."""
-        names = list(self.settings.coders)
-        if self.codings_dir.is_dir():
-            for path in sorted(self.codings_dir.glob("*.jsonl")):
-                if path.stem not in names:
-                    names.append(path.stem)
-        return names
+    # -- analyses --------------------------------------------------------------------------------
+    def selection(
+        self,
+        coder: str | None = None,
+        *,
+        group: Names = None,
+        theme: Names = None,
+        participant: Names = None,
+        where: Where = None,
+        attributes: Iterable[str] | None = None,
+        ner: bool = True,
+    ) -> Selection:
+        """A coder's codings prepared for analysis (orphans dropped, filters applied)."""
+        from piri_qual.analysis.selection import Filters, load_selection
 
-    def log(self, coder: str) -> CoderLog:
-        validate_coder_name(coder)
-        return CoderLog(self.codings_dir / f"{coder}.jsonl", coder)
+        filters = Filters.make(groups=group, themes=theme, participants=participant, where=where)
+        return load_selection(self, coder, filters, attributes=attributes, ner=ner)
 
-    def fold(self, coder: str) -> FoldResult:
-        log = self.log(coder)
-        return self._cached(f"fold:{coder}", log.path, log.fold)
+    def framework_matrix(
+        self, coder: str | None = None, *, cells: str = "count", group: Names = None, theme: Names = None,
+        participant: Names = None, where: Where = None,
+    ) -> FrameworkMatrix:
+        """The matrix with everything its writers use (summary rows, labels, attributes)."""
+        from piri_qual.analysis.matrix import matrix_from_data
 
-    def require_coder(self, coder: str) -> str:
-        """Check that a coder has a log (for commands that read codings)."""
-        validate_coder_name(coder)
-        if coder not in self.coders():
-            raise PiriQualError(
-                f"no coder {coder!r} in this study",
-                path=self.codings_dir,
-                hint=f"Coders: {', '.join(self.coders()) or 'none yet'}.",
-            )
-        return coder
+        data = self.selection(coder, group=group, theme=theme, participant=participant, where=where, ner=False)
+        return matrix_from_data(data, cells)
 
-    def codings(self, coder: str | list[str] | None = None) -> pd.DataFrame:
-        """Current codings, one row each, with participant, group, construct, domain and
-        ``orphaned`` (its quote is no longer at its offsets after an edit of the source: shown,
-        never silently moved onto other words)."""
-        import pandas as pd
+    def matrix(
+        self, coder: str | None = None, *, cells: str = "count", attributes: bool = True, group: Names = None,
+        theme: Names = None, participant: Names = None, where: Where = None,
+    ) -> pd.DataFrame:
+        """Participants (rows, by group) x themes (columns: domain, construct, theme).
 
-        from piri_qual.analysis.exportdata import CODING_COLUMNS, coder_codings
+        ``cells`` is ``count``, ``presence``, ``excerpts`` or ``summary`` (cell memos).
+        """
+        matrix = self.framework_matrix(coder, cells=cells, group=group, theme=theme, participant=participant,
+                                       where=where)
+        return matrix.to_frame(attributes=attributes)
 
-        coders = [coder] if isinstance(coder, str) else (coder or self.coders())
-        try:
-            codebook: Codebook | None = self.codebook
-        except PiriQualError:
-            codebook = None
-        transcripts = {tid: self.transcript(tid) for tid in self.transcript_ids()}
-        frames = [coder_codings(self, name, transcripts, codebook, self.framework) for name in coders]
-        if not frames:
-            return pd.DataFrame(columns=CODING_COLUMNS)
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return frame.sort_values(["coder", "transcript", "start", "end", "theme"]).reset_index(drop=True)
+    def quotes(
+        self, coder: str | None = None, *, per_theme: int | None = None, check: bool = True, redact: bool = False,
+        group: Names = None, theme: Names = None, participant: Names = None, where: Where = None,
+    ) -> pd.DataFrame:
+        """The anonymised quote bank, one row per quote, in framework order."""
+        from piri_qual.analysis.quotes import quote_bank
 
-def _locate_quote(transcript: Transcript, quote: str) -> tuple[int, int]:
-    """The one place ``quote`` occurs in a transcript, or a clear error."""
-    hits = []
-    at = transcript.text.find(quote)
-    while at != -1 and len(hits) < 3:
-        hits.append(at)
-        at = transcript.text.find(quote, at + 1)
-    if not hits:
-        raise PiriQualError(
-            f"the quote is not in transcript {transcript.id!r}",
-            hint="Copy it exactly from `piri-qual show` output, or give --start/--end.",
-        )
-    if len(hits) > 1:
-        raise PiriQualError(
-            f"the quote occurs more than once in transcript {transcript.id!r}",
-            hint="Quote more words, or give --start/--end.",
-        )
-    return hits[0], hits[0] + len(quote)
+        data = self.selection(coder, group=group, theme=theme, participant=participant, where=where, ner=check)
+        return quote_bank(data, per_theme=per_theme, check=check, redact=redact)
 
+    def frequencies(
+        self, coder: str | None = None, *, by: str = "group", group: Names = None, theme: Names = None,
+        participant: Names = None, where: Where = None,
+    ) -> pd.DataFrame:
+        """Themes x (value of ``by``, measure): participants raising each theme, of how many, excerpts."""
+        from piri_qual.analysis.frequencies import theme_frequencies
 
-def record_coding(
-    study: Study,
-    coder: str,
-    transcript_id: str,
-    theme: str,
-    *,
-    start: int | None = None,
-    end: int | None = None,
-    quote: str | None = None,
-    op: str = "add",
-    source: str | None = "manual",
-    score: float | None = None,
-    reason: str | None = None,
-) -> Any:
-    """Validate and append an add/confirm/reject decision; return the logged event.
+        data = self.selection(coder, group=group, theme=theme, participant=participant, where=where, ner=False)
+        return theme_frequencies(data.codings, data.participants, data.themes, by=by)
 
-    The theme must be in the codebook (by id or label), the span inside the transcript, and a
-    given quote must match the span, so that a log never holds a coding pointing at nothing.
-    """
-    transcript = study.transcript(transcript_id)
-    resolved = study.codebook.resolve(theme, source=study.codebook_path)
-    if start is None or end is None:
-        if not quote:
-            raise PiriQualError("give the excerpt as --quote TEXT or as --start and --end offsets")
-        start, end = _locate_quote(transcript, quote)
-    if not (0 <= start < end <= len(transcript.text)):
-        raise PiriQualError(
-            f"span [{start}, {end}) is outside transcript {transcript_id!r} (0-{len(transcript.text)})",
-            hint="Offsets are Unicode characters from the start of the transcript text.",
-        )
-    text = transcript.text[start:end]
-    if quote is not None and quote != text:
-        raise PiriQualError(
-            f"the quote does not match the text at [{start}, {end}) of {transcript_id!r}",
-            hint="Give the offsets or the quote, not two that disagree.",
-        )
-    return study.log(coder).append(
-        op, transcript=transcript_id, start=start, end=end, quote=text, theme=resolved.id,
-        source=source, score=score, reason=reason,
-    )
+    def cooccurrence(
+        self, coder: str | None = None, *, group: Names = None, theme: Names = None, participant: Names = None,
+        where: Where = None,
+    ) -> pd.DataFrame:
+        """Themes x themes: codings on overlapping excerpts (diagonal: codings of the theme)."""
+        from piri_qual.analysis.frequencies import cooccurrence
+
+        data = self.selection(coder, group=group, theme=theme, participant=participant, where=where, ner=False)
+        return cooccurrence(data.codings, list(data.themes.index))
+
+    def saturation(
+        self, coder: str | None = None, *, group: Names = None, theme: Names = None, participant: Names = None,
+        where: Where = None,
+    ) -> pd.DataFrame:
+        """New themes per transcript in interview order, with the running total."""
+        from piri_qual.analysis.frequencies import saturation
+
+        data = self.selection(coder, group=group, theme=theme, participant=participant, where=where, ner=False)
+        interviewed = set(data.participants.index)
+        order = [t for t in data.order if data.transcripts[t].participant in interviewed]
+        return saturation(data.codings, order, list(data.themes.index))
+
+    def agreement(
+        self, coders: Iterable[str], *, unit: str = "sentence", transcripts: Iterable[str] | None = None,
+        ci: float = 0.95, n_boot: int = 1000, seed: int = 0,
+    ) -> pd.DataFrame:
+        """Inter-coder agreement per theme (and pooled), one row each, for the declared ``unit``."""
+        from piri_qual.analysis.study_agreement import study_agreement
+
+        result = study_agreement(self, list(coders), unit, transcripts, ci=ci, n_boot=n_boot, seed=seed)
+        return result.table()

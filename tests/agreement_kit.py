@@ -53,5 +53,5 @@ def build_example_study(dest: Path) -> Path:
                     "transcript": transcript.id, "start": start, "end": start + len(item["quote"]),
                     "quote": item["quote"], "theme": theme, "source": "manual",
                 }))
-    study.log("gold").append_many(pending)
+    study.store.append_many("gold", pending)
     return dest

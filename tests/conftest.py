@@ -44,8 +44,8 @@ themes:
 @pytest.fixture
 def tiny_study(tmp_path: Path) -> Path:
     """A new study with the PIRi framework, a two-theme codebook and one imported transcript."""
-    from piri_qual.corpus import RawTurn, Transcript, assemble_text
-    from piri_qual.settings import init_study
+    from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.core.settings import init_study
 
     root = init_study(tmp_path / "study", "Tiny study")
     shutil.copy(REPO / "frameworks" / "piri.yaml", root / "frameworks" / "piri.yaml")

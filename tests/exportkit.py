@@ -143,9 +143,9 @@ CELL_MEMOS = {
 
 def build_study(folder: Path) -> Path:
     """Create the export test study in ``folder`` and return its root."""
-    from piri_qual.codings import CoderLog
-    from piri_qual.corpus import RawTurn, Transcript, assemble_text
-    from piri_qual.settings import init_study
+    from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.core.settings import init_study
+    from piri_qual.core.study import StudyFolder
 
     root = init_study(folder, "Export test study")
     shutil.copy(REPO / "frameworks" / "piri.yaml", root / "frameworks" / "piri.yaml")
@@ -170,8 +170,8 @@ def build_study(folder: Path) -> Path:
         )
         transcript.save(root / "corpus" / f"{pid}.json")
         texts[pid] = transcript
+    store = StudyFolder(root).store
     for coder, items in CODINGS.items():
-        log = CoderLog(root / "codings" / f"{coder}.jsonl", coder)
         events = []
         for pid, turn_index, excerpt, theme in items:
             t = texts[pid]
@@ -179,10 +179,9 @@ def build_study(folder: Path) -> Path:
             at = t.text.index(excerpt, turn.start, turn.end)
             events.append(("add", {"transcript": pid, "start": at, "end": at + len(excerpt), "quote": excerpt,
                                    "theme": theme, "source": "manual"}))
-        log.append_many(events)
-    alice = CoderLog(root / "codings" / "alice.jsonl", "alice")
+        store.append_many(coder, events)
     for (pid, theme), text in CELL_MEMOS.items():
-        alice.append("memo", scope="cell", participant=pid, theme=theme, text=text)
+        store.append("alice", "memo", scope="cell", participant=pid, theme=theme, text=text)
     return root
 
 

@@ -9,8 +9,8 @@ import pytest
 from piri_qual.assist import engine
 from piri_qual.assist.candidates import units
 from piri_qual.assist.pipeline import light_stem, load_pipeline
-from piri_qual.corpus import Transcript, Turn
-from piri_qual.settings import init_study
+from piri_qual.core.corpus import Transcript, Turn
+from piri_qual.core.settings import init_study
 from piri_qual.study import Study
 
 CODEBOOK = """\

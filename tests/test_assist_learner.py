@@ -46,7 +46,7 @@ def test_retrain_records_what_it_learned_and_reuses_the_model(generated: Path) -
     eng = engine.Engine(study)
     assert not eng.model_is_stale("gold")
     assert eng.learner("gold").version() == info.version
-    study.log("gold").append("reject", transcript="G0001", start=0, end=5, theme="money")
+    study.store.append("gold", "reject", transcript="G0001", start=0, end=5, theme="money")
     assert engine.Engine(Study(generated)).model_is_stale("gold")
 
 

@@ -11,7 +11,7 @@ from piri_qual.assist.similarity import (
     theme_vectors,
     unit_rows,
 )
-from piri_qual.framework import Theme
+from piri_qual.core.framework import Theme
 
 FACETED = Theme(
     id="waiting_times",

@@ -62,8 +62,7 @@ def study_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_example_study(tmp_path_factory.mktemp("cli") / "study")
     study = Study(root)
     gold = list(study.fold("gold").codings.values())
-    pert = study.log("pert")
-    pert.append_many([
+    study.store.append_many("pert", [
         ("add", {"transcript": c.transcript, "start": c.start, "end": c.end, "quote": c.quote, "theme": c.theme})
         for c in gold if not (c.transcript == "P01" and c.theme == "bonding")
     ])
@@ -71,7 +70,7 @@ def study_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     coded_turns = {p02.turn_at(c.start) for c in gold if c.transcript == "P02"}
     free = next(i for i, t in enumerate(p02.turns) if t.role == "participant" and i not in coded_turns)
     turn = p02.turns[free]
-    pert.append("add", transcript="P02", start=turn.start, end=turn.end, quote=p02.text[turn.start : turn.end],
+    study.store.append("pert", "add", transcript="P02", start=turn.start, end=turn.end, quote=p02.text[turn.start : turn.end],
                 theme="service_awareness")
     return root
 

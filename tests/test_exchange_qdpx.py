@@ -19,8 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from piri_qual.cli import main
-from piri_qual.corpus import RawTurn, Transcript, assemble_text
-from piri_qual.exchange.refi_common import format_description, parse_description
+from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
+from piri_qual.core.safe_xml import parse_xml
+from piri_qual.core.settings import init_study
+from piri_qual.exchange.refi_format import format_description, parse_description
 from piri_qual.exchange.refi_reader import (
     CODEBOOK_XSD,
     PROJECT_XSD,
@@ -28,9 +30,7 @@ from piri_qual.exchange.refi_reader import (
     read_qdpx,
     schema_errors,
 )
-from piri_qual.exchange.safexml import parse_xml
-from piri_qual.settings import init_study
-from piri_qual.study import Study, record_coding
+from piri_qual.study import Study
 
 REPO = Path(__file__).resolve().parents[1]
 NS = "urn:QDA-XML:project:1.0"
@@ -80,20 +80,20 @@ def coded_study(tmp_path: Path) -> Path:
     (root / "participants.csv").write_text(
         "id,group,site,age\nP01,parent,Northvale,31\nS01,staff,Southby,\n", encoding="utf-8")
     study = Study(root)
-    first = record_coding(study, "alice", "P01", "waiting_times", quote="We waited about six weeks \U0001F600")
-    record_coding(study, "alice", "P01", "bonding", quote="I feel so close to her now.")
-    record_coding(study, "bob", "P01", "waiting_times",
+    first = study.store.code("alice", "P01", "waiting_times", quote="We waited about six weeks \U0001F600")
+    study.store.code("alice", "P01", "bonding", quote="I feel so close to her now.")
+    study.store.code("bob", "P01", "waiting_times",
                   quote="We waited about six weeks \U0001F600, which felt like forever.")
-    record_coding(study, "bob", "P01", "service_awareness",
+    study.store.code("bob", "P01", "service_awareness",
                   quote="We waited about six weeks \U0001F600, which felt like forever.")
-    record_coding(study, "bob", "S01", "service_awareness", quote="Caf\u00e9 staff answer")
-    study.log("alice").append("memo", scope="excerpt", target=first.id, text="Long wait; the emoji is one character.")
-    study.log("alice").append("memo", scope="theme", theme="waiting_times", text="Theme memo.")
-    study.log("bob").append("memo", scope="study", text="Study memo.")
-    study.log("bob").append("memo", scope="transcript", transcript="S01", text="Transcript memo.")
-    study.log("bob").append("memo", scope="participant", participant="P01", text="Participant memo.")
-    study.log("bob").append("memo", scope="cell", participant="P01", theme="waiting_times", text="Cell memo.")
-    study.log("bob").append("memo", scope="excerpt", transcript="P01", start=0, end=11, text="A span memo.")
+    study.store.code("bob", "S01", "service_awareness", quote="Caf\u00e9 staff answer")
+    study.store.append("alice", "memo", scope="excerpt", target=first.id, text="Long wait; the emoji is one character.")
+    study.store.append("alice", "memo", scope="theme", theme="waiting_times", text="Theme memo.")
+    study.store.append("bob", "memo", scope="study", text="Study memo.")
+    study.store.append("bob", "memo", scope="transcript", transcript="S01", text="Transcript memo.")
+    study.store.append("bob", "memo", scope="participant", participant="P01", text="Participant memo.")
+    study.store.append("bob", "memo", scope="cell", participant="P01", theme="waiting_times", text="Cell memo.")
+    study.store.append("bob", "memo", scope="excerpt", transcript="P01", start=0, end=11, text="A span memo.")
     return root
 
 

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from piri_qual.cli import main
+from piri_qual.core.safe_xml import parse_xml
+from piri_qual.core.safe_zip import SafeArchive, ZipLimits, unsafe_member_name
 from piri_qual.errors import PiriQualError
-from piri_qual.exchange.safexml import parse_xml
-from piri_qual.exchange.safezip import SafeArchive, ZipLimits, unsafe_member_name
 
 NS = "urn:QDA-XML:project:1.0"
 GOOD_TEXT = "I feel happy today."

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from piri_qual.cli import main
+from piri_qual.core.framework import Codebook, Theme
+from piri_qual.core.settings import init_study
 from piri_qual.exchange.word_comments import CodeMatcher
-from piri_qual.framework import Codebook, Theme
 from piri_qual.ingest.readers import read_source
-from piri_qual.settings import init_study
 from piri_qual.study import Study
 
 DOCX = "realdocs/survey_answers_coded_with_word_comments.docx"

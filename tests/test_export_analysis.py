@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from exportkit import CELL_MEMOS, CODINGS, PARTICIPANTS, TURNS, build_study, pseudonym_names
 
-from piri_qual.analysis.exportdata import Filters, attributions, load_export_data, participant_frame
 from piri_qual.analysis.frequencies import cooccurrence, saturation
 from piri_qual.analysis.quotes import quote_bank, spread_pick
+from piri_qual.analysis.selection import Filters, attributions, load_selection, participant_frame
 from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.study import Study
 
@@ -268,7 +268,7 @@ def test_saturation_counts_uncoded_interviews() -> None:
 
 
 def test_export_data_filters_describe(study: Study) -> None:
-    data = load_export_data(study, "alice", Filters.make(groups="parent", where={"site": "Southby,Northvale"}))
+    data = load_selection(study, "alice", Filters.make(groups="parent", where={"site": "Southby,Northvale"}))
     assert set(data.participants.group) == {"parent"}
     assert "groups parent" in data.filters.describe()
     assert set(data.codings.participant) <= set(data.participants.index)
@@ -285,5 +285,5 @@ def test_codings_mark_orphans_after_a_text_change(study: Study) -> None:
     assert int(frame.orphaned.sum()) == 2
     assert set(frame[frame.orphaned].transcript) == {"P04"}
     with pytest.warns(PiriQualWarning, match="2 orphaned codings of coder 'alice' left out"):
-        export = load_export_data(study, "alice", Filters.make())
+        export = load_selection(study, "alice", Filters.make())
     assert len(export.codings) == len(frame) - 2

@@ -116,7 +116,7 @@ def test_export_all_into_exports(root: Path, capsys: pytest.CaptureFixture[str])
     ("args", "message"),
     [
         (["export", "matrix", "--coder", "nobody"], "no coder 'nobody'"),
-        (["export", "matrix"], "which coder's codings?"),
+        (["export", "matrix"], "which coder? Pass --coder NAME"),
         (["export", "matrix", "--coder", "alice", "-o", "m.pdf"], "cannot write a matrix export as '.pdf'"),
         (["export", "quotes", "--coder", "alice", "--theme", "bondng"], "Did you mean bonding?"),
         (["export", "matrix", "--coder", "alice", "--where", "site"], "is not ATTRIBUTE=VALUE"),

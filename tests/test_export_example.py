@@ -19,14 +19,14 @@ def example(repo_root: Path) -> Study:
 
 
 def test_no_name_from_the_pseudonym_map_leaves_in_any_quote(example: Study, tmp_path: Path) -> None:
-    from piri_qual.analysis.exportdata import load_export_data
-    from piri_qual.export.writeup import write_quotes
+    from piri_qual.analysis.selection import load_selection
+    from piri_qual.export.study_exports import write_quotes
 
     names = list(example.settings.pseudonyms)
     assert names, "the example study has a pseudonym map"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = load_export_data(example, "gold")
+        data = load_selection(example, "gold")
     raw = " ".join(data.codings.quote)
     present = [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", raw)]
     assert present, "the example quotes mention mapped names, so this test can fail"

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from exportkit import CODINGS, build_study, pseudonym_names
 
-from piri_qual.analysis.exportdata import load_export_data
-from piri_qual.export.writeup import (
+from piri_qual.analysis.selection import load_selection
+from piri_qual.export.study_exports import (
     export_all,
     write_codebook,
     write_frequencies,
@@ -48,7 +48,7 @@ def docx_text(path: Path) -> str:
 
 
 def test_matrix_xlsx_sheet_per_domain_frozen_headers_cells_and_summary(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     path = tmp_path / "m.xlsx"
     write_matrix(data, path, "xlsx", "count")
     book = openpyxl.load_workbook(path)
@@ -78,7 +78,7 @@ def test_matrix_xlsx_sheet_per_domain_frozen_headers_cells_and_summary(study: St
 
 
 def test_matrix_xlsx_excerpt_cells_are_wrapped_and_anonymised(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     path = tmp_path / "m.xlsx"
     write_matrix(data, path, "xlsx", "excerpts")
     sheet = openpyxl.load_workbook(path)["Implementation"]
@@ -91,7 +91,7 @@ def test_matrix_xlsx_excerpt_cells_are_wrapped_and_anonymised(study: Study, tmp_
 
 
 def test_matrix_docx_landscape_tables_with_groups_and_summary(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     path = tmp_path / "m.docx"
     write_matrix(data, path, "docx", "count")
     document = docx.Document(str(path))
@@ -113,7 +113,7 @@ def test_matrix_docx_landscape_tables_with_groups_and_summary(study: Study, tmp_
 
 
 def test_quotes_docx_headings_block_quotes_and_attributions(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     path = tmp_path / "q.docx"
     write_quotes(data, path, "docx")
     document = docx.Document(str(path))
@@ -133,7 +133,7 @@ def test_quotes_docx_headings_block_quotes_and_attributions(study: Study, tmp_pa
 
 
 def test_quotes_csv_and_markdown(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     write_quotes(data, tmp_path / "q.csv", "csv", per_theme=1)
     raw = (tmp_path / "q.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -150,7 +150,7 @@ def test_quotes_csv_and_markdown(study: Study, tmp_path: Path) -> None:
 
 
 def test_matrix_csv_and_markdown(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     write_matrix(data, tmp_path / "m.csv", "csv", "count")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "m.csv").read_text(encoding="utf-8-sig"))))
     counts = Counter((pid, theme) for pid, _, _, theme in CODINGS["alice"])
@@ -168,7 +168,7 @@ def test_matrix_csv_and_markdown(study: Study, tmp_path: Path) -> None:
 
 
 def test_codebook_docx_and_markdown(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     write_codebook(study, data, tmp_path / "c.docx", "docx")
     document = docx.Document(str(tmp_path / "c.docx"))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
@@ -190,7 +190,7 @@ def test_codebook_docx_and_markdown(study: Study, tmp_path: Path) -> None:
 
 
 def test_frequencies_xlsx_md_csv_and_pngs(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     write_frequencies(data, tmp_path / "f.xlsx", "xlsx")
     book = openpyxl.load_workbook(tmp_path / "f.xlsx")
     assert book.sheetnames == ["By group", "By role", "By site", "Co-occurrence", "Saturation", "About"]
@@ -214,7 +214,7 @@ def test_frequencies_xlsx_md_csv_and_pngs(study: Study, tmp_path: Path) -> None:
 
 
 def test_export_all_writes_every_file(study: Study, tmp_path: Path) -> None:
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     out = tmp_path / "exports"
     result = export_all(study, data, out)
     names = sorted(p.name for p in result.paths)
@@ -246,7 +246,7 @@ def test_docx_exports_convert_to_pdf_with_libreoffice(study: Study, tmp_path: Pa
     office = _soffice()
     if office is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    data = load_export_data(study, "alice")
+    data = load_selection(study, "alice")
     write_matrix(data, tmp_path / "matrix.docx", "docx", "count")
     write_quotes(data, tmp_path / "quotes.docx", "docx")
     profile = tmp_path / "lo-profile"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from piri_qual.core.framework import load_codebook, load_framework
 from piri_qual.errors import PiriQualError
-from piri_qual.framework import load_codebook, load_framework
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from piri_qual.cli import main
-from piri_qual.study import Study, record_coding
+from piri_qual.study import Study
 
 
 def _docx(path: Path, paragraphs: list[str]) -> Path:
@@ -63,8 +63,8 @@ def test_changed_source_reanchors_codings_or_reports_orphans(tiny_study: Path, t
     source = _docx(tmp_path / "P07_parent.docx", INTERVIEW)
     assert main(["import", str(source), "--study", str(tiny_study)]) == 0
     study = Study(tiny_study)
-    record_coding(study, "alice", "P07", "bonding", quote="I feel much closer to her now.")
-    record_coding(study, "alice", "P07", "waiting_times", quote="We waited about six weeks for the first visit")
+    study.store.code("alice", "P07", "bonding", quote="I feel much closer to her now.")
+    study.store.code("alice", "P07", "waiting_times", quote="We waited about six weeks for the first visit")
     edited = list(INTERVIEW)
     edited[1] = "P07: Our health visitor, who was lovely, first told me about it at eight weeks."
     edited[2] = "It took a while before anyone came out."  # the waiting quote is gone

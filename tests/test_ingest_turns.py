@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from piri_qual.corpus import RawTurn
+from piri_qual.core.corpus import RawTurn
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.readers import read_source
 from piri_qual.ingest.roles import assign_roles, label_role

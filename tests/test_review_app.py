@@ -14,11 +14,11 @@ from types import SimpleNamespace
 import pytest
 from reviewkit import copy_example_study, read_log, settle
 
-from piri_qual.review import assist_bridge
-from piri_qual.review.app import ReviewApp
-from piri_qual.review.session import READ, SUGGESTIONS
-from piri_qual.review.widgets.transcript_view import TranscriptView
 from piri_qual.study import Study
+from piri_qual.tui import assist_bridge
+from piri_qual.tui.app import ReviewApp
+from piri_qual.tui.session import READ, SUGGESTIONS
+from piri_qual.tui.widgets.transcript_view import TranscriptView
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -143,7 +143,7 @@ async def test_blind_coding_shows_only_my_codings(example: Path) -> None:
     study = Study(example)
     text = study.transcript("P02").text
     start = text.index("\n", 10) + 3
-    study.log("bob").append("add", transcript="P02", start=start, end=start + 20,
+    study.store.append("bob", "add", transcript="P02", start=start, end=start + 20,
                             quote=text[start : start + 20], theme="bonding")
     app = ReviewApp(study, "alice", "P02", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -160,7 +160,7 @@ async def test_reconcile_two_coders_into_consensus(tiny_study: Path) -> None:
 
     def add(coder: str, quote: str, theme: str) -> None:
         start = t.text.index(quote)
-        study.log(coder).append("add", transcript="P01", start=start, end=start + len(quote), quote=quote, theme=theme)
+        study.store.append(coder, "add", transcript="P01", start=start, end=start + len(quote), quote=quote, theme=theme)
 
     wait = "We waited about six weeks, which felt like forever."
     add("alice", wait, "waiting_times")
@@ -233,7 +233,7 @@ async def test_remapped_keys_mouse_and_layouts(tiny_study: Path) -> None:
         await pilot.press("question_mark")
         from rich.console import Console
 
-        from piri_qual.review.screens.help import HelpScreen, help_table
+        from piri_qual.tui.screens.help import HelpScreen, help_table
 
         assert isinstance(app.screen, HelpScreen)
         console = Console(width=100, record=True, file=io.StringIO())
@@ -301,7 +301,7 @@ def test_code_command_errors_are_one_line(tiny_study: Path) -> None:
 async def test_codebook_screen_counts_and_assigns(tiny_study: Path) -> None:
     from textual.widgets import Tree
 
-    from piri_qual.review.screens.codebook import CodebookScreen
+    from piri_qual.tui.screens.codebook import CodebookScreen
 
     app = ReviewApp(Study(tiny_study), "alice", "P01", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -421,7 +421,7 @@ async def test_a_torn_log_line_is_reported_in_the_app(tiny_study: Path) -> None:
     t = study.transcript("P01")
     quote = "I feel so close to her now."
     start = t.text.index(quote)
-    study.log("alice").append("add", transcript="P01", start=start, end=start + len(quote), quote=quote,
+    study.store.append("alice", "add", transcript="P01", start=start, end=start + len(quote), quote=quote,
                               theme="bonding")
     with (tiny_study / "codings" / "alice.jsonl").open("a", encoding="utf-8") as handle:
         handle.write('{"id": "x", "op": "add", "transc')  # a write cut off by a crash

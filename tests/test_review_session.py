@@ -9,12 +9,12 @@ import pytest
 
 from piri_qual.assist.types import Suggestion
 from piri_qual.errors import PiriQualError
-from piri_qual.review import assist_bridge
-from piri_qual.review.fuzzy import fuzzy_score, rank
-from piri_qual.review.keys import keymap_from_settings, normalise_key
-from piri_qual.review.session import READ, SUGGESTIONS, CodingSession
-from piri_qual.review.textindex import Span, TextIndex, clip_sentences
 from piri_qual.study import Study
+from piri_qual.tui import assist_bridge
+from piri_qual.tui.fuzzy import fuzzy_score, rank
+from piri_qual.tui.keys import keymap_from_settings, normalise_key
+from piri_qual.tui.session import READ, SUGGESTIONS, CodingSession
+from piri_qual.tui.textindex import Span, TextIndex, clip_sentences
 
 
 def _log(root: Path, coder: str) -> list[dict]:
@@ -145,7 +145,7 @@ def test_filter_search_and_blindness(tiny_study: Path) -> None:
     study = Study(tiny_study)
     t = study.transcript("P01")
     # bob's coding must not show in alice's session
-    study.log("bob").append("add", transcript="P01", start=t.text.index("I feel"), end=t.text.index("I feel") + 6,
+    study.store.append("bob", "add", transcript="P01", start=t.text.index("I feel"), end=t.text.index("I feel") + 6,
                             quote="I feel", theme="bonding")
     s = CodingSession(study, "alice", t, assist_bridge.sentences(study, "P01"), mode=READ)
     s.goto_offset(t.text.index("I feel"))
@@ -188,7 +188,7 @@ def test_keymap_from_settings() -> None:
 
 def test_docs_list_every_key_action(repo_root: Path) -> None:
     """docs/tui.md must document every remappable action, so the README never falls behind."""
-    from piri_qual.review.keys import ACTIONS
+    from piri_qual.tui.keys import ACTIONS
 
     doc = (repo_root / "docs" / "tui.md").read_text(encoding="utf-8")
     missing = [a.id for a in ACTIONS if f"`{a.id}`" not in doc]

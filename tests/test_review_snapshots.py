@@ -15,9 +15,9 @@ import pytest
 from reviewkit import settle
 
 from piri_qual.assist.types import Suggestion
-from piri_qual.review import assist_bridge
-from piri_qual.review.app import ReviewApp
 from piri_qual.study import Study
+from piri_qual.tui import assist_bridge
+from piri_qual.tui.app import ReviewApp
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -116,7 +116,7 @@ def test_reconcile_screen(snap_compare: Any, tiny_study: Path) -> None:
         ("bob", "I feel so close to her now.", "waiting_times"),
     ]:
         start = text.index(quote)
-        study.log(coder).append("add", transcript="P01", start=start, end=start + len(quote), quote=quote,
+        study.store.append(coder, "add", transcript="P01", start=start, end=start + len(quote), quote=quote,
                                 theme=theme)
     app = ReviewApp(study, reconcile=("alice", "bob"), assist=FixedSuggestions([]))
     assert snap_compare(app, terminal_size=(80, 24), run_before=_then())

@@ -22,10 +22,10 @@ import re
 import sys
 from pathlib import Path
 
-from piri_qual.codings import CoderLog
-from piri_qual.corpus import Transcript, Turn
-from piri_qual.framework import Codebook, Theme, save_codebook
-from piri_qual.settings import init_study
+from piri_qual.core.corpus import Transcript, Turn
+from piri_qual.core.framework import Codebook, Theme, save_codebook
+from piri_qual.core.settings import init_study
+from piri_qual.core.study import StudyFolder
 
 
 def _clean(text: str) -> str:
@@ -64,7 +64,7 @@ def per_question(data: dict, out: Path) -> list[Path]:
             _save(root, tid, text, [Turn(None, "participant", 0, len(text))])
             for code in answer["codes"]:
                 events.append(("add", {"transcript": tid, "start": 0, "end": len(text), "quote": text, "theme": code}))
-        CoderLog(root / "codings" / "gold.jsonl", "gold").append_many(events)
+        StudyFolder(root).store.append_many("gold", events)
         roots.append(root)
     return roots
 
@@ -98,10 +98,11 @@ def interview(data: dict, out: Path) -> Path:
                 events.append((tid, answer_turn.start, answer_turn.end, f"{q['id']}.{code}"))
         text = "".join(pieces)
         _save(root, tid, text, turns)
-    log = CoderLog(root / "codings" / "gold.jsonl", "gold")
     texts = {p.stem: Transcript.load(p).text for p in (root / "corpus").glob("*.json")}
-    log.append_many(
-        ("add", {"transcript": t, "start": s, "end": e, "quote": texts[t][s:e], "theme": th}) for t, s, e, th in events
+    StudyFolder(root).store.append_many(
+        "gold",
+        [("add", {"transcript": t, "start": s, "end": e, "quote": texts[t][s:e], "theme": th})
+         for t, s, e, th in events],
     )
     return root
 

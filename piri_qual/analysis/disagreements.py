@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.coded_units import CodedUnits
+    from piri_qual.analysis.unit_matrix import CodedUnits
 
 
 def _clock(seconds: float | None) -> str | None:

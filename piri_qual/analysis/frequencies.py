@@ -6,7 +6,7 @@
 * :func:`saturation`: new themes per transcript in interview order, the usual evidence offered
   for data saturation (Guest, Bunce and Johnson 2006, Field Methods 18:59).
 
-Pure functions on DataFrames (see :mod:`piri_qual.analysis.exportdata` for where they come from).
+Pure functions on DataFrames (see :mod:`piri_qual.analysis.selection` for where they come from).
 """
 
 from __future__ import annotations

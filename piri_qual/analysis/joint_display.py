@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from piri_qual.analysis.outcomes import OutcomeSummary
-    from piri_qual.study import Study
+    from piri_qual.core.study import StudyFolder
 
 
 @dataclass
@@ -45,7 +45,7 @@ class JointRow:
 
 
 def joint_display(
-    study: Study,
+    study: StudyFolder,
     summary: OutcomeSummary,
     coder: str,
     *,
@@ -95,7 +95,7 @@ def joint_display(
     return rows
 
 
-def _pick_quotes(study: Study, coder: str, group: str, themes: list[str], wanted: int) -> list[tuple[str, str]]:
+def _pick_quotes(study: StudyFolder, coder: str, group: str, themes: list[str], wanted: int) -> list[tuple[str, str]]:
     """Quotes of readable length (about 25 words) from different participants, one theme at a time."""
     bank = study.quotes(coder, group=group, theme=themes, check=True, redact=True)
     if bank.empty:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.exportdata import ExportData
-    from piri_qual.codings import Memo
+    from piri_qual.analysis.selection import Selection
+    from piri_qual.core.codings import Memo
 
 CELL_MODES = ("count", "presence", "excerpts", "summary")
 UNCOUNTABLE = {"staff", "personnel", "faculty", "clergy", "police", "people", "family", "(no group)"}
@@ -151,7 +151,7 @@ def build_matrix(
     )
 
 
-def matrix_from_data(data: ExportData, mode: str = "count") -> FrameworkMatrix:
+def matrix_from_data(data: Selection, mode: str = "count") -> FrameworkMatrix:
     """The matrix of prepared export data, with excerpts and summaries anonymised."""
     excerpt_text = None
     memos = data.memos

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.analysis.proportions import Proportion, wilson_interval
+from piri_qual.core.yamlfile import LineDict, load_yaml
 from piri_qual.errors import PiriQualError
-from piri_qual.yamlfile import LineDict, load_yaml
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "improved", "completed", "complete"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "not improved", "no change", "dropped out", "incomplete"}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.exportdata import ExportData
+    from piri_qual.analysis.selection import Selection
 
 QUOTE_COLUMNS = [
     "theme", "theme_label", "construct", "construct_label", "domain", "domain_label", "participant",
@@ -116,7 +116,7 @@ def spread_pick(frame: pd.DataFrame, cap: int, participant_order: list[str], gro
     return frame[[i in keep for i in frame.index]]
 
 
-def quote_bank(data: ExportData, *, per_theme: int | None = None, check: bool = True, redact: bool = False) -> pd.DataFrame:
+def quote_bank(data: Selection, *, per_theme: int | None = None, check: bool = True, redact: bool = False) -> pd.DataFrame:
     """The quote bank of prepared export data: one row per quote, framework order.
 
     ``per_theme`` caps the quotes of each theme (spread across participants). Quotes are

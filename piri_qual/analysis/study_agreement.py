@@ -7,15 +7,15 @@ overall figures with confidence intervals, a construct-level comparison and the 
 disagreements for a reconciliation meeting). Everything returns dataclasses and pandas
 DataFrames, so a notebook gets what the CLI prints::
 
-    from piri_qual import Study
+    from piri_qual.core.study import StudyFolder
     from piri_qual.analysis.study_agreement import coded_units
-    units = coded_units(Study("."), ["alice", "bob"], unit="sentence")
+    units = coded_units(StudyFolder("."), ["alice", "bob"], unit="sentence")
     result = units.agreement(n_boot=1000, seed=0)
     result.table()            # one row per theme, then the overall rows
     units.disagreements()     # one row per unit the coders coded differently
 
 Which transcripts, codings and themes take part is decided when the presence table is built
-(:mod:`piri_qual.analysis.coded_units`): the transcripts every named coder has coded, without
+(:mod:`piri_qual.analysis.unit_matrix`): the transcripts every named coder has coded, without
 orphaned codings, and the themes any of the coders applied there.
 
 The figures, per theme, with units as the rows and coders as the columns of a presence table:
@@ -51,7 +51,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from piri_qual.analysis.coded_units import CodedUnits, coded_units
 from piri_qual.analysis.pattern_counts import (
     Patterns,
     binary_patterns,
@@ -62,13 +61,14 @@ from piri_qual.analysis.pattern_counts import (
     multinomial_weights,
     small_unique,
 )
+from piri_qual.analysis.unit_matrix import CodedUnits, coded_units
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from piri_qual.analysis.units import SentenceSource
-    from piri_qual.study import Study
+    from piri_qual.core.study import StudyFolder
 
 __all__ = [
     "CLUSTERS", "LOW_PREVALENCE", "LOW_PREVALENCE_UNITS", "MIN_POSITIVE_UNITS", "NONE_CATEGORY", "CodedUnits",
@@ -596,7 +596,7 @@ def _constructs(
 
 
 def study_agreement(
-    study: Study,
+    study: StudyFolder,
     coders: Sequence[str],
     unit: str = "sentence",
     transcripts: Iterable[str] | None = None,

@@ -34,8 +34,8 @@ import numpy as np
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
-    from piri_qual.corpus import Transcript
-    from piri_qual.study import Study
+    from piri_qual.core.corpus import Transcript
+    from piri_qual.core.study import StudyFolder
 
 UNIT_KINDS: tuple[str, ...] = ("sentence", "turn", "character")
 
@@ -118,7 +118,7 @@ def engine_available() -> bool:
         return False
 
 
-def default_sentence_source(study: Study) -> tuple[SentenceSource, str]:
+def default_sentence_source(study: StudyFolder) -> tuple[SentenceSource, str]:
     """The study's sentence splitter and its name: the engine's if present, else the regex one."""
     if engine_available():
         from piri_qual.assist import engine

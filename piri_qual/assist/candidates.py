@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from piri_qual.corpus import Transcript
+from piri_qual.core.corpus import Transcript
 
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
 

@@ -60,8 +60,8 @@ from piri_qual.assist.types import Suggestion
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
-    from piri_qual.framework import Codebook
-    from piri_qual.study import Study
+    from piri_qual.core.framework import Codebook
+    from piri_qual.core.study import StudyFolder
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
 MAX_GAP = 2  # unchosen sentences bridged between two chosen ones of the same theme and turn
@@ -99,7 +99,7 @@ DECISION_OPS = ("add", "confirm", "reject", "adjust", "delete")
 
 
 # -- the public API -------------------------------------------------------------------------------
-def suggest_transcript(study: Study, transcript_id: str, coder: str | None = None) -> list[Suggestion]:
+def suggest_transcript(study: StudyFolder, transcript_id: str, coder: str | None = None) -> list[Suggestion]:
     """Suggestions for one transcript, best first, minus what ``coder`` already coded or rejected.
 
     Uses the coder's last trained model (see :func:`retrain`); with no coder, or before any
@@ -112,18 +112,18 @@ def suggest_transcript(study: Study, transcript_id: str, coder: str | None = Non
     return eng.without_decided(found, coder)
 
 
-def retrain(study: Study, coder: str) -> LearnerInfo:
+def retrain(study: StudyFolder, coder: str) -> LearnerInfo:
     """Train ``coder``'s model on their decisions so far and store it; return what it learned."""
     return Engine(study).retrain(coder)
 
 
-def candidate_spans(study: Study, transcript_id: str) -> list[tuple[int, int]]:
+def candidate_spans(study: StudyFolder, transcript_id: str) -> list[tuple[int, int]]:
     """The sentences that may be suggested (participant text), for "next excerpt" navigation."""
     feats = Engine(study).features([transcript_id])[transcript_id]
     return [(int(a), int(b)) for a, b in feats.sentences[feats.candidates]]
 
 
-def sentences(study: Study, transcript_id: str) -> list[tuple[int, int]]:
+def sentences(study: StudyFolder, transcript_id: str) -> list[tuple[int, int]]:
     """Every sentence of the transcript, interviewer turns included, in text order."""
     feats = Engine(study).features([transcript_id])[transcript_id]
     return [(int(a), int(b)) for a, b in feats.sentences]
@@ -135,14 +135,12 @@ def suggestion_id(s: Suggestion) -> str:
     return "s" + hashlib.sha1(raw).hexdigest()[:7]
 
 
-def decide(study: Study, coder: str, suggestion: Suggestion, accept: bool) -> None:
+def decide(study: StudyFolder, coder: str, suggestion: Suggestion, accept: bool) -> None:
     """Record a decision on a suggestion: a ``confirm`` or ``reject`` event carrying its evidence."""
-    from piri_qual.study import record_coding
-
     # The same validated path as a hand-made coding: the theme must exist and the quote must
     # still sit at the suggestion's offsets (a stale cache after a re-import is refused).
-    record_coding(
-        study, coder, suggestion.transcript, suggestion.theme,
+    study.store.code(
+        coder, suggestion.transcript, suggestion.theme,
         start=suggestion.start, end=suggestion.end, quote=suggestion.quote,
         op="confirm" if accept else "reject",
         source=suggestion.source, score=round(float(suggestion.score), 4), reason=suggestion.reason,
@@ -164,7 +162,7 @@ class SuggestRun:
 class Engine:
     """Suggestion machinery bound to one study (its settings and codebook at construction)."""
 
-    def __init__(self, study: Study) -> None:
+    def __init__(self, study: StudyFolder) -> None:
         from piri_qual.assist.pipeline import load_pipeline
         from piri_qual.assist.rules import compile_rules
         from piri_qual.assist.similarity import pipeline_vectors, shipped_vectors, theme_vectors

@@ -238,7 +238,7 @@ def _summarise(per: list[Counts], names: list[str]) -> tuple[dict[str, dict[str,
 
 
 def _open(gold: Path) -> Engine:
-    from piri_qual.study import Study
+    from piri_qual.core.study import StudyFolder
 
     if gold.suffix.lower() == ".qdpx":
         raise PiriQualError(
@@ -246,7 +246,7 @@ def _open(gold: Path) -> Engine:
             path=gold,
             hint="Import the project into a study folder first and pass that folder to --gold.",
         )
-    return Engine(Study(gold))
+    return Engine(StudyFolder(gold))
 
 
 def evaluate(

@@ -20,7 +20,7 @@ from piri_qual.assist.cache import content_key, load_arrays, save_arrays
 from piri_qual.assist.candidates import Unit, turn_paragraph_texts, units
 from piri_qual.assist.rules import CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors
-from piri_qual.corpus import Transcript
+from piri_qual.core.corpus import Transcript
 
 FEATURES_VERSION = 6
 

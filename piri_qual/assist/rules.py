@@ -27,7 +27,7 @@ from piri_qual.assist.similarity import readable_label
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-    from piri_qual.framework import Theme
+    from piri_qual.core.framework import Theme
 
 KEYWORD, PATTERN, DERIVED, VETO = 0, 1, 2, 3
 

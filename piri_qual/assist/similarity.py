@@ -23,7 +23,7 @@ import numpy as np
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-    from piri_qual.framework import Theme
+    from piri_qual.core.framework import Theme
 
 
 @dataclass

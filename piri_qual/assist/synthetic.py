@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from piri_qual.corpus import Transcript, Turn
-from piri_qual.settings import init_study
+from piri_qual.core.corpus import Transcript, Turn
+from piri_qual.core.settings import init_study
 
 TOPICS: dict[str, list[str]] = {
     "waiting": ["waiting list", "weeks of waiting", "delay", "months before anyone came", "long wait"],
@@ -151,9 +151,9 @@ def generate_study(
         ids.append(tid)
         total += words
     if gold:
-        from piri_qual.codings import CoderLog
+        from piri_qual.core.study import StudyFolder
 
-        CoderLog(root / "codings" / "gold.jsonl", "gold").append_many(events)
+        StudyFolder(root).store.append_many("gold", events)
     return GeneratedStudy(root, ids, total, list(OPEN_DEFINITIONS), list(BLIND))
 
 

@@ -15,7 +15,7 @@ import warnings
 
 import click
 
-from piri_qual import __version__
+from piri_qual._version import __version__
 from piri_qual.errors import PiriQualError, PiriQualWarning
 
 

@@ -35,8 +35,8 @@ def code(transcript: str | None, study_dir: Path | None, coder: str | None, read
       piri-qual code --coder alice P07 --read
       piri-qual code --reconcile alice,bob --into consensus
     """
-    from piri_qual.review.app import ReviewApp
-    from piri_qual.review.session import READ, SUGGESTIONS
+    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.session import READ, SUGGESTIONS
 
     study = open_study(study_dir)
     if reconcile:

@@ -13,7 +13,7 @@ from piri_qual.cli.render import console, print_json, table
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
-    from piri_qual.codings import Event
+    from piri_qual.core.codings import Event
 
 
 @click.group()
@@ -45,12 +45,10 @@ def add(study_dir: Path | None, coder: str, transcript_id: str, theme: str, quot
     Example:
       piri-qual codings add --coder alice --transcript P07 --theme waiting_times --start 120 --end 190
     """
-    from piri_qual.study import record_coding
-
     study = open_study(study_dir)
-    event = record_coding(study, coder, transcript_id, theme, start=start, end=end, quote=quote)
+    event = study.store.code(coder, transcript_id, theme, start=start, end=end, quote=quote)
     if memo:
-        study.log(coder).append("memo", scope="excerpt", target=event.id, text=memo)
+        study.store.append(coder, "memo", scope="excerpt", target=event.id, text=memo)
     click.echo(f"added {event.theme} on {transcript_id} [{event.start}, {event.end}) as {coder} (event {event.id[:8]})")
 
 
@@ -94,7 +92,7 @@ def undo(study_dir: Path | None, coder: str | None) -> None:
     Example:
       piri-qual codings undo --coder alice
     """
-    from piri_qual.codings import last_undoable
+    from piri_qual.core.codings import last_undoable
 
     target = _log_undo(study_dir, coder, last_undoable, "undo")
     click.echo(f"undid {target.op} {target.theme or ''} on {target.transcript or ''} ({target.id[:8]})")
@@ -110,7 +108,7 @@ def redo(study_dir: Path | None, coder: str | None) -> None:
     Example:
       piri-qual codings redo --coder alice
     """
-    from piri_qual.codings import last_redoable
+    from piri_qual.core.codings import last_redoable
 
     target = _log_undo(study_dir, coder, last_redoable, "redo")
     click.echo(f"redid the decision undone by {target.id[:8]}")
@@ -125,7 +123,7 @@ def _log_undo(study_dir: Path | None, coder: str | None, pick: Callable[[list[Ev
     target = pick(log.read())
     if target is None:
         raise PiriQualError(f"nothing to {verb} for coder {name!r}", path=log.path)
-    log.append("undo", target=target.id, after=target.time)
+    study.store.append(name, "undo", target=target.id, after=target.time)
     return target
 
 

@@ -11,7 +11,7 @@ from piri_qual.cli.options import open_study, study_option
 
 
 def _default_path(study, suffix: str) -> Path:  # noqa: ANN001
-    from piri_qual.exchange.refi_common import slug
+    from piri_qual.exchange.refi_format import slug
 
     return study.exports_dir / f"{slug(study.settings.title or study.root.name, 'study')}{suffix}"
 

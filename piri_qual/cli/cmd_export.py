@@ -1,7 +1,7 @@
 """``piri-qual export matrix|quotes|codebook|frequencies|all``: the write-up exports.
 
 Thin commands: parse options, gather the export data once, call one writer in
-:mod:`piri_qual.export.writeup`, and report the files written and anything to check (likely
+:mod:`piri_qual.export.study_exports`, and report the files written and anything to check (likely
 identifiers left in quotes). The ``export`` group itself lives in :mod:`piri_qual.cli.groups`.
 """
 
@@ -23,8 +23,8 @@ from piri_qual.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from piri_qual.analysis.exportdata import ExportData
-    from piri_qual.export.writeup import ExportResult
+    from piri_qual.analysis.selection import Selection
+    from piri_qual.export.study_exports import ExportResult
     from piri_qual.study import Study
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,11 +50,11 @@ def filter_options(func: F) -> F:
 
 
 def _data(study: Study, coder: str | None, groups: tuple[str, ...], themes: tuple[str, ...],
-          participants: tuple[str, ...], where: tuple[str, ...], attributes: str | None) -> ExportData:
-    from piri_qual.analysis.exportdata import Filters, load_export_data, parse_where
+          participants: tuple[str, ...], where: tuple[str, ...], attributes: str | None) -> Selection:
+    from piri_qual.analysis.selection import Filters, load_selection, parse_where
 
     filters = Filters.make(groups=groups, themes=themes, participants=participants, where=parse_where(where))
-    return load_export_data(study, coder, filters, attributes=attributes.split(",") if attributes else None)
+    return load_selection(study, coder, filters, attributes=attributes.split(",") if attributes else None)
 
 
 def _report(result: ExportResult, study: Study) -> None:
@@ -110,7 +110,7 @@ def matrix(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
       piri-qual export matrix --coder consensus -o matrix.xlsx
       piri-qual export matrix --coder gold --cells summary --format docx --group parent
     """
-    from piri_qual.export.writeup import resolve_output, write_matrix
+    from piri_qual.export.study_exports import resolve_output, write_matrix
 
     study = open_study(study_dir)
     fmt, path = resolve_output("matrix", fmt, _paths(output), study.exports_dir)
@@ -141,7 +141,7 @@ def quotes(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
       piri-qual export quotes --coder consensus --per-theme 5 -o quotes.docx
       piri-qual export quotes --coder gold --group parent --theme outcomes --format md
     """
-    from piri_qual.export.writeup import resolve_output, write_quotes
+    from piri_qual.export.study_exports import resolve_output, write_quotes
 
     study = open_study(study_dir)
     fmt, path = resolve_output("quotes", fmt, _paths(output), study.exports_dir)
@@ -161,14 +161,14 @@ def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output:
     Example:
       piri-qual export codebook --coder consensus -o codebook.docx
     """
-    from piri_qual.analysis.exportdata import load_export_data
+    from piri_qual.analysis.selection import load_selection
     from piri_qual.errors import PiriQualError
-    from piri_qual.export.writeup import resolve_output, write_codebook
+    from piri_qual.export.study_exports import resolve_output, write_codebook
 
     study = open_study(study_dir)
     fmt, path = resolve_output("codebook", fmt, _paths(output), study.exports_dir)
     try:
-        data = load_export_data(study, coder, ner=False)
+        data = load_selection(study, coder, ner=False)
     except PiriQualError:
         if coder:
             raise
@@ -199,7 +199,7 @@ def frequencies(study_dir: Path | None, coder: str | None, fmt: str | None, outp
       piri-qual export frequencies --coder gold --by site --format csv
       piri-qual export frequencies --coder gold --format png --plot saturation -o saturation.png
     """
-    from piri_qual.export.writeup import resolve_output, write_frequencies
+    from piri_qual.export.study_exports import resolve_output, write_frequencies
 
     study = open_study(study_dir)
     fmt, path = resolve_output("frequencies", fmt, _paths(output), study.exports_dir)
@@ -225,7 +225,7 @@ def all_(study_dir: Path | None, coder: str | None, output_dir: Path | None, per
     Example:
       piri-qual export all --coder consensus
     """
-    from piri_qual.export.writeup import export_all
+    from piri_qual.export.study_exports import export_all
 
     study = open_study(study_dir)
     out_dir = output_dir.expanduser() if output_dir is not None else study.exports_dir

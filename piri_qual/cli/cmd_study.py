@@ -21,7 +21,7 @@ def init(folder: Path, title: str | None) -> None:
     Example:
       piri-qual init piri-evaluation --title "PIRi service evaluation"
     """
-    from piri_qual.settings import init_study
+    from piri_qual.core.settings import init_study
 
     root = init_study(folder, title)
     click.echo(f"Created study {root}")

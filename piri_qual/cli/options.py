@@ -72,20 +72,5 @@ def open_study(study_dir: Path | None) -> Study:
 
 
 def default_coder(study: Study, coder: str | None) -> str:
-    """The coder to act as: --coder, else PIRI_QUAL_CODER, else the only or first coder."""
-    import os
-
-    from piri_qual.errors import PiriQualError
-
-    if coder:
-        return coder
-    env = os.environ.get("PIRI_QUAL_CODER")
-    if env:
-        return env
-    coders = study.coders()
-    if len(coders) == 1:
-        return coders[0]
-    raise PiriQualError(
-        "which coder? Pass --coder NAME (or set PIRI_QUAL_CODER)",
-        hint=f"Coders in this study: {', '.join(coders)}." if coders else None,
-    )
+    """The coder to act as (the study's one rule: --coder, PIRI_QUAL_CODER, the only coder)."""
+    return study.resolve_coder(coder, reading=False)

@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
+from piri_qual.core.framework import ID_PATTERN, Codebook, Framework, Theme
+from piri_qual.core.yamlfile import dump_yaml
 from piri_qual.errors import PiriQualError
-from piri_qual.exchange.refi_common import Described, parse_description, slug
+from piri_qual.exchange.refi_format import Described, parse_description, slug
 from piri_qual.exchange.refi_model import RefiCode
-from piri_qual.framework import ID_PATTERN, Codebook, Framework, Theme
-from piri_qual.yamlfile import dump_yaml
 
 IMPORTED_SECTION = "imported"
 

@@ -23,15 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from piri_qual.corpus import Transcript
+from piri_qual.core.atomic import atomic_write_bytes, atomic_write_text
+from piri_qual.core.corpus import Transcript
+from piri_qual.core.participants import guess_from_filename, save_participants
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.codebook_map import CodeMap, codebook_yaml, framework_yaml, map_codes
-from piri_qual.exchange.refi_common import safe_coder_name, slug
+from piri_qual.exchange.refi_format import safe_coder_name, slug
 from piri_qual.exchange.refi_model import RefiNote, RefiProject, RefiSource
 from piri_qual.exchange.target import Target
 from piri_qual.exchange.text_turns import turns_for_text
-from piri_qual.fsutil import atomic_write_bytes, atomic_write_text
-from piri_qual.participants import guess_from_filename, save_participants
 
 SAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
 SOURCE_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".pdf", ".odt", ".md", ".vtt", ".html", ".htm")
@@ -130,7 +130,7 @@ class QdpxPlan:
         for planned in self.codings:
             by_coder.setdefault(planned.coder, []).append(planned)
         for coder, items in by_coder.items():
-            events = study.log(coder).append_many([("add", dict(p.fields)) for p in items])
+            events = study.store.append_many(coder, [("add", dict(p.fields)) for p in items])
             for planned, event in zip(items, events, strict=True):
                 first_event.setdefault(planned.selection, event.id)
         memos_by_coder: dict[str, list[tuple[str, dict[str, Any]]]] = {}
@@ -140,7 +140,7 @@ class QdpxPlan:
                 fields["target"] = first_event[memo.selection]
             memos_by_coder.setdefault(memo.coder, []).append(("memo", fields))
         for coder, items in memos_by_coder.items():
-            study.log(coder).append_many(items)
+            study.store.append_many(coder, items)
         for coder in self.coders:
             log_path = study.codings_dir / f"{coder}.jsonl"
             if not log_path.exists():
@@ -177,7 +177,7 @@ def _group_of(values: dict[str, str]) -> str | None:
 
 def check_codebook(target: Target, framework_text: str | None, codebook_text: str | None) -> None:
     """Load the framework and codebook that would be written, so a bad one is caught now."""
-    from piri_qual.framework import load_codebook, load_framework
+    from piri_qual.core.framework import load_codebook, load_framework
 
     if framework_text is None and codebook_text is None:
         return

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from piri_qual.core.atomic import atomic_write_text
 from piri_qual.exchange.codebook_map import codebook_yaml, framework_yaml, map_codes
 from piri_qual.exchange.into_study import check_codebook
 from piri_qual.exchange.refi_reader import read_qdc
 from piri_qual.exchange.target import Target
-from piri_qual.fsutil import atomic_write_text
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """What a REFI-QDA project or codebook holds, as read (before it is mapped onto a study).
 
-GUID fields hold lookup keys (:func:`piri_qual.exchange.refi_common.guid_key`). Text positions
+GUID fields hold lookup keys (:func:`piri_qual.exchange.refi_format.guid_key`). Text positions
 are 0-based Unicode code points, end exclusive, after the reader has settled which end
 convention the file used.
 """

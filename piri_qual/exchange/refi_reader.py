@@ -30,8 +30,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from piri_qual.core.safe_xml import parse_xml
+from piri_qual.core.safe_zip import SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
-from piri_qual.exchange.refi_common import CODEBOOK_NS, PROJECT_NS, guid_key
+from piri_qual.exchange.refi_format import CODEBOOK_NS, PROJECT_NS, guid_key
 from piri_qual.exchange.refi_model import (
     RefiCase,
     RefiCode,
@@ -42,8 +44,6 @@ from piri_qual.exchange.refi_model import (
     RefiSource,
     RefiUser,
 )
-from piri_qual.exchange.safexml import parse_xml
-from piri_qual.exchange.safezip import SafeArchive, ZipLimits
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "export" / "schemas"
 PROJECT_XSD = SCHEMA_DIR / "Project-mrt2019.xsd"
@@ -59,7 +59,7 @@ MAX_PROBLEMS_SHOWN = 12
 def _schema(path: Path) -> Any:
     from lxml import etree
 
-    from piri_qual.exchange.safexml import hardened_parser
+    from piri_qual.core.safe_xml import hardened_parser
 
     return etree.XMLSchema(etree.parse(str(path), hardened_parser()))
 

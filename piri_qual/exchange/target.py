@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from piri_qual.codings import FoldResult
-from piri_qual.corpus import Transcript
+from piri_qual.core.codings import FoldResult
+from piri_qual.core.corpus import Transcript
+from piri_qual.core.framework import Codebook, Framework
+from piri_qual.core.settings import SETTINGS_FILE, STARTER_FRAMEWORK, Settings, init_study
+from piri_qual.core.study import StudyFolder
 from piri_qual.errors import PiriQualError
-from piri_qual.framework import Codebook, Framework
-from piri_qual.settings import SETTINGS_FILE, STARTER_FRAMEWORK, Settings, init_study
-from piri_qual.study import Study
 
 NEW_FRAMEWORK = "frameworks/main.yaml"
 NEW_CODEBOOK = "codebooks/main.yaml"
@@ -26,7 +26,7 @@ class Target:
     """A study to import into: an open :class:`Study`, or a folder still to be created."""
 
     root: Path
-    study: Study | None
+    study: StudyFolder | None
     title: str | None = None
     _folds: dict[str, FoldResult] = field(default_factory=dict)
     _indexes: dict[str, dict[tuple[str, int, int, str], str]] = field(default_factory=dict)
@@ -104,11 +104,11 @@ class Target:
             }
         return self._indexes[key]
 
-    def create(self) -> Study:
+    def create(self) -> StudyFolder:
         """Create the study folder (after the import has been checked) and open it."""
         if self.study is None:
             init_study(self.root, self.title)
-            self.study = Study(self.root)
+            self.study = StudyFolder(self.root)
         return self.study
 
 
@@ -121,7 +121,7 @@ def resolve_target(study_dir: Path | None, into: Path | None, title: str | None 
                 hint="Give one of them: --into DIR creates the study when missing.",
             )
         if (root / SETTINGS_FILE).is_file():
-            return Target(root, Study(root))
+            return Target(root, StudyFolder(root))
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise PiriQualError(
                 "exists and is not a piri-qual study, so it cannot be made into one",
@@ -130,7 +130,7 @@ def resolve_target(study_dir: Path | None, into: Path | None, title: str | None 
             )
         return Target(root, None, title)
     try:
-        study = Study(study_dir)
+        study = StudyFolder(study_dir)
     except PiriQualError as exc:
         if study_dir is not None:
             raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from piri_qual.corpus import RawTurn, Turn
+from piri_qual.core.corpus import RawTurn, Turn
 from piri_qual.ingest.roles import assign_roles
 from piri_qual.ingest.turns import SourceParagraph, segment
 

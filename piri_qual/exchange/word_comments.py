@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from piri_qual.corpus import assemble_text
+from piri_qual.core.atomic import atomic_write_text
+from piri_qual.core.corpus import assemble_text
+from piri_qual.core.framework import ID_PATTERN, Codebook, Theme
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.codebook_map import IMPORTED_SECTION, codebook_yaml
 from piri_qual.exchange.into_study import check_codebook
-from piri_qual.exchange.refi_common import safe_coder_name, slug
+from piri_qual.exchange.refi_format import safe_coder_name, slug
 from piri_qual.exchange.target import Target
-from piri_qual.framework import ID_PATTERN, Codebook, Theme
-from piri_qual.fsutil import atomic_write_text
 
 _SPLIT = re.compile(r"[;\n\r]+")
 _EDGE = re.compile(r"^[\s\-\u2022*#\"'\u201c\u201d\u2018\u2019]+|[\s.:,\"'\u201c\u201d\u2018\u2019]+$")
@@ -167,9 +167,10 @@ def _short(text: str, limit: int = 40) -> str:
 
 def import_word_comments(path: Path, target: Target, *, add_themes: bool) -> WordSummary:
     """Import a .docx and its comments as codings (checked whole before anything is written)."""
-    from piri_qual.anchoring import relocate
+    from piri_qual.core.anchoring import relocate
     from piri_qual.ingest.readers import read_source
     from piri_qual.ingest.roles import assign_roles
+    from piri_qual.ingest.study_import import import_files
 
     document = read_source(path)
     comments = document.metadata.get("comments") or []
@@ -235,7 +236,7 @@ def import_word_comments(path: Path, target: Target, *, add_themes: bool) -> Wor
 
     # -- write: the transcript (through the ordinary import), the codebook, the codings --------
     study = target.create()
-    report = study.import_files([path])
+    report = import_files(study, [path])
     outcome = report.outcomes[0]
     if outcome.status == "failed" or outcome.transcript_id is None:
         raise PiriQualError(outcome.message or "the transcript could not be imported", path=path)
@@ -273,7 +274,7 @@ def import_word_comments(path: Path, target: Target, *, add_themes: bool) -> Wor
                      "source": "word-comment", "reason": f"Word comment {item.comment} in {path.name}"})
         )
     for coder, items in by_coder.items():
-        study.log(coder).append_many(items)
+        study.store.append_many(coder, items)
         summary.codings += len(items)
     summary.coders = sorted({i.coder for i in planned})
     return summary

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from piri_qual.analysis.anonymise import Pseudonymiser
-    from piri_qual.framework import Codebook, Framework, Theme
+    from piri_qual.core.framework import Codebook, Framework, Theme
 
 
 @dataclass

@@ -4,7 +4,7 @@ Why four formats: the CSV goes into R or a spreadsheet; the workbook and the Wor
 what a team opens in the meeting, with an empty *agreed* column to write the decision in; the
 Markdown reads well in a git repository beside the coder logs. Every format holds the same rows
 in the same order (transcript, then position in the text); the writers compute nothing. The
-generic table helpers come from the write-up exporters (:mod:`piri_qual.export.tables`,
+generic table helpers come from the write-up exporters (:mod:`piri_qual.export.csv_markdown`,
 :mod:`~piri_qual.export.docx_writer`, :mod:`~piri_qual.export.xlsx_writer`).
 """
 
@@ -70,7 +70,7 @@ def _with_agreed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
-    from piri_qual.export.tables import write_csv
+    from piri_qual.export.csv_markdown import write_csv
 
     write_csv(_with_agreed(frame), path)
 
@@ -82,7 +82,7 @@ def _where(row: Mapping[str, object]) -> str:
 
 
 def _markdown(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
-    from piri_qual.export.tables import md_escape, write_markdown
+    from piri_qual.export.csv_markdown import md_escape, write_markdown
 
     out = [f"# {title}\n"]
     out += [f"- **{key}:** {md_escape(value)}" for key, value in facts.items()]

@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.fsutil import atomic_write_bytes
+from piri_qual.core.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,7 +146,7 @@ def matrix_docx(matrix: FrameworkMatrix, path: Path, title: str, intro: str) -> 
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Cm, Pt
 
-    from piri_qual.export.tables import cell_text
+    from piri_qual.export.csv_markdown import cell_text
 
     document = new_document(title, landscape=True)
     document.add_paragraph(intro)
@@ -217,7 +217,7 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    from piri_qual.export.tables import quote_source
+    from piri_qual.export.csv_markdown import quote_source
 
     document = new_document(title)
     attribution = document.styles.add_style(ATTRIBUTION_STYLE, WD_STYLE_TYPE.PARAGRAPH)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from piri_qual.export import docx_writer, tables, xlsx_writer
+from piri_qual.export import csv_markdown as tables
+from piri_qual.export import docx_writer, xlsx_writer
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.fsutil import atomic_write_bytes
+from piri_qual.core.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd

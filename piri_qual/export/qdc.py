@@ -4,7 +4,7 @@ The framework's domains and constructs become codes that cannot be applied
 (``isCodable="false"``), with the themes nested under their construct, and a theme with a
 ``parent`` nested under that theme. Each code's description carries the definition and the
 rules (include, exclude, keywords, examples, ...) in a readable block layout that piri-qual
-parses back on import (:mod:`piri_qual.exchange.refi_common`). GUIDs are derived from ids, so
+parses back on import (:mod:`piri_qual.exchange.refi_format`). GUIDs are derived from ids, so
 exporting again gives the same GUIDs.
 """
 
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual import __version__
+from piri_qual._version import __version__
+from piri_qual.core.atomic import atomic_write_bytes
+from piri_qual.core.framework import Codebook, Framework, Theme
 from piri_qual.errors import PiriQualError
-from piri_qual.exchange.refi_common import CODEBOOK_NS, format_description, make_guid, xml_text
-from piri_qual.framework import Codebook, Framework, Theme
-from piri_qual.fsutil import atomic_write_bytes
+from piri_qual.exchange.refi_format import CODEBOOK_NS, format_description, make_guid, xml_text
 
 if TYPE_CHECKING:
-    from piri_qual.study import Study
+    from piri_qual.core.study import StudyFolder
 
 
 @dataclass
@@ -167,7 +167,7 @@ class QdcReport:
                 f"{self.constructs} framework constructs), valid REFI-QDA codebook")
 
 
-def export_qdc(study: Study, path: Path) -> QdcReport:
+def export_qdc(study: StudyFolder, path: Path) -> QdcReport:
     codebook = study.codebook
     framework = study.framework
     data = build_qdc(codebook, framework)

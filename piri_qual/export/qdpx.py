@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual import __version__
-from piri_qual.codings import Coding
+from piri_qual._version import __version__
+from piri_qual.core.atomic import atomic_write_bytes
+from piri_qual.core.codings import Coding
 from piri_qual.errors import PiriQualError
-from piri_qual.exchange.refi_common import (
+from piri_qual.exchange.refi_format import (
     PROJECT_NS,
     guid_key,
     make_guid,
@@ -43,10 +44,9 @@ from piri_qual.exchange.refi_common import (
     xml_text,
 )
 from piri_qual.export.qdc import append_codes, code_tree, count_codes, serialise, theme_guid
-from piri_qual.fsutil import atomic_write_bytes
 
 if TYPE_CHECKING:
-    from piri_qual.study import Study
+    from piri_qual.core.study import StudyFolder
 
 _INT = re.compile(r"^-?(0|[1-9][0-9]{0,17})$")
 _SPAN_KEY = re.compile(r"^(?P<t>.+):(?P<s>\d+)-(?P<e>\d+)$")
@@ -118,7 +118,7 @@ class _Note:
     time: str
 
 
-def build_project(study: Study, coders: list[str] | None = None) -> tuple[bytes, dict[str, bytes], QdpxReport]:
+def build_project(study: StudyFolder, coders: list[str] | None = None) -> tuple[bytes, dict[str, bytes], QdpxReport]:
     """The ``project.qde`` document, the internal source files, and what they hold."""
     from lxml import etree
 
@@ -303,7 +303,7 @@ def build_project(study: Study, coders: list[str] | None = None) -> tuple[bytes,
     return serialise(root), files, report
 
 
-def export_qdpx(study: Study, path: Path, coders: list[str] | None = None) -> QdpxReport:
+def export_qdpx(study: StudyFolder, path: Path, coders: list[str] | None = None) -> QdpxReport:
     """Write the study as a ``.qdpx`` archive (atomically) and report what it holds."""
     qde, files, report = build_project(study, coders)
     if not report.transcripts:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from piri_qual.corpus import RawTurn
+from piri_qual.core.corpus import RawTurn
 from piri_qual.errors import PiriQualError
 
 #: File extension -> format name.

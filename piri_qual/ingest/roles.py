@@ -2,7 +2,7 @@
 
 Transcripts label speakers in many ways (``Interviewer 1``, ``INT``, ``P07``, ``R``, a full name).
 Analysis needs to know whose words are data (participants) and whose are questions
-(interviewers), so each turn gets one of :data:`piri_qual.corpus.ROLES`. Researchers can always
+(interviewers), so each turn gets one of :data:`piri_qual.core.corpus.ROLES`. Researchers can always
 override a label; the rules below only decide what nobody told us.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from piri_qual.corpus import ROLES, RawTurn
+from piri_qual.core.corpus import ROLES, RawTurn
 from piri_qual.errors import PiriQualError
 
 #: Label words that mean "the person asking the questions".

@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.anchoring import relocate
-from piri_qual.corpus import Transcript, assemble_text
+from piri_qual.core.anchoring import relocate
+from piri_qual.core.atomic import atomic_write_bytes
+from piri_qual.core.corpus import Transcript, assemble_text
+from piri_qual.core.participants import guess_from_filename, save_participants
 from piri_qual.errors import PiriQualError
-from piri_qual.fsutil import atomic_write_bytes
-from piri_qual.participants import guess_from_filename, save_participants
 
 if TYPE_CHECKING:
-    from piri_qual.study import Study
+    from piri_qual.core.study import StudyFolder
 
 TRANSCRIPT_SUFFIXES = (".docx", ".vtt", ".txt", ".md")
 SAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -63,7 +63,7 @@ def sha256_file(path: Path) -> str:
 
 
 def import_files(
-    study: Study,
+    study: StudyFolder,
     paths: list[Path],
     *,
     participant: str | None = None,
@@ -112,12 +112,12 @@ class _Known:
         return Path(self.transcript.source).name
 
 
-def _existing(study: Study) -> list[_Known]:
+def _existing(study: StudyFolder) -> list[_Known]:
     return [_Known(t) for t in study.iter_transcripts()]
 
 
 def _import_one(
-    study: Study,
+    study: StudyFolder,
     path: Path,
     participant: str | None,
     group: str | None,
@@ -190,7 +190,7 @@ def _match_table(path: Path, table: dict[str, dict[str, str]]) -> str | None:
     return None
 
 
-def _free_id(study: Study, pid: str) -> str:
+def _free_id(study: StudyFolder, pid: str) -> str:
     base = SAFE_ID.sub("_", pid)
     taken = set(study.transcript_ids())
     if base not in taken:
@@ -201,7 +201,7 @@ def _free_id(study: Study, pid: str) -> str:
     return f"{base}-{n}"
 
 
-def _keep_source(study: Study, path: Path) -> str:
+def _keep_source(study: StudyFolder, path: Path) -> str:
     """Keep the source as received in transcripts/ (copied once; never modified)."""
     folder = study.transcripts_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,14 +217,13 @@ def _keep_source(study: Study, path: Path) -> str:
     return str(target.relative_to(study.root))
 
 
-def _reanchor(study: Study, old: Transcript, new: Transcript) -> tuple[int, list[str]]:
+def _reanchor(study: StudyFolder, old: Transcript, new: Transcript) -> tuple[int, list[str]]:
     """Move every coder's codings on ``old`` to their quotes in ``new``; list the orphans."""
     moved = 0
     orphans: list[str] = []
     for coder in study.coders():
-        log = study.log(coder)
         adjustments: list[tuple[str, dict[str, Any]]] = []
-        for coding in log.fold().codings.values():
+        for coding in study.log(coder).fold().codings.values():
             if coding.transcript != old.id:
                 continue
             anchor = relocate(coding.quote, coding.start, len(old.text), new.text)
@@ -247,7 +246,7 @@ def _reanchor(study: Study, old: Transcript, new: Transcript) -> tuple[int, list
                     )
                 )
         if adjustments:
-            log.append_many(adjustments)
+            study.store.append_many(coder, adjustments, against=new)
             moved += len(adjustments)
     return moved, orphans
 

@@ -4,7 +4,7 @@ Transcribers and export tools lay speakers out in a handful of ways: ``Interview
 ``[00:01:02] P07: words``, a Teams/Otter header paragraph ``Name   0:03`` followed by the
 utterance, a Markdown heading ``### Name``, or a table row. Readers turn their source into
 :class:`SourceParagraph` records; :func:`segment` finds the labels, groups paragraphs into
-:class:`~piri_qual.corpus.RawTurn` objects and keeps a map from every source character to its
+:class:`~piri_qual.core.corpus.RawTurn` objects and keeps a map from every source character to its
 place in a turn, so that anchors found in the source (Word comments) can be carried over.
 
 Deciding what is a label is the delicate part: ``What she kept repeating was this: ...`` is a
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from piri_qual.corpus import RawTurn
+from piri_qual.core.corpus import RawTurn
 from piri_qual.ingest.roles import is_role_label
 
 # -- patterns -----------------------------------------------------------------------------------

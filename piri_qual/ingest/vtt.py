@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from piri_qual.corpus import RawTurn
+from piri_qual.core.corpus import RawTurn
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.readers import SourceDocument
 from piri_qual.ingest.turns import label_shape, speaker_key

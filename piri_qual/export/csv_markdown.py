@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from piri_qual.fsutil import atomic_write_bytes, atomic_write_text
+from piri_qual.core.atomic import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from piri_qual.review.keys import ACTIONS, display_key, effective_keys
+from piri_qual.tui.keys import ACTIONS, display_key, effective_keys
 
 
 def help_table(screen: str, keymap: dict[str, str]) -> Table:

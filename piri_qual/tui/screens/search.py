@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from piri_qual.review.fuzzy import rank
+from piri_qual.tui.fuzzy import rank
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,13 @@ A torn last line from a crash is reported and skipped; earlier lines are never r
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import uuid
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from piri_qual.errors import PiriQualError, PiriQualWarning
 
@@ -104,7 +100,7 @@ def validate_coder_name(name: str) -> str:
     return name
 
 
-class _Clock:
+class Clock:
     """Hands out strictly increasing UTC timestamps, so one process's events never tie."""
 
     def __init__(self) -> None:
@@ -126,64 +122,14 @@ class _Clock:
 
 
 class CoderLog:
-    """One coder's append-only decision log."""
+    """One coder's append-only decision log, for reading.
+
+    Writing goes through :class:`piri_qual.core.store.CodingStore`, the one validated write path.
+    """
 
     def __init__(self, path: Path, coder: str) -> None:
         self.path = path
         self.coder = validate_coder_name(coder)
-        self._clock = _Clock()
-
-    # -- writing -----------------------------------------------------------------------------
-    def append(self, op: str, **fields: Any) -> Event:
-        """Append one event, locked and fsynced; return it once it is on disk."""
-        return self.append_many([(op, fields)])[0]
-
-    def append_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Event]:
-        """Append several events under one lock and one fsync (used by importers)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
-        fd = os.open(self.path, flags, 0o600)
-        events: list[Event] = []
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            prefix = b""
-            if size:
-                last = os.pread(fd, 1, size - 1)
-                if last != b"\n":
-                    prefix = b"\n"  # end a torn line from a crash so it stays one bad line
-            lines = []
-            for op, values in items:
-                event = self._make_event(op, values)
-                events.append(event)
-                lines.append(event.to_json())
-            payload = prefix + ("\n".join(lines) + "\n").encode("utf-8")
-            written = 0
-            while written < len(payload):
-                written += os.write(fd, payload[written:])
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-        return events
-
-    def _make_event(self, op: str, values: dict[str, Any]) -> Event:
-        if op not in OPS:
-            raise PiriQualError(f"unknown coding operation {op!r}", hint=f"Use one of {', '.join(OPS)}.")
-        values = {k: v for k, v in values.items() if v is not None}
-        if op in ("add", "confirm", "reject"):
-            for key in ("transcript", "start", "end", "theme"):
-                if key not in values:
-                    raise PiriQualError(f"a {op} event needs {key!r}")
-        if op in ("undo", "delete", "adjust") and "target" not in values:
-            raise PiriQualError(f"a {op} event needs the id of what it acts on ('target')")
-        if "start" in values and "end" in values and not 0 <= values["start"] < values["end"]:
-            raise PiriQualError(
-                f"invalid span [{values['start']}, {values['end']})",
-                hint="start must be >= 0 and less than end.",
-            )
-        time = self._clock.now(values.pop("after", None))
-        return Event(id=uuid.uuid4().hex, time=time, coder=self.coder, op=op, **values)
 
     # -- reading -----------------------------------------------------------------------------
     def read(self) -> list[Event]:
@@ -212,6 +158,7 @@ def parse_log_bytes(data: bytes, path: Path) -> Iterator[Event]:
             if not isinstance(obj, dict) or obj.get("op") not in OPS or "id" not in obj:
                 raise ValueError("not a coding event")
             event = Event(**{k: v for k, v in obj.items() if k in EVENT_FIELDS})
+            _check_types(event)
         except (ValueError, TypeError, UnicodeDecodeError) as exc:
             last = number == len(lines) and torn_tail
             why = (
@@ -226,6 +173,25 @@ def parse_log_bytes(data: bytes, path: Path) -> Iterator[Event]:
             )
             continue
         yield event
+
+
+_INT_FIELDS = ("start", "end")
+_TEXT_FIELDS = ("id", "time", "coder", "op", "transcript", "quote", "theme", "target", "source", "reason",
+                "text", "scope", "participant")
+
+
+def _check_types(event: Event) -> None:
+    """Refuse a line that is an event in shape but not in types (an edited or foreign log)."""
+    for name in _TEXT_FIELDS:
+        value = getattr(event, name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"field {name!r} is {type(value).__name__}, not text")
+    for name in _INT_FIELDS:
+        value = getattr(event, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError(f"field {name!r} is {type(value).__name__}, not a whole number")
+    if event.score is not None and (isinstance(event.score, bool) or not isinstance(event.score, int | float)):
+        raise TypeError("field 'score' is not a number")
 
 
 def fold(events: Iterable[Event]) -> FoldResult:

@@ -12,8 +12,8 @@ import io
 import re
 from pathlib import Path
 
+from piri_qual.core.atomic import atomic_write_text
 from piri_qual.errors import PiriQualError
-from piri_qual.fsutil import atomic_write_text
 
 FILENAME_ID = re.compile(r"^(?P<id>[A-Za-z]{1,4}\d{1,4})(?:[ _\-]+(?P<group>[A-Za-z][A-Za-z\-]*))?")
 

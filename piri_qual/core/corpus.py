@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from piri_qual.core.atomic import atomic_write_text
 from piri_qual.errors import PiriQualError
-from piri_qual.fsutil import atomic_write_text
 
 ROLES = ("interviewer", "participant", "other")
 CORPUS_FORMAT_VERSION = 1

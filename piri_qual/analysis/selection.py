@@ -3,8 +3,8 @@
 The framework matrix, the quote bank, the frequencies and the codebook export all need the same
 things: one coder's current codings without orphans, the interviewed participants in group
 order with their attributes, the themes in framework order, and the researcher's filters
-(group, theme, participant, attribute) applied the same way. :func:`load_export_data` builds
-them from a :class:`~piri_qual.study.Study`; the analysis functions then work on plain
+(group, theme, participant, attribute) applied the same way. :func:`load_selection` builds
+them from a :class:`~piri_qual.core.study.StudyFolder`; the analysis functions then work on plain
 DataFrames, so a notebook can call them on frames of its own.
 """
 
@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.core.coding_table import coding_table
 from piri_qual.errors import PiriQualError, PiriQualWarning
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser
-    from piri_qual.codings import Memo
-    from piri_qual.framework import Codebook, Framework
-    from piri_qual.study import Study
+    from piri_qual.core.codings import Memo
+    from piri_qual.core.framework import Codebook, Framework
+    from piri_qual.core.study import StudyFolder
 
 UNPLACED = "unplaced"
 UNPLACED_LABEL = "Not placed in the framework"
@@ -296,7 +297,7 @@ def attributions(participants: pd.DataFrame, template: str, source: Path | None 
 
 # -- everything together -------------------------------------------------------------------------
 @dataclass
-class ExportData:
+class Selection:
     """One coder's codings prepared for export, with the participants and themes they cover."""
 
     study_title: str
@@ -324,72 +325,6 @@ def _pseudonymise_attributes(participants: pd.DataFrame, pseudonymiser: Pseudony
     return out
 
 
-def resolve_coder(study: Study, coder: str | None) -> str:
-    """The coder to export: the one named (it must have a log), else the study's only coder."""
-    if coder:
-        return study.require_coder(coder)
-    coders = study.coders()
-    existing = [c for c in coders if (study.codings_dir / f"{c}.jsonl").exists()]
-    if len(existing) == 1:
-        return existing[0]
-    raise PiriQualError(
-        "which coder's codings? Pass --coder NAME (a consensus coder is just another name)",
-        path=study.codings_dir,
-        hint=f"Coders: {', '.join(coders)}." if coders else "No coder has coded yet.",
-    )
-
-
-CODING_COLUMNS = [
-    "id", "coder", "transcript", "participant", "group", "start", "end", "quote", "theme", "construct",
-    "domain", "source", "score", "reason", "time", "orphaned",
-]
-
-
-def coder_codings(study: Study, coder: str, transcripts: Mapping[str, Any], codebook: Codebook | None,
-                  framework: Framework | None) -> pd.DataFrame:
-    """The rows of ``Study.codings(coder)``, built column-wise from the fold.
-
-    Same columns, values and orphan rule (a coding whose quote is no longer at its offsets);
-    built with dictionary look-ups instead of per-row framework searches, because exports of
-    large studies spend their time here.
-    """
-    import pandas as pd
-
-    items = list(study.fold(coder).codings.values())
-    construct_of = {t.id: t.construct for t in codebook.themes} if codebook else {}
-    domain_of = {c.id: d.id for d in framework.domains for c in d.constructs} if framework else {}
-    participant_of = {tid: t.participant for tid, t in transcripts.items()}
-    group_of = {tid: t.group for tid, t in transcripts.items()}
-    texts = {tid: t.text for tid, t in transcripts.items()}
-    constructs = [construct_of.get(c.theme) for c in items]
-    orphaned = []
-    for c in items:
-        text = texts.get(c.transcript)
-        orphaned.append(text is None or text[c.start : c.end] != c.quote)
-    frame = pd.DataFrame(
-        {
-            "id": [c.id for c in items],
-            "coder": [c.coder for c in items],
-            "transcript": [c.transcript for c in items],
-            "participant": [participant_of.get(c.transcript) for c in items],
-            "group": [group_of.get(c.transcript) for c in items],
-            "start": [c.start for c in items],
-            "end": [c.end for c in items],
-            "quote": [c.quote for c in items],
-            "theme": [c.theme for c in items],
-            "construct": constructs,
-            "domain": [domain_of.get(k) if k else None for k in constructs],
-            "source": [c.source for c in items],
-            "score": [c.score for c in items],
-            "reason": [c.reason for c in items],
-            "time": [c.time for c in items],
-            "orphaned": orphaned,
-        },
-        columns=CODING_COLUMNS,
-    )
-    return frame.sort_values(["coder", "transcript", "start", "end", "theme"]).reset_index(drop=True)
-
-
 def interview_order(transcripts: Mapping[str, Any], table: Mapping[str, Mapping[str, str]]) -> list[str]:
     """Transcript ids in the order the interviews happened, as far as the study knows it.
 
@@ -411,19 +346,19 @@ def interview_order(transcripts: Mapping[str, Any], table: Mapping[str, Mapping[
     return sorted(transcripts, key=lambda tid: (date_of(tid) == "", date_of(tid), tid))
 
 
-def load_export_data(
-    study: Study,
+def load_selection(
+    study: StudyFolder,
     coder: str | None = None,
     filters: Filters | None = None,
     *,
     attributes: Iterable[str] | None = None,
     ner: bool = True,
-) -> ExportData:
+) -> Selection:
     """Gather a coder's codings for export, dropping orphans with one warning that counts them."""
     from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser, load_ner
 
     filters = filters or Filters()
-    coder = resolve_coder(study, coder)
+    coder = study.resolve_coder(coder)
     settings = study.settings
     framework = study.framework
     try:
@@ -436,7 +371,7 @@ def load_export_data(
     for t in transcripts.values():
         interviewed.setdefault(t.participant, t.group)
     everyone = participant_frame(table, interviewed)
-    codings = coder_codings(study, coder, transcripts, codebook, framework)
+    codings = coding_table(study.fold(coder), transcripts, codebook, framework)
     orphaned = int(codings.orphaned.sum())
     if orphaned:
         warnings.warn(
@@ -466,7 +401,7 @@ def load_export_data(
         allow.update(w for d in framework.domains for w in d.label.split())
         allow.update(w for d in framework.domains for c in d.constructs for w in c.label.split())
     checker = IdentifierChecker(allow=frozenset(allow), nlp=load_ner(settings.pipeline) if ner else None)
-    return ExportData(
+    return Selection(
         study_title=settings.title,
         coder=coder,
         codings=codings.reset_index(drop=True),

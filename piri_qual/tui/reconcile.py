@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from piri_qual.analysis.units import UnitSpans, covered, transcript_units
-from piri_qual.codings import Coding, Event, FoldResult, fold, last_undoable
+from piri_qual.core.codings import Coding, Event, FoldResult, fold, last_undoable
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class ReconcileSession:
         tids = sorted({c.transcript for c in [*fa.codings.values(), *fb.codings.values()]})
         known = set(study.transcript_ids())
         if sentences_for is None:
-            from piri_qual.review.assist_bridge import sentences as bridge_sentences
+            from piri_qual.tui.assist_bridge import sentences as bridge_sentences
 
             def sentences_for(tid: str) -> list[tuple[int, int]]:
                 return bridge_sentences(study, tid)
@@ -219,9 +219,7 @@ class ReconcileSession:
         if not items:
             return []
         floor = max((e.time for e in self.events), default=None)
-        for _, fields_ in items:
-            fields_["after"] = floor
-        events = self.log.append_many(items)
+        events = self.study.store.append_many(self.consensus, items, after=floor)
         self.events.extend(events)
         self.state = fold(self.events)
         return events

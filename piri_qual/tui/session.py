@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from piri_qual.codings import Coding, Event, FoldResult, fold, last_redoable, last_undoable
-from piri_qual.corpus import Transcript
+from piri_qual.core.codings import Coding, Event, FoldResult, fold, last_redoable, last_undoable
+from piri_qual.core.corpus import Transcript
 from piri_qual.errors import PiriQualError
-from piri_qual.review.textindex import Span, TextIndex
+from piri_qual.tui.textindex import Span, TextIndex
 
 if TYPE_CHECKING:
     from piri_qual.assist.types import Suggestion
-    from piri_qual.framework import Codebook, Theme
+    from piri_qual.core.framework import Codebook, Theme
     from piri_qual.study import Study
 
 SUGGESTIONS = "suggestions"
@@ -343,9 +343,8 @@ class CodingSession:
         times = [t for t in (self._latest, at_least) if t]
         return max(times) if times else None
 
-    def _append(self, op: str, **fields: object) -> Event:
-        floor = self._floor(fields.pop("after", None))  # type: ignore[arg-type]
-        event = self.log.append(op, after=floor, **fields)
+    def _append(self, op: str, *, after: str | None = None, **fields: object) -> Event:
+        event = self.study.store.append(self.coder, op, after=self._floor(after), **fields)
         self._record([event])
         return event
 
@@ -500,7 +499,7 @@ class CodingSession:
     def memo_text(self, scope: str) -> str:
         """The memo already written for a scope here (empty when none)."""
         fields = self._memo_fields(scope)
-        from piri_qual.codings import memo_key
+        from piri_qual.core.codings import memo_key
 
         probe = Event(id="", time="", coder=self.coder, op="memo", **{  # type: ignore[arg-type]
             k: v for k, v in fields.items() if k in ("scope", "transcript", "start", "end", "theme", "target", "participant")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from piri_qual.core.yamlfile import LineDict, LineList, dump_yaml, load_yaml
 from piri_qual.errors import PiriQualError, shown
-from piri_qual.yamlfile import LineDict, LineList, dump_yaml, load_yaml
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -369,6 +369,6 @@ def _check_patterns(node: LineDict, problems: _Problems, what: str) -> tuple[Any
 
 def save_codebook(codebook: Codebook, path: Path) -> None:
     """Write a codebook back to YAML atomically."""
-    from piri_qual.fsutil import atomic_write_text
+    from piri_qual.core.atomic import atomic_write_text
 
     atomic_write_text(path, codebook.to_yaml())

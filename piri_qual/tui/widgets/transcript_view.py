@@ -23,8 +23,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from piri_qual.corpus import Transcript
-from piri_qual.review.textindex import Span
+from piri_qual.core.corpus import Transcript
+from piri_qual.tui.textindex import Span
 
 HEADER, BODY, BLANK = 0, 1, 2
 GUTTER = 2  # the excerpt bar and a space

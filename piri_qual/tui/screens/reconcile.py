@@ -1,7 +1,7 @@
 """The reconciliation screen: where two coders disagree, side by side, and a decision per unit.
 
 Each decision is written at once to the consensus coder's log (see
-:mod:`piri_qual.review.reconcile`). The units and the sentences behind them are built in a worker
+:mod:`piri_qual.tui.reconcile`). The units and the sentences behind them are built in a worker
 thread, as they need every coded transcript's sentences.
 """
 
@@ -17,13 +17,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from piri_qual.errors import PiriQualError, PiriQualWarning
-from piri_qual.review import keys
-from piri_qual.review.reconcile import ReconcileSession, Unit
-from piri_qual.review.widgets.transcript_view import theme_colour
+from piri_qual.tui import keys
+from piri_qual.tui.reconcile import ReconcileSession, Unit
+from piri_qual.tui.widgets.transcript_view import theme_colour
 
 if TYPE_CHECKING:
-    from piri_qual.codings import Coding
-    from piri_qual.review.app import ReviewApp
+    from piri_qual.core.codings import Coding
+    from piri_qual.tui.app import ReviewApp
 
 
 class ReconcileScreen(Screen[None]):
@@ -153,7 +153,7 @@ class ReconcileScreen(Screen[None]):
         self.query_one("#rc-consensus", Static).update(self._consensus_text(unit))
 
     def _consensus_text(self, unit: Unit) -> Text:
-        from piri_qual.review.reconcile import covers
+        from piri_qual.tui.reconcile import covers
 
         session = self.session
         assert session is not None
@@ -222,7 +222,7 @@ class ReconcileScreen(Screen[None]):
     def action_edit(self) -> None:
         if self.session is None or self.session.unit is None:
             return
-        from piri_qual.review.screens.search import FuzzyPicker, PickItem
+        from piri_qual.tui.screens.search import FuzzyPicker, PickItem
 
         codebook = self.review_app.study.codebook
         items = [PickItem(t.id, t.label, t.id) for t in codebook.themes]
@@ -241,7 +241,7 @@ class ReconcileScreen(Screen[None]):
         self.app.push_screen(FuzzyPicker("Add a theme to this unit (consensus)", items), chosen)
 
     def action_rc_help(self) -> None:
-        from piri_qual.review.screens.help import HelpScreen
+        from piri_qual.tui.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen("reconcile", self.review_app.keymap))
 

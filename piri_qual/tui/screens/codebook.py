@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Tree
 from textual.widgets.tree import TreeNode
 
-from piri_qual.framework import Codebook, Framework, Theme
-from piri_qual.review.widgets.suggestion_list import ThemeDetail
+from piri_qual.core.framework import Codebook, Framework, Theme
+from piri_qual.tui.widgets.suggestion_list import ThemeDetail
 
 
 def _theme_label(theme: Theme, count: int) -> Text:

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from piri_qual.analysis.study_agreement import StudyAgreement
-    from piri_qual.corpus import Transcript
-    from piri_qual.study import Study
+    from piri_qual.core.corpus import Transcript
+    from piri_qual.core.study import StudyFolder
 
 
 @dataclass
@@ -110,14 +110,14 @@ class CodedUnits:
         return disagreement_list(self)
 
 
-def _coded_transcripts(study: Study, coder: str) -> set[str]:
+def _coded_transcripts(study: StudyFolder, coder: str) -> set[str]:
     folded = study.fold(coder)
     seen = {c.transcript for c in folded.codings.values()}
     seen.update(e.transcript for e in folded.rejections if e.transcript)
     return seen
 
 
-def _parse_coders(study: Study, coders: Sequence[str]) -> tuple[str, ...]:
+def _parse_coders(study: StudyFolder, coders: Sequence[str]) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(c.strip() for c in coders if c.strip()))
     if len(names) < 2:
         raise PiriQualError(
@@ -130,7 +130,7 @@ def _parse_coders(study: Study, coders: Sequence[str]) -> tuple[str, ...]:
 
 
 def coded_units(
-    study: Study,
+    study: StudyFolder,
     coders: Sequence[str],
     unit: str = "sentence",
     transcripts: Iterable[str] | None = None,

@@ -1,6 +1,6 @@
 """Writing the write-up exports: one function per export, and ``export_all`` for the lot.
 
-Each function takes prepared :class:`~piri_qual.analysis.exportdata.ExportData`, computes with
+Each function takes prepared :class:`~piri_qual.analysis.selection.Selection`, computes with
 the ``piri_qual.analysis`` functions, hands the result to a writer and returns an
 :class:`ExportResult` naming the files and anything the researcher must look at (likely
 identifiers left in quotes, orphaned codings left out). The command line renders that result;
@@ -19,9 +19,9 @@ from piri_qual.errors import PiriQualError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.exportdata import ExportData
     from piri_qual.analysis.matrix import FrameworkMatrix
-    from piri_qual.study import Study
+    from piri_qual.analysis.selection import Selection
+    from piri_qual.core.study import StudyFolder
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "matrix": ("xlsx", "docx", "csv", "md"),
@@ -70,14 +70,14 @@ def resolve_output(kind: str, fmt: str | None, output: Path | None, exports_dir:
     return fmt, output if output.suffix else output.with_name(f"{output.name}.{fmt}")
 
 
-def _group_sizes(data: ExportData) -> str:
+def _group_sizes(data: Selection) -> str:
     """``3 staff, 4 parents``."""
     from piri_qual.analysis.matrix import plural
 
     return ", ".join(f"{n} {plural(g, n)}" for g, n in data.participants.group.value_counts(sort=False).items())
 
 
-def intro(data: ExportData, what: str) -> str:
+def intro(data: Selection, what: str) -> str:
     """One paragraph saying whose codings, which participants, which filters, and the date."""
     groups = _group_sizes(data)
     pseudonyms = len(data.pseudonymiser.mapping)
@@ -92,7 +92,7 @@ def intro(data: ExportData, what: str) -> str:
     return text + f"Exported {date.today().isoformat()} by piri-qual."
 
 
-def facts(data: ExportData, what: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+def facts(data: Selection, what: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     out = {
         "Export": what,
         "Study": data.study_title,
@@ -124,7 +124,7 @@ MODE_NAMES = {
 }
 
 
-def _matrix_flags(matrix: FrameworkMatrix, data: ExportData, redact: bool = False) -> pd.DataFrame | None:
+def _matrix_flags(matrix: FrameworkMatrix, data: Selection, redact: bool = False) -> pd.DataFrame | None:
     """Check the text cells of a matrix (excerpts, summaries); with ``redact``, mask what is found."""
     if matrix.mode not in ("excerpts", "summary"):
         return None
@@ -151,7 +151,7 @@ def _matrix_flags(matrix: FrameworkMatrix, data: ExportData, redact: bool = Fals
     return pd.DataFrame(rows, columns=["theme", "participant", "location", "flags", "quote"])
 
 
-def write_matrix(data: ExportData, path: Path, fmt: str, mode: str = "count", *, redact: bool = False,
+def write_matrix(data: Selection, path: Path, fmt: str, mode: str = "count", *, redact: bool = False,
                  strict: bool = False) -> ExportResult:
     from piri_qual.analysis.matrix import matrix_from_data
 
@@ -169,18 +169,18 @@ def write_matrix(data: ExportData, path: Path, fmt: str, mode: str = "count", *,
 
         matrix_docx(matrix, path, title, intro(data, what))
     elif fmt == "csv":
-        from piri_qual.export.tables import matrix_csv
+        from piri_qual.export.csv_markdown import matrix_csv
 
         matrix_csv(matrix, path)
     else:
-        from piri_qual.export.tables import matrix_markdown, write_markdown
+        from piri_qual.export.csv_markdown import matrix_markdown, write_markdown
 
         write_markdown(matrix_markdown(matrix, title, intro(data, what)), path)
     return ExportResult([path], flagged, data.orphaned)
 
 
 # -- quote bank ----------------------------------------------------------------------------------
-def write_quotes(data: ExportData, path: Path, fmt: str, *, per_theme: int | None = None, redact: bool = False,
+def write_quotes(data: Selection, path: Path, fmt: str, *, per_theme: int | None = None, redact: bool = False,
                  strict: bool = False, quotes: pd.DataFrame | None = None) -> ExportResult:
     """The quote bank (``quotes``: one already built with these options, to reuse)."""
     from piri_qual.analysis.quotes import identifier_report, quote_bank
@@ -195,18 +195,18 @@ def write_quotes(data: ExportData, path: Path, fmt: str, *, per_theme: int | Non
 
         quotes_docx(quotes, data.themes, path, "Quote bank", intro(data, what))
     elif fmt == "csv":
-        from piri_qual.export.tables import quotes_csv
+        from piri_qual.export.csv_markdown import quotes_csv
 
         quotes_csv(quotes, path)
     else:
-        from piri_qual.export.tables import quotes_markdown, write_markdown
+        from piri_qual.export.csv_markdown import quotes_markdown, write_markdown
 
         write_markdown(quotes_markdown(quotes, data.themes, "Quote bank", intro(data, what)), path)
     return ExportResult([path], flagged, data.orphaned)
 
 
 # -- codebook ------------------------------------------------------------------------------------
-def write_codebook(study: Study, data: ExportData | None, path: Path, fmt: str) -> ExportResult:
+def write_codebook(study: StudyFolder, data: Selection | None, path: Path, fmt: str) -> ExportResult:
     """The codebook document; with export data (a coder), each theme carries its counts."""
     from piri_qual.export.codebook_doc import codebook_docx, codebook_markdown, sections
 
@@ -225,14 +225,14 @@ def write_codebook(study: Study, data: ExportData | None, path: Path, fmt: str) 
     if fmt == "docx":
         codebook_docx(study.codebook, study.framework, parts, path, pseudonymiser)
     else:
-        from piri_qual.export.tables import write_markdown
+        from piri_qual.export.csv_markdown import write_markdown
 
         write_markdown(codebook_markdown(study.codebook, study.framework, parts, pseudonymiser), path)
     return ExportResult([path], None, data.orphaned if data else 0)
 
 
 # -- frequencies ---------------------------------------------------------------------------------
-def count_attributes(data: ExportData) -> list[str]:
+def count_attributes(data: Selection) -> list[str]:
     """``group`` plus each exported attribute that sorts participants into a few categories.
 
     An attribute qualifies when it has 2 to 20 distinct values, and fewer than three for
@@ -249,7 +249,7 @@ def count_attributes(data: ExportData) -> list[str]:
     return out
 
 
-def frequency_tables(data: ExportData, by: list[str]) -> dict[str, pd.DataFrame]:
+def frequency_tables(data: Selection, by: list[str]) -> dict[str, pd.DataFrame]:
     """Named tables: counts by each attribute, co-occurrence and saturation."""
     from piri_qual.analysis.frequencies import (
         cooccurrence,
@@ -284,7 +284,7 @@ def plot_paths(path: Path, plot: str) -> dict[str, Path]:
     return {p: path.parent / f"{stem.name}-{names[p]}.png" for p in PLOTS}
 
 
-def write_plots(data: ExportData, paths: dict[str, Path]) -> list[Path]:
+def write_plots(data: Selection, paths: dict[str, Path]) -> list[Path]:
     from piri_qual.analysis.frequencies import (
         group_theme_share,
         participant_theme_counts,
@@ -316,7 +316,7 @@ def write_plots(data: ExportData, paths: dict[str, Path]) -> list[Path]:
     return written
 
 
-def write_frequencies(data: ExportData, path: Path, fmt: str, *, by: str | None = None, table: str = "counts",
+def write_frequencies(data: Selection, path: Path, fmt: str, *, by: str | None = None, table: str = "counts",
                       plot: str = "all") -> ExportResult:
     if fmt == "png":
         return ExportResult(write_plots(data, plot_paths(path, plot)), None, data.orphaned)
@@ -326,7 +326,7 @@ def write_frequencies(data: ExportData, path: Path, fmt: str, *, by: str | None 
             raise PiriQualError(f"unknown table {table!r}", hint=f"Use one of {', '.join(TABLES)}.")
         tables = frequency_tables(data, attrs[:1])
         chosen = {"counts": f"By {attrs[0]}", "cooccurrence": "Co-occurrence", "saturation": "Saturation"}[table]
-        from piri_qual.export.tables import write_csv
+        from piri_qual.export.csv_markdown import write_csv
 
         write_csv(tables[chosen], path)
         return ExportResult([path], None, data.orphaned)
@@ -340,7 +340,7 @@ def write_frequencies(data: ExportData, path: Path, fmt: str, *, by: str | None 
             "Saturation": "new themes per transcript in interview order",
         }))
     else:
-        from piri_qual.export.tables import frame_markdown, write_markdown
+        from piri_qual.export.csv_markdown import frame_markdown, write_markdown
 
         parts = [f"# {what}\n", intro(data, what) + "\n"]
         for name, frame in tables.items():
@@ -351,7 +351,7 @@ def write_frequencies(data: ExportData, path: Path, fmt: str, *, by: str | None 
 
 
 # -- everything ----------------------------------------------------------------------------------
-def export_all(study: Study, data: ExportData, out_dir: Path, *, per_theme: int | None = None, redact: bool = False,
+def export_all(study: StudyFolder, data: Selection, out_dir: Path, *, per_theme: int | None = None, redact: bool = False,
                strict: bool = False) -> ExportResult:
     """Every export into ``out_dir``; the identifier check runs before anything is written."""
     from piri_qual.analysis.matrix import matrix_from_data

@@ -1,6 +1,6 @@
 """The coding screen: the transcript, the suggestions for the current excerpt, the theme's rules.
 
-All logic is in :class:`~piri_qual.review.session.CodingSession`; this screen turns keys and clicks
+All logic is in :class:`~piri_qual.tui.session.CodingSession`; this screen turns keys and clicks
 into its calls, redraws, and runs the slow work (loading sentences, suggesting, retraining) in
 worker threads so the interface never freezes. Decisions are written to the log inside the key
 handler, before the screen redraws.
@@ -21,16 +21,16 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from piri_qual.errors import PiriQualError, PiriQualWarning
-from piri_qual.review import keys
-from piri_qual.review.session import READ, SUGGESTIONS, CodingSession
-from piri_qual.review.textindex import Span
-from piri_qual.review.widgets.suggestion_list import SuggestionList, ThemeDetail
-from piri_qual.review.widgets.transcript_view import TranscriptView
+from piri_qual.tui import keys
+from piri_qual.tui.session import READ, SUGGESTIONS, CodingSession
+from piri_qual.tui.textindex import Span
+from piri_qual.tui.widgets.suggestion_list import SuggestionList, ThemeDetail
+from piri_qual.tui.widgets.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
     from piri_qual.assist.types import Suggestion
-    from piri_qual.corpus import Transcript
-    from piri_qual.review.app import ReviewApp
+    from piri_qual.core.corpus import Transcript
+    from piri_qual.tui.app import ReviewApp
 
 
 def _freeze_heap() -> None:
@@ -163,7 +163,7 @@ class CodingScreen(Screen[None]):
         self._drain_queue()
 
     def _worker_failed(self, what: str, exc: Exception) -> None:
-        from piri_qual.review.assist_bridge import EngineUnavailable
+        from piri_qual.tui.assist_bridge import EngineUnavailable
 
         self._suggesting = False
         self.query_one("#status").remove_class("-busy")
@@ -376,7 +376,7 @@ class CodingScreen(Screen[None]):
         self.query_one(TranscriptView).scroll_page_up(animate=False)
 
     def action_help(self) -> None:
-        from piri_qual.review.screens.help import HelpScreen
+        from piri_qual.tui.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen("coding", self.review_app.keymap))
 
@@ -385,7 +385,7 @@ class CodingScreen(Screen[None]):
 
     # -- pickers and editors -------------------------------------------------------------------
     def _theme_items(self) -> list[Any]:
-        from piri_qual.review.screens.search import PickItem
+        from piri_qual.tui.screens.search import PickItem
 
         session = self.session
         assert session is not None
@@ -399,7 +399,7 @@ class CodingScreen(Screen[None]):
         if self.session is None or self.session.current is None:
             self._run(lambda s: s._require_current())
             return
-        from piri_qual.review.screens.search import FuzzyPicker
+        from piri_qual.tui.screens.search import FuzzyPicker
 
         def chosen(theme_id: str | None) -> None:
             if theme_id:
@@ -410,7 +410,7 @@ class CodingScreen(Screen[None]):
     def action_filter(self) -> None:
         if self.session is None:
             return
-        from piri_qual.review.screens.search import FuzzyPicker, PickItem
+        from piri_qual.tui.screens.search import FuzzyPicker, PickItem
 
         def chosen(theme_id: str | None) -> None:
             if theme_id is not None:
@@ -420,7 +420,7 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(FuzzyPicker("Show only one theme", items), chosen)
 
     def action_jump(self) -> None:
-        from piri_qual.review.screens.search import FuzzyPicker, PickItem
+        from piri_qual.tui.screens.search import FuzzyPicker, PickItem
 
         study = self.review_app.study
         items = []
@@ -438,7 +438,7 @@ class CodingScreen(Screen[None]):
     def action_codebook(self) -> None:
         if self.session is None:
             return
-        from piri_qual.review.screens.codebook import CodebookScreen
+        from piri_qual.tui.screens.codebook import CodebookScreen
 
         session = self.session
 
@@ -455,7 +455,7 @@ class CodingScreen(Screen[None]):
         session = self.session
         if session is None:
             return
-        from piri_qual.review.screens.memo import MemoScreen
+        from piri_qual.tui.screens.memo import MemoScreen
 
         scopes = session.memo_scopes()
         try:
@@ -478,7 +478,7 @@ class CodingScreen(Screen[None]):
     def action_search(self) -> None:
         if self.session is None:
             return
-        from piri_qual.review.screens.find import FindScreen
+        from piri_qual.tui.screens.find import FindScreen
 
         def chosen(query: str | None) -> None:
             if query:

@@ -2,7 +2,7 @@
 
 ``piri-qual code`` builds a :class:`ReviewApp` and runs it; tests build one and drive it with
 ``App.run_test()``. Everything slow happens in the screens' worker threads; everything that
-decides happens in :mod:`piri_qual.review.session` and :mod:`piri_qual.review.reconcile`.
+decides happens in :mod:`piri_qual.tui.session` and :mod:`piri_qual.tui.reconcile`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 from textual.app import App
 
 from piri_qual.errors import PiriQualError
-from piri_qual.review import assist_bridge
-from piri_qual.review.keys import keymap_from_settings
-from piri_qual.review.session import SUGGESTIONS
 from piri_qual.study import Study
+from piri_qual.tui import assist_bridge
+from piri_qual.tui.keys import keymap_from_settings
+from piri_qual.tui.session import SUGGESTIONS
 
 
 class ReviewApp(App[None]):
@@ -79,12 +79,12 @@ class ReviewApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
         if self.reconcile is not None:
-            from piri_qual.review.screens.reconcile import ReconcileScreen
+            from piri_qual.tui.screens.reconcile import ReconcileScreen
 
             self.sub_title = f"reconcile {self.reconcile[0]} and {self.reconcile[1]}"
             self.push_screen(ReconcileScreen(self.reconcile[0], self.reconcile[1], self.consensus))
         else:
-            from piri_qual.review.screens.coding import CodingScreen
+            from piri_qual.tui.screens.coding import CodingScreen
 
             self.sub_title = f"coding as {self.coder}"
             assert self.transcript_id is not None

@@ -1,6 +1,6 @@
 """The suggestion pane (ranked themes for the excerpt) and the theme rules shown beside it.
 
-Both are :class:`~piri_qual.review.widgets.line_pane.LinePane` widgets, so moving from excerpt to
+Both are :class:`~piri_qual.tui.widgets.line_pane.LinePane` widgets, so moving from excerpt to
 excerpt repaints them without a layout pass.
 """
 
@@ -13,10 +13,10 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 
-from piri_qual.framework import Codebook, Theme
-from piri_qual.review.session import Entry
-from piri_qual.review.widgets.line_pane import LinePane
-from piri_qual.review.widgets.transcript_view import theme_colour
+from piri_qual.core.framework import Codebook, Theme
+from piri_qual.tui.session import Entry
+from piri_qual.tui.widgets.line_pane import LinePane
+from piri_qual.tui.widgets.transcript_view import theme_colour
 
 
 def entry_prompt(entry: Entry, codebook: Codebook, colour: int) -> Text:

@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from piri_qual.corpus import Transcript
+from piri_qual.core.corpus import Transcript
 
 _WORD = re.compile(r"\S+")
 

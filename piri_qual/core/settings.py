@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from piri_qual.core.atomic import atomic_write_text
+from piri_qual.core.yamlfile import LineDict, dump_yaml, load_yaml
 from piri_qual.errors import PiriQualError
-from piri_qual.fsutil import atomic_write_text
-from piri_qual.yamlfile import LineDict, dump_yaml, load_yaml
 
 SETTINGS_FILE = "piri-qual.yaml"
 CACHE_DIR = ".piri-cache"
@@ -184,6 +184,6 @@ def init_study(folder: Path, title: str | None = None) -> Path:
         )
     if not (folder / "participants.csv").exists():
         atomic_write_text(folder / "participants.csv", "id,group\n", mode=0o600)
-    atomic_write_text(folder / ".gitignore", f"{CACHE_DIR}/\nexports/\n", mode=0o600)
+    atomic_write_text(folder / ".gitignore", f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\n", mode=0o600)
     atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\n", mode=0o600)
     return folder
