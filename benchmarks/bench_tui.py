@@ -161,11 +161,11 @@ async def ours(root: Path, tid: str) -> dict[str, object]:
     from reviewkit import settle
 
     from piri_qual.study import Study
-    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.app import CodingApp
     from piri_qual.tui.session import READ
     from piri_qual.tui.widgets.transcript_view import TranscriptView
 
-    app = ReviewApp(Study(root), "bench", tid, mode=READ, retrain_delay=3600.0)
+    app = CodingApp(Study(root), "bench", tid, mode=READ, retrain_delay=3600.0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, rounds=400)
         screen = app.screen

@@ -20,9 +20,9 @@ async def shoot(root: Path, out: Path) -> None:
     from reviewkit import settle
 
     from piri_qual.study import Study
-    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.app import CodingApp
 
-    app = ReviewApp(Study(root), "alice", "P03", retrain_delay=0.01)
+    app = CodingApp(Study(root), "alice", "P03", retrain_delay=0.01)
     async with app.run_test(size=(120, 34)) as pilot:
         await settle(pilot, rounds=400)
         for key in ("j", "a", "j"):

@@ -16,7 +16,7 @@ from reviewkit import copy_example_study, read_log, settle
 
 from piri_qual.study import Study
 from piri_qual.tui import assist_bridge
-from piri_qual.tui.app import ReviewApp
+from piri_qual.tui.app import CodingApp
 from piri_qual.tui.session import READ, SUGGESTIONS
 from piri_qual.tui.widgets.transcript_view import TranscriptView
 
@@ -39,14 +39,14 @@ def example(tmp_path: Path, warm_example: Path) -> Path:
     return dest
 
 
-def _screen(app: ReviewApp):  # noqa: ANN202 - the current CodingScreen
+def _screen(app: CodingApp):  # noqa: ANN202 - the current CodingScreen
     return app.screen
 
 
 async def test_whole_coding_session_writes_every_decision(example: Path) -> None:
     assert assist_bridge.engine_available()
     study = Study(example)
-    app = ReviewApp(study, "alice", "P01", retrain_delay=0.01)
+    app = CodingApp(study, "alice", "P01", retrain_delay=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = _screen(app)
@@ -145,7 +145,7 @@ async def test_blind_coding_shows_only_my_codings(example: Path) -> None:
     start = text.index("\n", 10) + 3
     study.store.append("bob", "add", transcript="P02", start=start, end=start + 20,
                             quote=text[start : start + 20], theme="bonding")
-    app = ReviewApp(study, "alice", "P02", mode=READ)
+    app = CodingApp(study, "alice", "P02", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         view = app.screen.query_one(TranscriptView)
@@ -167,7 +167,7 @@ async def test_reconcile_two_coders_into_consensus(tiny_study: Path) -> None:
     add("bob", wait, "waiting_times")
     add("alice", "I feel so close to her now.", "bonding")
     add("bob", "She finally felt like mine.", "bonding")
-    app = ReviewApp(study, reconcile=("alice", "bob"), consensus="consensus")
+    app = CodingApp(study, reconcile=("alice", "bob"), consensus="consensus")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -208,7 +208,7 @@ async def test_remapped_keys_mouse_and_layouts(tiny_study: Path) -> None:
     settings.write_text(settings.read_text(encoding="utf-8") + "keys:\n  next_excerpt: l\n  assign: ctrl+t\n",
                         encoding="utf-8")
     study = Study(tiny_study)
-    app = ReviewApp(study, "alice", "P01", mode=READ)
+    app = CodingApp(study, "alice", "P01", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -252,7 +252,7 @@ async def test_remapped_keys_mouse_and_layouts(tiny_study: Path) -> None:
 
 async def test_no_color_keeps_the_excerpt_visible(tiny_study: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = ReviewApp(Study(tiny_study), "alice", "P01", mode=READ)
+    app = CodingApp(Study(tiny_study), "alice", "P01", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.no_color
@@ -273,7 +273,7 @@ async def test_without_engine_codes_by_hand(tiny_study: Path) -> None:
         engine_available=lambda: False, suggest=unavailable, retrain=unavailable,
         sentences=assist_bridge.sentences,
     )
-    app = ReviewApp(Study(tiny_study), "alice", "P01", assist=assist)
+    app = CodingApp(Study(tiny_study), "alice", "P01", assist=assist)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -303,7 +303,7 @@ async def test_codebook_screen_counts_and_assigns(tiny_study: Path) -> None:
 
     from piri_qual.tui.screens.codebook import CodebookScreen
 
-    app = ReviewApp(Study(tiny_study), "alice", "P01", mode=READ)
+    app = CodingApp(Study(tiny_study), "alice", "P01", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("j", "c")
@@ -339,7 +339,7 @@ async def test_codebook_screen_counts_and_assigns(tiny_study: Path) -> None:
 
 
 async def test_search_jump_and_filter(example: Path) -> None:
-    app = ReviewApp(Study(example), "alice", "P01", mode=READ, retrain_delay=0.01)
+    app = CodingApp(Study(example), "alice", "P01", mode=READ, retrain_delay=0.01)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -397,7 +397,7 @@ async def test_retraining_runs_in_the_background(example: Path) -> None:
         engine_available=assist_bridge.engine_available, suggest=assist_bridge.suggest,
         retrain=slow_retrain, sentences=assist_bridge.sentences,
     )
-    app = ReviewApp(Study(example), "alice", "P01", assist=assist, retrain_delay=0.01)
+    app = CodingApp(Study(example), "alice", "P01", assist=assist, retrain_delay=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -425,7 +425,7 @@ async def test_a_torn_log_line_is_reported_in_the_app(tiny_study: Path) -> None:
                               theme="bonding")
     with (tiny_study / "codings" / "alice.jsonl").open("a", encoding="utf-8") as handle:
         handle.write('{"id": "x", "op": "add", "transc')  # a write cut off by a crash
-    app = ReviewApp(study, "alice", "P01", mode=READ)
+    app = CodingApp(study, "alice", "P01", mode=READ)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         messages = [n.message for n in app._notifications]

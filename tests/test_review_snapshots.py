@@ -17,7 +17,7 @@ from reviewkit import settle
 from piri_qual.assist.types import Suggestion
 from piri_qual.study import Study
 from piri_qual.tui import assist_bridge
-from piri_qual.tui.app import ReviewApp
+from piri_qual.tui.app import CodingApp
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -56,9 +56,9 @@ def _suggestions(study: Study) -> list[Suggestion]:
     ]
 
 
-def _app(root: Path, **kwargs: Any) -> ReviewApp:
+def _app(root: Path, **kwargs: Any) -> CodingApp:
     study = Study(root)
-    return ReviewApp(study, "alice", "P01", assist=FixedSuggestions(_suggestions(study)), retrain_delay=0.01,
+    return CodingApp(study, "alice", "P01", assist=FixedSuggestions(_suggestions(study)), retrain_delay=0.01,
                      **kwargs)
 
 
@@ -118,5 +118,5 @@ def test_reconcile_screen(snap_compare: Any, tiny_study: Path) -> None:
         start = text.index(quote)
         study.store.append(coder, "add", transcript="P01", start=start, end=start + len(quote), quote=quote,
                                 theme=theme)
-    app = ReviewApp(study, reconcile=("alice", "bob"), assist=FixedSuggestions([]))
+    app = CodingApp(study, reconcile=("alice", "bob"), assist=FixedSuggestions([]))
     assert snap_compare(app, terminal_size=(80, 24), run_before=_then())

@@ -35,7 +35,7 @@ def code(transcript: str | None, study_dir: Path | None, coder: str | None, read
       piri-qual code --coder alice P07 --read
       piri-qual code --reconcile alice,bob --into consensus
     """
-    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.app import CodingApp
     from piri_qual.tui.session import READ, SUGGESTIONS
 
     study = open_study(study_dir)
@@ -46,10 +46,10 @@ def code(transcript: str | None, study_dir: Path | None, coder: str | None, read
                 f"--reconcile needs two coder names separated by a comma, not {reconcile!r}",
                 hint="e.g. --reconcile alice,bob",
             )
-        app = ReviewApp(study, reconcile=(pair[0], pair[1]), consensus=into)
+        app = CodingApp(study, reconcile=(pair[0], pair[1]), consensus=into)
     else:
         name = default_coder(study, coder)
-        app = ReviewApp(study, name, transcript, mode=READ if read_all else SUGGESTIONS)
+        app = CodingApp(study, name, transcript, mode=READ if read_all else SUGGESTIONS)
     app.run()
 
 

@@ -38,7 +38,7 @@ def qdpx(file: Path | None, study_dir: Path | None, coders: tuple[str, ...]) -> 
       piri-qual export qdpx piri.qdpx
       piri-qual export qdpx --coder alice --coder bob double-coded.qdpx
     """
-    from piri_qual.export.qdpx import export_qdpx
+    from piri_qual.exchange.qdpx_writer import export_qdpx
 
     study = open_study(study_dir)
     path = file or _default_path(study, ".qdpx")
@@ -60,7 +60,7 @@ def qdc(file: Path | None, study_dir: Path | None) -> None:
     Example:
       piri-qual export qdc codebook.qdc
     """
-    from piri_qual.export.qdc import export_qdc
+    from piri_qual.exchange.qdc_writer import export_qdc
 
     study = open_study(study_dir)
     path = file or _default_path(study, ".qdc")

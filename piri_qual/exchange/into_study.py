@@ -36,7 +36,7 @@ from piri_qual.exchange.text_turns import turns_for_text
 SAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
 SOURCE_SUFFIXES = (".txt", ".docx", ".doc", ".rtf", ".pdf", ".odt", ".md", ".vtt", ".html", ".htm")
 UNATTRIBUTED = "imported"
-#: Names piri-qual gives the notes it writes (see export/qdpx.py); the reader undoes them.
+#: Names piri-qual gives the notes it writes (see exchange/qdpx_writer.py); the reader undoes them.
 OWN_NOTE = re.compile(r"^(Study memo|Memo on .+)$")
 PARTICIPANT_NOTE = re.compile(r"^Memo on participant (?P<p>.+?)(?:, theme (?P<t>.+))?$")
 

@@ -45,7 +45,7 @@ from piri_qual.exchange.refi_model import (
     RefiUser,
 )
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "export" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 PROJECT_XSD = SCHEMA_DIR / "Project-mrt2019.xsd"
 CODEBOOK_XSD = SCHEMA_DIR / "Codebook.xsd"
 MAX_QDC_BYTES = 64 * 1024 * 1024

@@ -1,6 +1,6 @@
 """The Textual app: it only wires the study, the coder and the key map to the screens.
 
-``piri-qual code`` builds a :class:`ReviewApp` and runs it; tests build one and drive it with
+``piri-qual code`` builds a :class:`CodingApp` and runs it; tests build one and drive it with
 ``App.run_test()``. Everything slow happens in the screens' worker threads; everything that
 decides happens in :mod:`piri_qual.tui.session` and :mod:`piri_qual.tui.reconcile`.
 """
@@ -19,7 +19,7 @@ from piri_qual.tui.keys import keymap_from_settings
 from piri_qual.tui.session import SUGGESTIONS
 
 
-class ReviewApp(App[None]):
+class CodingApp(App[None]):
     """Code one coder's transcripts, or reconcile two coders (``reconcile=(a, b)``)."""
 
     CSS_PATH = "app.tcss"

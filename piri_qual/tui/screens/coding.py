@@ -30,7 +30,7 @@ from piri_qual.tui.widgets.transcript_view import TranscriptView
 if TYPE_CHECKING:
     from piri_qual.assist.types import Suggestion
     from piri_qual.core.corpus import Transcript
-    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.app import CodingApp
 
 
 def _freeze_heap() -> None:
@@ -65,7 +65,7 @@ class CodingScreen(Screen[None]):
         self._shown_status = ""
 
     @property
-    def review_app(self) -> ReviewApp:
+    def review_app(self) -> CodingApp:
         return self.app  # type: ignore[return-value]
 
     # -- layout --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from piri_qual.tui.widgets.transcript_view import theme_colour
 
 if TYPE_CHECKING:
     from piri_qual.core.codings import Coding
-    from piri_qual.tui.app import ReviewApp
+    from piri_qual.tui.app import CodingApp
 
 
 class ReconcileScreen(Screen[None]):
@@ -35,7 +35,7 @@ class ReconcileScreen(Screen[None]):
         self.session: ReconcileSession | None = None
 
     @property
-    def review_app(self) -> ReviewApp:
+    def review_app(self) -> CodingApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -3,7 +3,7 @@
 What goes where:
 
 * each coder is a ``User``; the framework and codebook are the ``CodeBook`` (see
-  :mod:`piri_qual.export.qdc`);
+  :mod:`piri_qual.exchange.qdc_writer`);
 * ``participants.csv`` becomes ``Variables`` and one ``Case`` per participant, with the
   participant's transcripts as ``SourceRef``;
 * each transcript is a ``TextSource`` whose text is an internal UTF-8 file
@@ -35,6 +35,13 @@ from piri_qual._version import __version__
 from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.codings import Coding
 from piri_qual.errors import PiriQualError
+from piri_qual.exchange.qdc_writer import (
+    append_codes,
+    code_tree,
+    count_codes,
+    serialise,
+    theme_guid,
+)
 from piri_qual.exchange.refi_format import (
     PROJECT_NS,
     guid_key,
@@ -43,7 +50,6 @@ from piri_qual.exchange.refi_format import (
     refi_datetime,
     xml_text,
 )
-from piri_qual.export.qdc import append_codes, code_tree, count_codes, serialise, theme_guid
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
