@@ -32,9 +32,9 @@ from piri_qual.study import Study  # noqa: E402
 
 def example_study(folder: Path) -> Path:
     """The example study with `gold` (copied or built, as the tests do) and a derived `pert`."""
-    from agreement_kit import build_example_study
+    from study_builders import copy_example_study
 
-    root = build_example_study(folder / "study")
+    root = copy_example_study(folder / "study", gold=True)
     study = Study(root)
     gold = sorted(study.fold("gold").codings.values(), key=lambda c: (c.transcript, c.start, c.theme))
     themes = study.codebook.ids

@@ -158,7 +158,7 @@ async def baseline(n: int) -> Timer:
 
 async def ours(root: Path, tid: str) -> dict[str, object]:
     sys.path.insert(0, str(REPO / "tests"))
-    from reviewkit import settle
+    from pilot_helpers import settle
 
     from piri_qual.study import Study
     from piri_qual.tui.app import CodingApp

@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 
 async def shoot(root: Path, out: Path) -> None:
-    from reviewkit import settle
+    from pilot_helpers import settle
 
     from piri_qual.study import Study
     from piri_qual.tui.app import CodingApp
@@ -32,7 +32,7 @@ async def shoot(root: Path, out: Path) -> None:
 
 
 def main() -> None:
-    from reviewkit import copy_example_study
+    from study_builders import copy_example_study
 
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from agreement_kit import build_example_study
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from study_builders import copy_example_study
 
 from piri_qual.analysis.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
 from piri_qual.analysis.pattern_counts import Patterns, coefficients
@@ -75,7 +75,7 @@ class Perturbed:
 
 @pytest.fixture(scope="module")
 def perturbed(tmp_path_factory: pytest.TempPathFactory) -> Perturbed:
-    root = build_example_study(tmp_path_factory.mktemp("example") / "study")
+    root = copy_example_study(tmp_path_factory.mktemp("example") / "study", gold=True)
     study = Study(root)
     gold = sorted(study.fold("gold").codings.values(), key=lambda c: (c.transcript, c.start, c.end, c.theme))
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from agreement_kit import build_example_study
 from click.testing import CliRunner
+from study_builders import copy_example_study
 
 from piri_qual.analysis.study_agreement import study_agreement
 from piri_qual.cli import main
@@ -59,7 +59,7 @@ def run(args: list[str], cwd: Path | None = None) -> tuple[int, str, str]:
 def study_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example study with `gold` and a `pert` coder that dropped every bonding coding of P01
     and added one on the first uncoded participant turn of P02."""
-    root = build_example_study(tmp_path_factory.mktemp("cli") / "study")
+    root = copy_example_study(tmp_path_factory.mktemp("cli") / "study", gold=True)
     study = Study(root)
     gold = list(study.fold("gold").codings.values())
     study.store.append_many("pert", [

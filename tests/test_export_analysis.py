@@ -1,6 +1,6 @@
 """Framework matrix, quote bank, frequencies, co-occurrence and saturation on a real study folder.
 
-Expected values are derived from the codings the test study was built with (tests/exportkit.py),
+Expected values are derived from the codings the test study was built with (tests/study_builders.py),
 not copied from the output.
 """
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from exportkit import CELL_MEMOS, CODINGS, PARTICIPANTS, TURNS, build_study, pseudonym_names
+from study_builders import CELL_MEMOS, CODINGS, PARTICIPANTS, TURNS, pseudonym_names
+from study_builders import build_export_study as build_study
 
 from piri_qual.analysis.frequencies import cooccurrence, saturation
 from piri_qual.analysis.quotes import quote_bank, spread_pick

@@ -13,7 +13,8 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from exportkit import CODINGS, build_study, pseudonym_names
+from study_builders import CODINGS, pseudonym_names
+from study_builders import build_export_study as build_study
 
 from piri_qual.analysis.selection import load_selection
 from piri_qual.export.study_exports import (

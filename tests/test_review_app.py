@@ -12,7 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from reviewkit import copy_example_study, read_log, settle
+from pilot_helpers import settle
+from study_builders import copy_example_study, read_log
 
 from piri_qual.study import Study
 from piri_qual.tui import assist_bridge

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reviewkit import settle
+from pilot_helpers import settle
 
 from piri_qual.assist.types import Suggestion
 from piri_qual.study import Study

@@ -1,17 +1,101 @@
-"""A small but realistic study for the export tests: two groups, attributes, times, memos, names.
+"""Every study the tests and benchmarks build, in one place.
 
-Seven participants (3 staff, 4 parents) across two sites; one transcript each, some with turn
-times (as from a .vtt) and some without; two coders; cell memos; a pseudonym map; and quotes
-that mention the names in that map, so the tests can check that none of them leave the tool.
+* :func:`copy_example_study` -- the repository's example study (23 interviews, the `gold` coder)
+  copied to a temp folder, so no test writes into the repository;
+* :func:`build_tiny_study` -- a new study with the PIRi framework, a two-theme codebook and one
+  short transcript, for tests of one behaviour;
+* :func:`build_export_study` -- seven participants in two groups and two sites, two coders, cell
+  memos and a pseudonym map, whose expected exports are derived from :data:`CODINGS`.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_FILES = ("piri-qual.yaml", "pseudonyms.yaml", "participants.csv")
+EXAMPLE_DIRS = ("frameworks", "codebooks", "corpus")
 
+
+def copy_example_study(dest: Path, *, gold: bool = False, cache_from: Path | None = None) -> Path:
+    """The example study copied to ``dest``: with the `gold` coder's log when ``gold`` is true,
+    and with a suggestion cache copied from ``cache_from`` (to skip recomputing it)."""
+    assert any((REPO / "corpus").glob("*.json")), "the example study's corpus/ is missing from the repository"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_FILES:
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, dest / name)
+    for name in EXAMPLE_DIRS:
+        shutil.copytree(REPO / name, dest / name)
+    (dest / "codings").mkdir(exist_ok=True)
+    if gold:
+        shutil.copy(REPO / "codings" / "gold.jsonl", dest / "codings" / "gold.jsonl")
+    if cache_from is not None and (cache_from / ".piri-cache").is_dir():
+        shutil.copytree(cache_from / ".piri-cache", dest / ".piri-cache")
+    return dest
+
+
+def read_log(root: Path, coder: str) -> list[dict[str, Any]]:
+    path = root / "codings" / f"{coder}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+
+# -- the tiny study ------------------------------------------------------------------------------
+TINY_CODEBOOK = """\
+id: tiny
+label: Tiny codebook
+framework: piri
+themes:
+  - id: waiting_times
+    label: Waiting after referral
+    construct: referral
+    definition: Waiting for support after being referred.
+    keywords: [wait, waiting list]
+  - id: bonding
+    label: Bonding
+    construct: connection
+    definition: The felt bond between parent and baby.
+    keywords: [bond, close]
+"""
+
+
+
+def build_tiny_study(folder: Path) -> Path:
+    """A new study with the PIRi framework, a two-theme codebook and one imported transcript."""
+    from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.core.settings import init_study
+
+    root = init_study(folder, "Tiny study")
+    shutil.copy(REPO / "frameworks" / "piri.yaml", root / "frameworks" / "piri.yaml")
+    (root / "codebooks" / "tiny.yaml").write_text(TINY_CODEBOOK, encoding="utf-8")
+    settings = (root / "piri-qual.yaml").read_text(encoding="utf-8")
+    settings = settings.replace("frameworks/main.yaml", "frameworks/piri.yaml").replace(
+        "codebooks/main.yaml", "codebooks/tiny.yaml"
+    )
+    (root / "piri-qual.yaml").write_text(settings, encoding="utf-8")
+    turns = [
+        RawTurn("Interviewer", ("How long did you wait?",)),
+        RawTurn("P01", ("We waited about six weeks, which felt like forever.", "Then it all moved quickly.")),
+        RawTurn("Interviewer", ("And how do you feel about her now?",)),
+        RawTurn("P01", ("I feel so close to her now. She finally felt like mine.",)),
+    ]
+    text, spans = assemble_text(turns, ["interviewer", "participant", "interviewer", "participant"])
+    Transcript(
+        id="P01", participant="P01", group="parent", text=text, turns=spans,
+        source="transcripts/P01_parent.txt", source_sha256="0" * 64, format="txt",
+        imported_at="2024-01-01T00:00:00+00:00",
+    ).save(root / "corpus" / "P01.json")
+    (root / "participants.csv").write_text("id,group,site\nP01,parent,Northvale\n", encoding="utf-8")
+    return root
+
+
+# -- the export study ----------------------------------------------------------------------------
 CODEBOOK = """\
 id: exportkit
 label: Export test codebook
@@ -141,7 +225,7 @@ CELL_MEMOS = {
 }
 
 
-def build_study(folder: Path) -> Path:
+def build_export_study(folder: Path) -> Path:
     """Create the export test study in ``folder`` and return its root."""
     from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
     from piri_qual.core.settings import init_study
