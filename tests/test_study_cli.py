@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -31,7 +32,8 @@ def test_init_creates_a_private_study(tmp_path: Path) -> None:
     code, out, _ = run(["init", str(tmp_path / "s"), "--title", "My study"])
     assert code == 0 and "Created study" in out
     root = tmp_path / "s"
-    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    if sys.platform != "win32":  # Windows has ACLs, not mode bits: a new folder inherits its parent's
+        assert stat.S_IMODE(root.stat().st_mode) == 0o700
     for name in ("corpus", "codings", "transcripts", "frameworks", "codebooks", "memos"):
         assert (root / name).is_dir()
     assert (root / ".gitattributes").read_text() == "codings/*.jsonl merge=union\n"
