@@ -13,8 +13,10 @@ the write path) with the analyses as methods that return pandas DataFrames::
 Each method is one call of a typed function in :mod:`piri_qual.analysis` or
 :mod:`piri_qual.ingest`, with the same filters (``group``, ``theme``, ``participant``, ``where``)
 as the ``piri-qual export`` commands, so a notebook and the command line show the same numbers.
-This module sits at the top of the layers, beside the CLI and the terminal UI, which both build
-this class.
+This module sits at the top of the layers, just under the CLI and the terminal UI, which both
+build this class. Its methods import the analysis modules when called: the CLI builds a ``Study``
+for every command, and ``piri-qual codings add`` should not load pandas-heavy analyses it never
+uses.
 """
 
 from __future__ import annotations

@@ -23,12 +23,14 @@ from hypothesis import strategies as st
 from study_builders import copy_example_study
 
 from piri_qual.analysis.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
+from piri_qual.analysis.disagreements import disagreement_list
 from piri_qual.analysis.pattern_counts import Patterns, coefficients
 from piri_qual.analysis.study_agreement import (
     LOW_PREVALENCE,
     LOW_PREVALENCE_UNITS,
     NONE_CATEGORY,
     coded_units,
+    compute_agreement,
     study_agreement,
 )
 from piri_qual.analysis.units import MIN_COVER, UnitSpans, covered, regex_sentences, regex_source
@@ -293,7 +295,7 @@ def _chars(spans: list[tuple[str, int, int]]) -> set[tuple[str, int]]:
 def test_gold_perturbation_at_the_character_level(perturbed: Perturbed) -> None:
     study = Study(perturbed.root)
     units = coded_units(study, ["gold", "pert"], "character")
-    result = units.agreement(n_boot=20, seed=3)
+    result = compute_agreement(units, n_boot=20, seed=3)
     assert result.alpha_name == "unitizing_alpha" and result.cluster == "transcripts"
     gold_chars = {
         theme: _chars([(c.transcript, c.start, c.end) for c in perturbed.gold if c.theme == theme])
@@ -322,7 +324,7 @@ def test_gold_perturbation_at_the_character_level(perturbed: Perturbed) -> None:
 
 def test_gold_perturbation_disagreement_list(perturbed: Perturbed) -> None:
     study = Study(perturbed.root)
-    frame = coded_units(study, ["gold", "pert"], "turn").disagreements()
+    frame = disagreement_list(coded_units(study, ["gold", "pert"], "turn"))
     assert len(frame) == K + M + N_ADD
     order = {tid: k for k, tid in enumerate(study.transcript_ids())}
     keys = [(order[r.transcript], r.start) for r in frame.itertuples()]
@@ -347,7 +349,7 @@ def test_disagreement_exports_hold_the_same_rows(perturbed: Perturbed, tmp_path:
     from piri_qual.export.disagreements import write_disagreements
 
     study = Study(perturbed.root)
-    frame = coded_units(study, ["gold", "pert"], "turn").disagreements()
+    frame = disagreement_list(coded_units(study, ["gold", "pert"], "turn"))
     facts = {"Coders": "gold, pert", "Unit": "turn"}
     paths = {fmt: write_disagreements(frame, tmp_path / f"d.{fmt}", fmt, coders=["gold", "pert"],
                                       title="Disagreements", facts=facts) for fmt in ("csv", "xlsx", "docx", "md")}
@@ -396,7 +398,7 @@ def test_only_transcripts_every_coder_coded_and_no_orphans(perturbed: Perturbed,
     assert units.outside == {"gold": 0, "partial": 1}
     only = coded_units(study, ["gold", "partial"], "turn", ["P01", "P03"])
     assert only.transcripts == ("P01",) and only.skipped == {"P03": "not coded by partial"}
-    result = only.agreement(n_boot=0)
+    result = compute_agreement(only, n_boot=0)
     assert result.pooled.disagreements == 0
     assert p01.id == "P01"
 
@@ -442,10 +444,10 @@ def test_low_prevalence_and_few_units_are_flagged(perturbed: Perturbed, tiny_stu
 
 def test_bootstrap_is_seeded_and_can_resample_transcripts(perturbed: Perturbed) -> None:
     units = coded_units(Study(perturbed.root), ["gold", "pert"], "turn")
-    first = units.agreement(n_boot=300, seed=7)
-    again = units.agreement(n_boot=300, seed=7)
-    other = units.agreement(n_boot=300, seed=8)
-    clustered = units.agreement(n_boot=300, seed=7, cluster="transcripts")
+    first = compute_agreement(units, n_boot=300, seed=7)
+    again = compute_agreement(units, n_boot=300, seed=7)
+    other = compute_agreement(units, n_boot=300, seed=8)
+    clustered = compute_agreement(units, n_boot=300, seed=7, cluster="transcripts")
     x = lambda r: next(t for t in r.themes if t.theme == X).cohen_kappa  # noqa: E731
     assert (x(first).low, x(first).high) == (x(again).low, x(again).high)
     assert (x(first).low, x(first).high) != (x(other).low, x(other).high)
@@ -453,7 +455,7 @@ def test_bootstrap_is_seeded_and_can_resample_transcripts(perturbed: Perturbed) 
     assert x(first).low < x(first).value < x(first).high and x(first).n_valid > 250
     assert clustered.cluster == "transcripts"
     with pytest.raises(PiriQualError, match="whole transcripts"):
-        coded_units(Study(perturbed.root), ["gold", "pert"], "character").agreement(n_boot=5, cluster="units")
+        compute_agreement(coded_units(Study(perturbed.root), ["gold", "pert"], "character"), n_boot=5, cluster="units")
 
 
 def test_user_errors_name_the_fix(perturbed: Perturbed) -> None:

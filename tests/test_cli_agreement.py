@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from study_builders import copy_example_study
 
-from piri_qual.analysis.study_agreement import study_agreement
+from piri_qual.analysis.disagreements import disagreement_list
+from piri_qual.analysis.study_agreement import coded_units, study_agreement
 from piri_qual.cli import main
 from piri_qual.study import Study
 
@@ -119,9 +120,8 @@ def test_disagreements_are_listed_and_exported(study_root: Path, tmp_path: Path)
                           "--boot", "0", "--disagreements", "-o", str(target)])
     assert code == 0, err
     frame = Study(study_root)
-    from piri_qual.analysis.study_agreement import coded_units
 
-    expected = coded_units(frame, ["gold", "pert"], "turn").disagreements()
+    expected = disagreement_list(coded_units(frame, ["gold", "pert"], "turn"))
     assert f"{len(expected)} disagreements (turn units)" in out
     assert f"wrote {len(expected)} disagreements to {target}" in out
     import openpyxl

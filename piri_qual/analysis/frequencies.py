@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from piri_qual.errors import PiriQualError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -31,8 +33,6 @@ def theme_frequencies(
     may be ``group`` or any participants.csv column.
     """
     import pandas as pd
-
-    from piri_qual.errors import PiriQualError
 
     if by not in participants.columns:
         choices = [c for c in participants.columns if c not in ("participant", "n_group", "n_role")]

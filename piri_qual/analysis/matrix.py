@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from piri_qual.analysis.quotes import locate
+from piri_qual.errors import PiriQualError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -115,8 +118,6 @@ def build_matrix(
     import pandas as pd
 
     if mode not in CELL_MODES:
-        from piri_qual.errors import PiriQualError
-
         raise PiriQualError(f"unknown matrix cell content {mode!r}", hint=f"Use one of {', '.join(CELL_MODES)}.")
     rows = pd.Index(participants.index, name="participant")
     cols = pd.Index(themes.index, name="theme")
@@ -156,8 +157,6 @@ def matrix_from_data(data: Selection, mode: str = "count") -> FrameworkMatrix:
     excerpt_text = None
     memos = data.memos
     if mode == "excerpts":
-        from piri_qual.analysis.quotes import locate
-
         located = locate(data.codings, data.transcripts)
         quotes = data.pseudonymiser.apply_all(data.codings.quote)
         import pandas as pd

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.analysis.anonymise import check_texts, describe_flags
+from piri_qual.analysis.anonymise import redact as redact_text
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -167,9 +170,6 @@ def quote_bank(data: Selection, *, per_theme: int | None = None, check: bool = T
         columns=QUOTE_COLUMNS,
     )
     if check:
-        from piri_qual.analysis.anonymise import check_texts, describe_flags
-        from piri_qual.analysis.anonymise import redact as redact_text
-
         flags, _ = check_texts(out.quote, data.checker)
         if redact:
             # The flags column must not repeat what was just removed: name the kinds only.

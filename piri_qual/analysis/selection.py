@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser, load_ner
 from piri_qual.core.coding_table import coding_table
 from piri_qual.errors import PiriQualError, PiriQualWarning
 
@@ -355,7 +356,6 @@ def load_selection(
     ner: bool = True,
 ) -> Selection:
     """Gather a coder's codings for export, dropping orphans with one warning that counts them."""
-    from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser, load_ner
 
     filters = filters or Filters()
     coder = study.resolve_coder(coder)

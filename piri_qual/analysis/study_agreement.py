@@ -8,11 +8,12 @@ disagreements for a reconciliation meeting). Everything returns dataclasses and 
 DataFrames, so a notebook gets what the CLI prints::
 
     from piri_qual.core.study import StudyFolder
-    from piri_qual.analysis.study_agreement import coded_units
+    from piri_qual.analysis.disagreements import disagreement_list
+    from piri_qual.analysis.study_agreement import coded_units, compute_agreement
     units = coded_units(StudyFolder("."), ["alice", "bob"], unit="sentence")
-    result = units.agreement(n_boot=1000, seed=0)
-    result.table()            # one row per theme, then the overall rows
-    units.disagreements()     # one row per unit the coders coded differently
+    result = compute_agreement(units, n_boot=1000, seed=0)
+    result.table()               # one row per theme, then the overall rows
+    disagreement_list(units)     # one row per unit the coders coded differently
 
 Which transcripts, codings and themes take part is decided when the presence table is built
 (:mod:`piri_qual.analysis.unit_matrix`): the transcripts every named coder has coded, without
@@ -62,6 +63,7 @@ from piri_qual.analysis.pattern_counts import (
     small_unique,
 )
 from piri_qual.analysis.unit_matrix import CodedUnits, coded_units
+from piri_qual.analysis.unitizing_study import alpha_from_weights, study_parts
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -505,7 +507,6 @@ def _unitizing(
 ) -> tuple[dict[str, tuple[float, float, float]], dict[str, np.ndarray]]:
     """Unitizing alpha per theme and overall over the study's transcripts, and per resample of
     transcripts (``weights``), by :mod:`~piri_qual.analysis.unitizing_study`."""
-    from piri_qual.analysis.unitizing_study import alpha_from_weights, study_parts
 
     # Each transcript's segments, relative to the start of its own stretch of the continuum.
     local: list[dict[str, list[tuple[int, int, str]]]] = [{c: [] for c in units.coders} for _ in units.transcripts]

@@ -32,7 +32,6 @@ from piri_qual.errors import PiriQualError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.study_agreement import StudyAgreement
     from piri_qual.core.corpus import Transcript
     from piri_qual.core.study import StudyFolder
 
@@ -89,25 +88,6 @@ class CodedUnits:
             names=["transcript", "start", "end"],
         )
         return pd.DataFrame(self.presence[j], index=index, columns=list(self.themes))
-
-    def agreement(
-        self,
-        *,
-        ci: float = 0.95,
-        n_boot: int = 1000,
-        seed: int = 0,
-        cluster: str | None = None,
-    ) -> StudyAgreement:
-        """Per-theme and overall figures with intervals (see :mod:`~piri_qual.analysis.study_agreement`)."""
-        from piri_qual.analysis.study_agreement import compute_agreement
-
-        return compute_agreement(self, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
-
-    def disagreements(self) -> pd.DataFrame:
-        """Every unit the coders coded differently (see :mod:`~piri_qual.analysis.disagreements`)."""
-        from piri_qual.analysis.disagreements import disagreement_list
-
-        return disagreement_list(self)
 
 
 def _coded_transcripts(study: StudyFolder, coder: str) -> set[str]:

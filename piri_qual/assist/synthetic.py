@@ -17,6 +17,7 @@ from pathlib import Path
 
 from piri_qual.core.corpus import Transcript, Turn
 from piri_qual.core.settings import init_study
+from piri_qual.core.study import StudyFolder
 
 TOPICS: dict[str, list[str]] = {
     "waiting": ["waiting list", "weeks of waiting", "delay", "months before anyone came", "long wait"],
@@ -151,8 +152,6 @@ def generate_study(
         ids.append(tid)
         total += words
     if gold:
-        from piri_qual.core.study import StudyFolder
-
         StudyFolder(root).store.append_many("gold", events)
     return GeneratedStudy(root, ids, total, list(OPEN_DEFINITIONS), list(BLIND))
 

@@ -7,6 +7,8 @@ command runs, so the choices below are spelled out here rather than imported.
 
 from __future__ import annotations
 
+# Library imports sit inside the commands: every command module loads for `piri-qual --help`, which
+# must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,7 +119,8 @@ def agreement(
             "whole transcripts",
             hint="Use --cluster transcripts (the default for --unit character).",
         )
-    from piri_qual.analysis.study_agreement import coded_units
+    from piri_qual.analysis.disagreements import disagreement_list
+    from piri_qual.analysis.study_agreement import coded_units, compute_agreement
     from piri_qual.export.disagreements import resolve_output
 
     study = open_study(study_dir)
@@ -126,8 +129,8 @@ def agreement(
         stem = f"disagreements_{'_'.join(names)}_{unit}"
         target = resolve_output(output, fmt, study.exports_dir, stem)
     units = coded_units(study, names, unit, _split(transcript_ids) or None)
-    result = units.agreement(ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
-    frame = units.disagreements() if disagreements else None
+    result = compute_agreement(units, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
+    frame = disagreement_list(units) if disagreements else None
     written: Path | None = None
     if frame is not None and target is not None:
         written = _export(result, frame, *target)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# Library imports sit inside the commands: every command module loads for `piri-qual --help`, which
+# must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
 from pathlib import Path
 
 import click

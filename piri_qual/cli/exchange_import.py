@@ -7,6 +7,8 @@ is one summary line per file, with warnings (what was skipped, conventions detec
 
 from __future__ import annotations
 
+# Library imports sit inside the commands: every command module loads for `piri-qual --help`, which
+# must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
 from collections.abc import Sequence
 from pathlib import Path
 

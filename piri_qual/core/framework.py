@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from piri_qual.core.atomic import atomic_write_text
 from piri_qual.core.yamlfile import LineDict, LineList, dump_yaml, load_yaml
 from piri_qual.errors import PiriQualError, shown
 
@@ -369,6 +370,5 @@ def _check_patterns(node: LineDict, problems: _Problems, what: str) -> tuple[Any
 
 def save_codebook(codebook: Codebook, path: Path) -> None:
     """Write a codebook back to YAML atomically."""
-    from piri_qual.core.atomic import atomic_write_text
 
     atomic_write_text(path, codebook.to_yaml())

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from piri_qual.core.coders import resolve_coder
+from piri_qual.core.coding_table import CODING_COLUMNS, coding_table
 from piri_qual.core.codings import CoderLog, FoldResult, validate_coder_name
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.framework import Codebook, Framework, load_codebook, load_framework
@@ -250,8 +251,6 @@ class StudyFolder:
         ``orphaned`` (its quote is no longer at its offsets after an edit of the source: shown,
         never silently moved onto other words)."""
         import pandas as pd
-
-        from piri_qual.core.coding_table import CODING_COLUMNS, coding_table
 
         coders = [coder] if isinstance(coder, str) else (coder or self.coders())
         try:

@@ -25,6 +25,7 @@ from typing import Any
 
 from piri_qual.core.atomic import atomic_write_bytes, atomic_write_text
 from piri_qual.core.corpus import Transcript
+from piri_qual.core.framework import load_codebook, load_framework
 from piri_qual.core.participants import guess_from_filename, save_participants
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.codebook_map import CodeMap, codebook_yaml, framework_yaml, map_codes
@@ -177,7 +178,6 @@ def _group_of(values: dict[str, str]) -> str | None:
 
 def check_codebook(target: Target, framework_text: str | None, codebook_text: str | None) -> None:
     """Load the framework and codebook that would be written, so a bad one is caught now."""
-    from piri_qual.core.framework import load_codebook, load_framework
 
     if framework_text is None and codebook_text is None:
         return

@@ -19,6 +19,7 @@ from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.framework import Codebook, Framework, Theme
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.refi_format import CODEBOOK_NS, format_description, make_guid, xml_text
+from piri_qual.exchange.refi_reader import schema_errors
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
@@ -124,8 +125,6 @@ def count_codes(nodes: list[CodeNode]) -> int:
 def build_qdc(codebook: Codebook, framework: Framework | None) -> bytes:
     """The ``.qdc`` document for a codebook, checked against the REFI-QDA codebook schema."""
     from lxml import etree
-
-    from piri_qual.exchange.refi_reader import schema_errors
 
     tree = code_tree(codebook, framework)
     if not tree:

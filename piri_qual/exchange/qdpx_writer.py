@@ -50,6 +50,7 @@ from piri_qual.exchange.refi_format import (
     refi_datetime,
     xml_text,
 )
+from piri_qual.exchange.refi_reader import schema_errors
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
@@ -127,8 +128,6 @@ class _Note:
 def build_project(study: StudyFolder, coders: list[str] | None = None) -> tuple[bytes, dict[str, bytes], QdpxReport]:
     """The ``project.qde`` document, the internal source files, and what they hold."""
     from lxml import etree
-
-    from piri_qual.exchange.refi_reader import schema_errors
 
     names = list(coders) if coders else study.coders()
     for name in names:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from piri_qual.core.anchoring import relocate
 from piri_qual.core.atomic import atomic_write_text
 from piri_qual.core.corpus import assemble_text
 from piri_qual.core.framework import ID_PATTERN, Codebook, Theme
@@ -26,6 +27,9 @@ from piri_qual.exchange.codebook_map import IMPORTED_SECTION, codebook_yaml
 from piri_qual.exchange.into_study import check_codebook
 from piri_qual.exchange.refi_format import safe_coder_name, slug
 from piri_qual.exchange.target import Target
+from piri_qual.ingest.readers import read_source
+from piri_qual.ingest.roles import assign_roles
+from piri_qual.ingest.study_import import import_files
 
 _SPLIT = re.compile(r"[;\n\r]+")
 _EDGE = re.compile(r"^[\s\-\u2022*#\"'\u201c\u201d\u2018\u2019]+|[\s.:,\"'\u201c\u201d\u2018\u2019]+$")
@@ -167,10 +171,6 @@ def _short(text: str, limit: int = 40) -> str:
 
 def import_word_comments(path: Path, target: Target, *, add_themes: bool) -> WordSummary:
     """Import a .docx and its comments as codings (checked whole before anything is written)."""
-    from piri_qual.core.anchoring import relocate
-    from piri_qual.ingest.readers import read_source
-    from piri_qual.ingest.roles import assign_roles
-    from piri_qual.ingest.study_import import import_files
 
     document = read_source(path)
     comments = document.metadata.get("comments") or []

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from piri_qual.analysis.matrix import plural
+from piri_qual.export.docx_writer import add_styled, new_document, save
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -40,7 +43,6 @@ def count_text(freq: pd.DataFrame | None, theme_id: str, coder: str) -> str:
         return ""
     groups = [g for g in dict.fromkeys(freq.columns.get_level_values(0)) if g != "all"]
     excerpts = int(freq.at[theme_id, ("all", "excerpts")])
-    from piri_qual.analysis.matrix import plural
 
     parts = []
     for group in groups:
@@ -121,8 +123,6 @@ def codebook_markdown(codebook: Codebook, framework: Framework | None, parts: li
 def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[Section], path: Path,
                   pseudonymiser: Pseudonymiser | None = None) -> None:
     from docx.shared import Pt
-
-    from piri_qual.export.docx_writer import add_styled, new_document, save
 
     clean = pseudonymiser.apply if pseudonymiser else (lambda s: s)
     document = new_document(codebook.label)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from piri_qual.core.atomic import atomic_write_bytes
+from piri_qual.export.csv_markdown import cell_text, quote_source
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,8 +147,6 @@ def matrix_docx(matrix: FrameworkMatrix, path: Path, title: str, intro: str) -> 
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Cm, Pt
 
-    from piri_qual.export.csv_markdown import cell_text
-
     document = new_document(title, landscape=True)
     document.add_paragraph(intro)
     textual = matrix.mode in ("excerpts", "summary")
@@ -216,8 +215,6 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
-
-    from piri_qual.export.csv_markdown import quote_source
 
     document = new_document(title)
     attribution = document.styles.add_style(ATTRIBUTION_STYLE, WD_STYLE_TYPE.PARAGRAPH)

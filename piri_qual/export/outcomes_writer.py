@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from piri_qual.analysis.joint_display import joint_frame
 from piri_qual.export import csv_markdown as tables
 from piri_qual.export import docx_writer, xlsx_writer
 
@@ -92,8 +93,6 @@ JOINT_HEADINGS = ["Measure", "Quantitative result", "Framework construct", "Them
 
 
 def write_joint_display(rows: list[JointRow], summary: OutcomeSummary, path: Path, fmt: str) -> Path:
-    from piri_qual.analysis.joint_display import joint_frame
-
     title = f"Joint display: {summary.spec.title}"
     intro = (f"Of {summary.completed} families who completed support; shares with Wilson 95% intervals. "
              "Themes and quotes from the interviews with parents.")

@@ -21,6 +21,8 @@ from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.corpus import Transcript, assemble_text
 from piri_qual.core.participants import guess_from_filename, save_participants
 from piri_qual.errors import PiriQualError
+from piri_qual.ingest.readers import read_source
+from piri_qual.ingest.roles import assign_roles
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
@@ -124,8 +126,6 @@ def _import_one(
     force: bool,
     existing: dict[str, _Known],
 ) -> tuple[FileOutcome, tuple[str, str | None] | None]:
-    from piri_qual.ingest.readers import read_source
-    from piri_qual.ingest.roles import assign_roles
 
     if not path.exists():
         raise PiriQualError("file not found", path=path, hint="Check the path and try again.")

@@ -16,6 +16,8 @@ from piri_qual.errors import PiriQualError
 from piri_qual.study import Study
 from piri_qual.tui import assist_bridge
 from piri_qual.tui.keys import keymap_from_settings
+from piri_qual.tui.screens.coding import CodingScreen
+from piri_qual.tui.screens.reconcile import ReconcileScreen
 from piri_qual.tui.session import SUGGESTIONS
 
 
@@ -79,13 +81,9 @@ class CodingApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
         if self.reconcile is not None:
-            from piri_qual.tui.screens.reconcile import ReconcileScreen
-
             self.sub_title = f"reconcile {self.reconcile[0]} and {self.reconcile[1]}"
             self.push_screen(ReconcileScreen(self.reconcile[0], self.reconcile[1], self.consensus))
         else:
-            from piri_qual.tui.screens.coding import CodingScreen
-
             self.sub_title = f"coding as {self.coder}"
             assert self.transcript_id is not None
             self.push_screen(CodingScreen(self.transcript_id, self.start_mode))

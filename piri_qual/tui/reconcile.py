@@ -22,6 +22,7 @@ import numpy as np
 from piri_qual.analysis.units import UnitSpans, covered, transcript_units
 from piri_qual.core.codings import Coding, Event, FoldResult, fold, last_undoable
 from piri_qual.errors import PiriQualError
+from piri_qual.tui.assist_bridge import sentences as bridge_sentences
 
 if TYPE_CHECKING:
     from piri_qual.study import Study
@@ -167,8 +168,6 @@ class ReconcileSession:
         tids = sorted({c.transcript for c in [*fa.codings.values(), *fb.codings.values()]})
         known = set(study.transcript_ids())
         if sentences_for is None:
-            from piri_qual.tui.assist_bridge import sentences as bridge_sentences
-
             def sentences_for(tid: str) -> list[tuple[int, int]]:
                 return bridge_sentences(study, tid)
 

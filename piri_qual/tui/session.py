@@ -16,7 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from piri_qual.core.codings import Coding, Event, FoldResult, fold, last_redoable, last_undoable
+from piri_qual.core.codings import (
+    Coding,
+    Event,
+    FoldResult,
+    fold,
+    last_redoable,
+    last_undoable,
+    memo_key,
+)
 from piri_qual.core.corpus import Transcript
 from piri_qual.errors import PiriQualError
 from piri_qual.tui.textindex import Span, TextIndex
@@ -499,7 +507,6 @@ class CodingSession:
     def memo_text(self, scope: str) -> str:
         """The memo already written for a scope here (empty when none)."""
         fields = self._memo_fields(scope)
-        from piri_qual.core.codings import memo_key
 
         probe = Event(id="", time="", coder=self.coder, op="memo", **{  # type: ignore[arg-type]
             k: v for k, v in fields.items() if k in ("scope", "transcript", "start", "end", "theme", "target", "participant")
