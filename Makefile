@@ -28,9 +28,10 @@ demo: $(STAMP)
 	$(BIN)/piri-qual export all --coder gold
 	@echo "Exports are in $(CURDIR)/exports/"
 
-## test: install, lint and run the whole test suite
+## test: install, lint, type-check the package and run the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## bench: performance targets, each a ratio against a baseline measured in the same run
@@ -41,6 +42,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .piri-cache exports .pytest_cache
+	rm -rf $(VENV) .piri-cache exports .pytest_cache .mypy_cache

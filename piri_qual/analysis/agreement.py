@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
-LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def _check_level(level: str) -> Level:
             f"unknown level of measurement {level!r}",
             hint=f"Choose one of: {', '.join(LEVELS)}.",
         )
-    return level  # type: ignore[return-value]
+    return level
 
 
 def _label(labels: np.ndarray, code: int) -> Any:
@@ -634,7 +634,8 @@ def _agreement_coefficient(
         rated = r_u >= 1
         codes, present, r_u = ratings.codes[:, rated], present[:, rated], r_u[rated]
         weights = np.broadcast_to(1.0 / r_u, codes.shape)[present]
-        pi = np.bincount(codes[present], weights=weights, minlength=ratings.labels.size)
+        # numpy's stub types bincount as intp even when float weights make it float64
+        pi: np.ndarray = np.bincount(codes[present], weights=weights, minlength=ratings.labels.size)
         pi = pi / float(r_u.size)
         pe = float(np.dot(pi, 1.0 - pi)) / (q - 1.0)
     return AgreementResult(

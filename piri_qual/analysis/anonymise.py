@@ -367,7 +367,7 @@ class IdentifierChecker:
         word ("So", "The", "Honestly"), and this loop sees every one of them.
         """
         allow = self._allow
-        out = []
+        out: list[tuple[int, int, str]] = []
         append = out.append
         for m in _CAPITALISED.finditer(joined):
             word = m.group(0)

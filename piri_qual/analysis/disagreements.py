@@ -38,6 +38,7 @@ def disagreement_list(units: CodedUnits) -> pd.DataFrame:
 
     pres = units.presence
     differ = pres.any(axis=0) & ~pres.all(axis=0)  # units x themes
+    assert isinstance(differ, np.ndarray)  # reducing a 3-d array over one axis leaves an array
     rows = np.flatnonzero(differ.any(axis=1))
     spans: list[tuple[int, int]] = []  # (first unit, last unit + 1)
     if units.unit == "character" and rows.size:

@@ -97,20 +97,26 @@ def joint_display(
 
 def _pick_quotes(study: StudyFolder, coder: str, group: str, themes: list[str], wanted: int) -> list[tuple[str, str]]:
     """Quotes of readable length (about 25 words) from different participants, one theme at a time."""
-    bank = study.quotes(coder, group=group, theme=themes, check=True, redact=True)
+    from piri_qual.analysis.quotes import quote_bank
+    from piri_qual.analysis.selection import Filters, load_selection
+
+    # what Study.quotes does, called here because a plain StudyFolder has no quotes() method
+    data = load_selection(study, coder, Filters.make(groups=group, themes=themes), ner=True)
+    bank = quote_bank(data, check=True, redact=True)
     if bank.empty:
         return []
-    words = bank.quote.str.split().str.len()
+    # pandas documents .str.len() for list elements too; pandas-stubs types it for strings only
+    words = bank.quote.str.split().str.len()  # type: ignore[misc]
     bank = bank.assign(fit=(words - 25).abs())[(words >= 10) & (words <= 60)]
     bank = bank.sort_values(["fit", "participant"], kind="stable")
     picked: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    seen: set[object] = set()
     while len(picked) < wanted:
         added = False
         for theme in themes:
             for row in bank[bank.theme == theme].itertuples():
                 if row.participant not in seen:
-                    picked.append((row.quote, row.attribution))
+                    picked.append((str(row.quote), str(row.attribution)))
                     seen.add(row.participant)
                     added = True
                     break

@@ -136,7 +136,8 @@ def build_matrix(
             texts = excerpt_text if excerpt_text is not None else codings.quote
             frame = codings.assign(_text=texts.to_numpy()).sort_values(["participant", "transcript", "start"])
             joined = frame.groupby(["participant", "theme"], sort=False)._text.agg("\n\n".join)
-            for (pid, theme), text in joined.items():
+            # joined.items(), spelt so the (participant, theme) keys unpack: items() types them Hashable
+            for (pid, theme), text in zip(joined.index, joined, strict=True):
                 if pid in cells.index and theme in cells.columns:
                     cells.at[pid, theme] = text
     else:
@@ -145,7 +146,7 @@ def build_matrix(
             if scope == "cell" and len(key) == 2 and key[0] in cells.index and key[1] in cells.columns:
                 cells.at[key[0], key[1]] = memo.text
     group_of = participants.group
-    sizes = {g: int(n) for g, n in group_of.value_counts(sort=False).reindex(list(dict.fromkeys(group_of))).items()}
+    sizes = {str(g): int(n) for g, n in group_of.value_counts(sort=False).reindex(list(dict.fromkeys(group_of))).items()}
     return FrameworkMatrix(
         cells=cells, counts=counts, participants=participants, themes=themes,
         attributes=list(attributes or []), mode=mode, coder=coder, sizes=sizes,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.analysis.proportions import Proportion, wilson_interval
-from piri_qual.core.yamlfile import LineDict, load_yaml
+from piri_qual.core.yamlfile import LineDict, LineList, load_yaml
 from piri_qual.errors import PiriQualError
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "improved", "completed", "complete"}
@@ -134,9 +134,9 @@ def load_spec(path: Path) -> OutcomeSpec:
             date_to = _as_date(window.get("to"), path, window.line_of("to"), problems)
     measures: list[Measure] = []
     nodes = data.get("measures")
-    if not isinstance(nodes, list) or not nodes:
+    if not isinstance(nodes, LineList) or not nodes:
         problems.append(f"{path}:{data.line_of('measures')}: the spec needs a non-empty 'measures' list")
-        nodes = []
+        nodes = LineList()
     for node in nodes:
         if not isinstance(node, LineDict):
             problems.append(f"{path}:{nodes.line}: each measure must be a mapping")
@@ -316,6 +316,7 @@ def summarise(table: DataTable, spec: OutcomeSpec, by: str | None = None) -> Out
     for row, line in zip(table.rows, table.lines, strict=True):
         if spec.date_column:
             when = _parse_date(row[spec.date_column])
+            assert when is not None, "_check refuses rows whose date does not parse"
             if (spec.date_from and when < spec.date_from) or (spec.date_to and when > spec.date_to):
                 excluded += 1
                 outside.append(line)

@@ -9,7 +9,7 @@ pseudonymised and checked for identifiers left over before it leaves the tool.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from piri_qual.analysis.anonymise import check_texts, describe_flags
@@ -47,7 +47,7 @@ def locate(codings: pd.DataFrame, transcripts: Mapping[str, Any]) -> pd.DataFram
     time = np.full(len(codings), "", dtype=object)
     offsets = codings.start.to_numpy(dtype=np.int64)
     for tid, where in codings.groupby("transcript", sort=False).indices.items():
-        transcript = transcripts.get(tid)
+        transcript = transcripts.get(str(tid))
         if transcript is None or not transcript.turns:
             continue
         starts = np.fromiter((t.start for t in transcript.turns), dtype=np.int64, count=len(transcript.turns))
@@ -82,7 +82,7 @@ def one_line(texts: list[str]) -> list[str]:
     return out
 
 
-def spread_pick(frame: pd.DataFrame, cap: int, participant_order: list[str], group_of: Mapping[str, str]) -> pd.DataFrame:
+def spread_pick(frame: pd.DataFrame, cap: int, participant_order: list[str], group_of: Mapping[Hashable, str]) -> pd.DataFrame:
     """Up to ``cap`` rows of one theme, spread across participants and groups.
 
     Round-robin: each pass takes the next quote (in transcript order) of every participant,

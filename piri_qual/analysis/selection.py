@@ -287,7 +287,7 @@ def attributions(participants: pd.DataFrame, template: str, source: Path | None 
     by_role = "role" in names
     out = {}
     for pid, row in participants.iterrows():
-        values = {k: ("" if v is None or (isinstance(v, float) and v != v) else str(v)) for k, v in row.items()}
+        values = {str(k): ("" if v is None or (isinstance(v, float) and v != v) else str(v)) for k, v in row.items()}
         values.setdefault("role", "")
         values["id"] = values["participant"] = str(pid)
         values["n"] = values["n_role"] if by_role else values["n_group"]

@@ -278,6 +278,12 @@ class StudyAgreement:
         return data
 
 
+def _present(estimate: Estimate | None) -> Estimate:
+    """Percent agreement or alpha, which every table has (only kappa needs exactly two coders)."""
+    assert estimate is not None, "coefficients() always computes percent agreement and alpha"
+    return estimate
+
+
 def _estimate(point: tuple[np.ndarray, ...], boot: np.ndarray | None, ci: float, why: str) -> Estimate:
     value, observed, expected = (float(np.asarray(x)) for x in point)
     low = high = float("nan")
@@ -399,9 +405,9 @@ def compute_agreement(
                 positives={c: int(positives_k[j, k]) for j, c in enumerate(units.coders)},
                 either=either,
                 disagreements=int(differ_k[k]),
-                percent_agreement=est["percent_agreement"],  # type: ignore[arg-type]
+                percent_agreement=_present(est["percent_agreement"]),
                 cohen_kappa=est["cohen_kappa"],
-                krippendorff_alpha=est["krippendorff_alpha"],  # type: ignore[arg-type]
+                krippendorff_alpha=_present(est["krippendorff_alpha"]),
                 warning=_stability_warning(float(prevalence[k]), either, units.unit) if m == 2 else None,
             )
         )
@@ -423,9 +429,9 @@ def compute_agreement(
         positives={c: int(positives_k[j].sum()) for j, c in enumerate(units.coders)},
         either=int(either_k.sum()),
         disagreements=int(differ_k.sum()),
-        percent_agreement=est["percent_agreement"],  # type: ignore[arg-type]
+        percent_agreement=_present(est["percent_agreement"]),
         cohen_kappa=est["cohen_kappa"],
-        krippendorff_alpha=est["krippendorff_alpha"],  # type: ignore[arg-type]
+        krippendorff_alpha=_present(est["krippendorff_alpha"]),
     )
 
     # Weighted: per-theme figures averaged with weights = prevalence (per resample, too).
@@ -467,9 +473,9 @@ def compute_agreement(
         positives=pooled.positives,
         either=pooled.either,
         disagreements=pooled.disagreements,
-        percent_agreement=w_est["percent_agreement"],  # type: ignore[arg-type]
+        percent_agreement=_present(w_est["percent_agreement"]),
         cohen_kappa=w_est["cohen_kappa"],
-        krippendorff_alpha=w_est["krippendorff_alpha"],  # type: ignore[arg-type]
+        krippendorff_alpha=_present(w_est["krippendorff_alpha"]),
     )
 
     return StudyAgreement(
@@ -588,9 +594,9 @@ def _constructs(
                 units=int(rows.size),
                 categories=categories,
                 combined=int(((masks & (masks - 1)) != 0).any(axis=1).sum()),
-                percent_agreement=est("percent_agreement"),  # type: ignore[arg-type]
+                percent_agreement=_present(est("percent_agreement")),
                 cohen_kappa=est("cohen_kappa"),
-                krippendorff_alpha=est("krippendorff_alpha"),  # type: ignore[arg-type]
+                krippendorff_alpha=_present(est("krippendorff_alpha")),
             )
         )
     return results

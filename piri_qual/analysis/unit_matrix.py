@@ -198,10 +198,10 @@ def coded_units(
     col = {t: k for k, t in enumerate(order)}
     labels: dict[str, str] = {}
     construct_of: dict[str, str | None] = {}
-    for t in order:
-        theme = codebook.get(t) if codebook else None
-        labels[t] = theme.label if theme else t
-        construct_of[t] = theme.construct if theme else None
+    for theme_id in order:
+        theme = codebook.get(theme_id) if codebook else None
+        labels[theme_id] = theme.label if theme else theme_id
+        construct_of[theme_id] = theme.construct if theme else None
     framework = study.framework
     construct_labels = {cid: c.label for cid, c in (framework.constructs.items() if framework else [])}
 

@@ -55,7 +55,9 @@ def save_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], meta: dict[
     """Write arrays plus a JSON header (with the key) as one .npz, atomically."""
     buffer = io.BytesIO()
     header = np.frombuffer(json.dumps({"key": key, **meta}, ensure_ascii=False).encode("utf-8"), np.uint8)
-    np.savez(buffer, __header__=header, **arrays)
+    # mypy checks **arrays against savez's keyword-only allow_pickle: bool as well (see
+    # python/mypy#17642); no array is ever named allow_pickle
+    np.savez(buffer, __header__=header, **arrays)  # type: ignore[arg-type]
     write_cache_file(path, buffer.getvalue())
 
 

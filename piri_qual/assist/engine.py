@@ -334,9 +334,11 @@ class Engine:
         ]
         _, stats = self.stats()
         learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples)
+        info = learner.info
+        assert info is not None  # train() always describes the model it fitted
         learner.save(self._model_path(coder), self._model_key())
-        save_json(self._path("models", f"{coder}.json"), {"fingerprint": decisions.fingerprint(), **learner.info.as_dict()})  # type: ignore[union-attr]
-        return learner.info  # type: ignore[return-value]
+        save_json(self._path("models", f"{coder}.json"), {"fingerprint": decisions.fingerprint(), **info.as_dict()})
+        return info
 
     # -- suggestions ----------------------------------------------------------------------------
     def suggestions(self, tid: str, learner: Learner, coder: str | None) -> list[Suggestion]:
@@ -389,8 +391,8 @@ class Engine:
         for theme_index in np.nonzero(chosen.any(0))[0].tolist():
             column = probs[:, theme_index]
             for run in _runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
-                best = run[int(np.argmax(column[run]))] if len(run) > 1 else run[0]
-                rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, best, len(run)))
+                top = run[int(np.argmax(column[run]))] if len(run) > 1 else run[0]
+                rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, top, len(run)))
                 matched.append(sorted({t for r in run for t in terms.get((r, theme_index), ())}) if terms else [])
         if not rows:
             return SuggestionTable.empty()

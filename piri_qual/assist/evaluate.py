@@ -144,7 +144,7 @@ def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[t
         listed = ", ".join(f"{t!r} ({n})" for t, n in unknown.most_common())
         raise PiriQualError(
             f"{sum(unknown.values())} gold codings name themes that are not in the codebook "
-            f"{engine.codebook.path}: {listed}",
+            f"{engine.codebook.path if engine.codebook else '(none configured)'}: {listed}",
             path=study.log(coder).path,
             hint="Add those themes to the codebook, or correct the codings, then run evaluate again.",
         )
@@ -157,7 +157,9 @@ def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[t
                 path=study.log(coder).path,
                 hint="Import that transcript or remove its codings.",
             )
-        out.setdefault(c.transcript, []).append((c.start, c.end, index(c.theme), c.quote))  # type: ignore[arg-type]
+        theme = index(c.theme)
+        assert theme is not None  # codings on unknown themes were refused above
+        out.setdefault(c.transcript, []).append((c.start, c.end, theme, c.quote))
     return out
 
 

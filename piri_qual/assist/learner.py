@@ -377,7 +377,7 @@ def _unit_rate(items: list[Labelled]) -> float | None:
 
 def _refs(items: list[Labelled]) -> list[str]:
     """``transcript:start-end`` of each row, so a reason can quote the nearest coded sentence."""
-    out = []
+    out: list[str] = []
     for it in items:
         out.extend(f"{it.feats.transcript}:{a}-{b}" for a, b in it.feats.sentences[it.rows])
     return out

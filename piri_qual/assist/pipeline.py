@@ -99,11 +99,12 @@ class LemmaNorm:
             for i, lemma in enumerate(lemmas.tolist()):
                 text = strings[lemma].lower() if lemma else doc[i].lower_
                 out[i, 0] = strings.add(light_stem(text))
-            doc.from_array([NORM], out)
+            doc.from_array([NORM], out)  # type: ignore[arg-type]  # spaCy's stub wants thinc's Ints2d
             return doc
         orths = doc.to_array(ORTH).tolist()
         pairs = [memo.get(o) or self._forms(o) for o in orths]
-        doc.from_array([LEMMA, NORM], np.array(pairs, dtype=np.uint64))
+        # spaCy's stub wants thinc's Ints2d, a type no numpy array has
+        doc.from_array([LEMMA, NORM], np.array(pairs, dtype=np.uint64))  # type: ignore[arg-type]
         return doc
 
 
@@ -153,7 +154,8 @@ class Pipeline:
     def pipe(self, texts: Any, batch_size: int = 256, as_tuples: bool = False) -> Any:
         """``nlp.pipe`` under the lock (spaCy's string store is not safe for concurrent writes)."""
         with self.lock:
-            yield from self.nlp.pipe(texts, batch_size=batch_size, as_tuples=as_tuples)
+            # spaCy overloads pipe() on a Literal as_tuples; this wrapper passes a plain bool through
+            yield from self.nlp.pipe(texts, batch_size=batch_size, as_tuples=as_tuples)  # type: ignore[call-overload]
 
 
 @lru_cache(maxsize=4)

@@ -24,12 +24,16 @@ learner refits the weights on those decisions (see :mod:`piri_qual.assist.learne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.rules import DERIVED, VETO
 from piri_qual.assist.similarity import ThemeVectors
+
+if TYPE_CHECKING:  # learner imports this module
+    from piri_qual.assist.learner import Examples, Learner
 
 FEATURES = (
     "bias", "z", "within", "context", "example", "rule", "derived", "model", "lexical", "near",
@@ -142,9 +146,9 @@ def signal_matrix(
     feats: TranscriptFeatures,
     prototypes: ThemeVectors,
     stats: StudyStats,
-    learner: object | None = None,
+    learner: Learner | None = None,
     rows: np.ndarray | None = None,
-    examples: object | None = None,
+    examples: Examples | None = None,
 ) -> SignalMatrix:
     """Assemble every signal for the candidate sentences of one transcript."""
     if rows is None:
@@ -165,16 +169,16 @@ def signal_matrix(
     if has_ctx.any():
         ctx = prototypes.similarity(ctx_vectors[has_ctx])
         values[has_ctx, :, F["context"]] = np.clip((ctx - stats.ctx_mean) / stats.ctx_std, -4, 8)
-    if examples is not None and len(examples.themes):  # type: ignore[attr-defined]
-        ex_themes, first = np.unique(examples.themes, return_index=True)  # type: ignore[attr-defined]
-        closest = np.maximum.reduceat(v @ examples.vectors.T, first, axis=1)  # type: ignore[attr-defined]
+    if examples is not None and len(examples.themes):
+        ex_themes, first = np.unique(examples.themes, return_index=True)
+        closest = np.maximum.reduceat(v @ examples.vectors.T, first, axis=1)
         values[:, ex_themes, F["example"]] = closest - 0.5
     explicit, derived, veto = rule_signals(feats, rows, n_themes)
     values[:, :, F["rule"]] = explicit
     values[:, :, F["derived"]] = derived
     if learner is not None:
         norms, counts = feats.token_norms(rows)
-        learner.fill(values, v, ctx_vectors, norms, counts)  # type: ignore[attr-defined]
+        learner.fill(values, v, ctx_vectors, norms, counts)
     return SignalMatrix(rows, values, veto, sims, v)
 
 

@@ -35,7 +35,7 @@ class StaticVectors:
     version: str
     pieces: dict[str, int] = field(default_factory=dict)  # "##ing" -> row, for OOV words
     words: dict[str, int] = field(default_factory=dict)  # word -> row, for OOV words
-    _oov: dict[int, np.ndarray] = field(default_factory=dict)
+    _oov: dict[int, np.ndarray | None] = field(default_factory=dict)
     _transposed: np.ndarray | None = None
     _negligible: np.ndarray | None = None
 
@@ -77,7 +77,8 @@ class StaticVectors:
 
     def oov_vector(self, word: str) -> np.ndarray | None:
         """A vector for an unknown word from its WordPiece pieces (greedy longest match)."""
-        from spacy.strings import hash_string
+        # spaCy's strings.pyi leaves out the compiled (cpdef) hash_string
+        from spacy.strings import hash_string  # type: ignore[attr-defined]
 
         key = hash_string(word)
         if key in self._oov:
@@ -136,7 +137,8 @@ def unit_rows(m: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def shipped_vectors() -> StaticVectors:
     """The distilled all-MiniLM-L6-v2 word vectors shipped in the package (read once)."""
-    from spacy.strings import hash_string
+    # spaCy's strings.pyi leaves out the compiled (cpdef) hash_string
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
 
     folder = resources.files("piri_qual") / "data" / "embeddings"
     with resources.as_file(folder / "vectors.npz") as path:

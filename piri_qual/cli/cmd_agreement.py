@@ -99,11 +99,11 @@ def agreement(
             )
         from piri_qual.analysis.reliability_table import table_agreement
 
-        result = table_agreement(table_path, level, ci=ci, n_boot=n_boot, seed=seed)
+        table_result = table_agreement(table_path, level, ci=ci, n_boot=n_boot, seed=seed)
         if as_json:
-            print_json(result.to_dict())
+            print_json(table_result.to_dict())
         else:
-            _render_table_form(result)
+            _render_table_form(table_result)
         return
     names = _split(coders)
     if not names:
@@ -145,8 +145,8 @@ def agreement(
     _render_study(result, constructs)
     if frame is not None:
         _render_disagreements(frame, result)
-    if written is not None:
-        click.echo(f"wrote {len(frame)} disagreement{'s' if len(frame) != 1 else ''} to {written}")  # type: ignore[arg-type]
+    if frame is not None and written is not None:
+        click.echo(f"wrote {len(frame)} disagreement{'s' if len(frame) != 1 else ''} to {written}")
 
 
 # -- rendering -----------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def list_(study_dir: Path | None, coder: str | None, transcript_id: str | None, 
     if as_json:
         print_json(frame.drop(columns=["time"]).to_dict(orient="records"))
         return
-    rows = [[r.coder, r.transcript, r.start, r.end, r.theme, _short(r.quote) + (" [orphaned]" if r.orphaned else "")]
+    rows = [[r.coder, r.transcript, r.start, r.end, r.theme, _short(str(r.quote)) + (" [orphaned]" if r.orphaned else "")]
             for r in frame.itertuples()]
     console().print(table(f"{len(rows)} codings", ["coder", "transcript", "start", "end", "theme", "quote"], rows))
 

@@ -11,12 +11,21 @@ from __future__ import annotations
 # must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import click
 
 from piri_qual.errors import PiriQualError
 
 EXCHANGE = (".qdpx", ".qdc")
+
+
+class _Summary(Protocol):
+    """What the three importers' summaries have in common."""
+
+    warnings: list[str]
+
+    def line(self) -> str: ...
 
 
 def _warn(lines: list[str]) -> None:
@@ -55,7 +64,7 @@ def run_exchange_import(files: Sequence[Path], study_dir: Path | None, into: Pat
 
             project = read_qdpx(path)
             target = resolve_target(study_dir, into, project.name)
-            summary = plan_qdpx(project, path, target, add_themes=add_themes).apply()
+            summary: _Summary = plan_qdpx(project, path, target, add_themes=add_themes).apply()
         elif suffix == ".qdc":
             from piri_qual.exchange.qdc_import import import_qdc
 

@@ -240,11 +240,11 @@ def fold(events: Iterable[Event]) -> FoldResult:
             result.rejections.append(event)
         elif event.op == "memo":
             scope = event.scope or "excerpt"
-            key = memo_key(event)
+            ref = memo_key(event)
             if event.text:
-                result.memos[(scope, key)] = Memo(scope, key, event.text, event.coder, event.time)
+                result.memos[(scope, ref)] = Memo(scope, ref, event.text, event.coder, event.time)
             else:
-                result.memos.pop((scope, key), None)
+                result.memos.pop((scope, ref), None)
     return result
 
 

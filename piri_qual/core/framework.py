@@ -224,9 +224,9 @@ def load_framework(path: Path) -> Framework:
     description = _text(data, "description", problems, required=False, what="framework")
     domains_node = data.get("domains")
     domains: list[Domain] = []
-    if not isinstance(domains_node, list) or not domains_node:
+    if not isinstance(domains_node, LineList) or not domains_node:
         problems.add(data.line_of("domains"), "framework needs a non-empty 'domains' list")
-        domains_node = []
+        domains_node = LineList()
     for d_index, d_node in enumerate(domains_node):
         if not isinstance(d_node, LineDict):
             problems.add(domains_node.line_of(d_index), f"domain {d_index + 1} must be a mapping")
@@ -235,10 +235,10 @@ def load_framework(path: Path) -> Framework:
         d_label = _text(d_node, "label", problems, required=True, what=f"domain {did!r}")
         d_desc = _text(d_node, "description", problems, required=False, what=f"domain {did!r}")
         constructs: list[Construct] = []
-        c_nodes = d_node.get("constructs") or []
-        if not isinstance(c_nodes, list):
+        c_nodes = d_node.get("constructs") or LineList()
+        if not isinstance(c_nodes, LineList):
             problems.add(d_node.line_of("constructs"), f"domain {did!r}: 'constructs' must be a list")
-            c_nodes = []
+            c_nodes = LineList()
         for c_index, c_node in enumerate(c_nodes):
             if not isinstance(c_node, LineDict):
                 problems.add(c_nodes.line_of(c_index), f"construct {c_index + 1} of {did!r} must be a mapping")
@@ -269,9 +269,9 @@ def load_codebook(path: Path, framework: Framework | None = None) -> Codebook:
     framework_id = _text(data, "framework", problems, required=False, what="codebook") or None
     constructs = framework.constructs if framework else {}
     theme_nodes = data.get("themes")
-    if not isinstance(theme_nodes, list):
+    if not isinstance(theme_nodes, LineList):
         problems.add(data.line_of("themes"), "codebook needs a 'themes' list")
-        theme_nodes = []
+        theme_nodes = LineList()
     seen: dict[str, int] = {}
     themes: list[Theme] = []
     parents: list[tuple[str, str, int]] = []

@@ -193,7 +193,7 @@ class CodingStore:
 
 def locate_quote(transcript: Transcript, quote: str) -> tuple[int, int]:
     """The one place ``quote`` occurs in a transcript, or a clear error."""
-    hits = []
+    hits: list[int] = []
     at = transcript.text.find(quote)
     while at != -1 and len(hits) < 3:
         hits.append(at)

@@ -30,7 +30,7 @@ from piri_qual.core.participants import guess_from_filename, save_participants
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.codebook_map import CodeMap, codebook_yaml, framework_yaml, map_codes
 from piri_qual.exchange.refi_format import safe_coder_name, slug
-from piri_qual.exchange.refi_model import RefiNote, RefiProject, RefiSource
+from piri_qual.exchange.refi_model import RefiCase, RefiNote, RefiProject, RefiSource
 from piri_qual.exchange.target import Target
 from piri_qual.exchange.text_turns import turns_for_text
 
@@ -140,8 +140,8 @@ class QdpxPlan:
             if memo.selection is not None and memo.selection in first_event:
                 fields["target"] = first_event[memo.selection]
             memos_by_coder.setdefault(memo.coder, []).append(("memo", fields))
-        for coder, items in memos_by_coder.items():
-            study.store.append_many(coder, items)
+        for coder, memo_items in memos_by_coder.items():
+            study.store.append_many(coder, memo_items)
         for coder in self.coders:
             log_path = study.codings_dir / f"{coder}.jsonl"
             if not log_path.exists():
@@ -274,7 +274,7 @@ def _plan_transcripts(project: RefiProject, path: Path, target: Target, plan: Qd
     clashes: list[str] = []
     roles = target.settings.roles
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    case_of: dict[str, Any] = {}
+    case_of: dict[str, RefiCase] = {}
     for case in project.cases:
         for ref in case.sources:
             case_of.setdefault(ref, case)
@@ -289,8 +289,8 @@ def _plan_transcripts(project: RefiProject, path: Path, target: Target, plan: Qd
                 continue
             clashes.append(tid)
             continue
-        case = case_of.get(source.guid)
-        participant, group = _participant_for(source, case)
+        source_case = case_of.get(source.guid)
+        participant, group = _participant_for(source, source_case)
         plan.transcripts.append(
             Transcript(
                 id=tid,
@@ -326,7 +326,7 @@ def _plan_transcripts(project: RefiProject, path: Path, target: Target, plan: Qd
     return tid_of
 
 
-def _participant_for(source: RefiSource, case: Any | None) -> tuple[str, str | None]:
+def _participant_for(source: RefiSource, case: RefiCase | None) -> tuple[str, str | None]:
     if case is not None and case.name:
         return case.name, _group_of(case.values) or _group_of(source.values)
     guessed, group = guess_from_filename(Path(source.name))

@@ -133,7 +133,9 @@ def build_qdc(codebook: Codebook, framework: Framework | None) -> bytes:
             path=codebook.path,
             hint="Add themes to the codebook first.",
         )
-    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS},
+    # lxml-stubs types nsmap as Mapping[str, str], but None is lxml's key for the default
+    # namespace (https://github.com/lxml/lxml-stubs/issues/76)
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS},  # type: ignore[dict-item]
                          origin=f"piri-qual {__version__}")
     codes = etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
     append_codes(codes, tree, CODEBOOK_NS)

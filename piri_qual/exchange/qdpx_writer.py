@@ -155,11 +155,11 @@ def build_project(study: StudyFolder, coders: list[str] | None = None) -> tuple[
                 skipped["codings on themes no longer in the codebook"] = skipped.get(
                     "codings on themes no longer in the codebook", 0) + 1
                 continue
-            key = (coding.transcript, coding.start, coding.end, name)
-            sel = selections.get(key)
+            place = (coding.transcript, coding.start, coding.end, name)
+            sel = selections.get(place)
             if sel is None:
-                sel = _Selection(make_guid("selection", *key), *key)
-                selections[key] = sel
+                sel = _Selection(make_guid("selection", *place), *place)
+                selections[place] = sel
             sel.codings.append(coding)
             by_event[coding.id] = sel
             report.codings += 1
@@ -204,7 +204,9 @@ def build_project(study: StudyFolder, coders: list[str] | None = None) -> tuple[
     report.memos = len(notes)
 
     # -- the document -----------------------------------------------------------------------
-    root = etree.Element(_n("Project"), nsmap={None: PROJECT_NS})
+    # lxml-stubs types nsmap as Mapping[str, str], but None is lxml's key for the default
+    # namespace (https://github.com/lxml/lxml-stubs/issues/76)
+    root = etree.Element(_n("Project"), nsmap={None: PROJECT_NS})  # type: ignore[dict-item]
     root.set("name", xml_text(study.settings.title or study.root.name))
     root.set("origin", f"piri-qual {__version__}")
     if names:

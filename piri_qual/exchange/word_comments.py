@@ -273,8 +273,8 @@ def import_word_comments(path: Path, target: Target, *, add_themes: bool) -> Wor
                      "quote": transcript.text[start:end], "theme": item.theme,
                      "source": "word-comment", "reason": f"Word comment {item.comment} in {path.name}"})
         )
-    for coder, items in by_coder.items():
-        study.store.append_many(coder, items)
-        summary.codings += len(items)
+    for coder, additions in by_coder.items():
+        study.store.append_many(coder, additions)
+        summary.codings += len(additions)
     summary.coders = sorted({i.coder for i in planned})
     return summary

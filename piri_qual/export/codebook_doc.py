@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsInt, cast
 
 from piri_qual.analysis.matrix import plural
 from piri_qual.export.docx_writer import add_styled, new_document, save
@@ -42,12 +42,14 @@ def count_text(freq: pd.DataFrame | None, theme_id: str, coder: str) -> str:
     if freq is None or theme_id not in freq.index:
         return ""
     groups = [g for g in dict.fromkeys(freq.columns.get_level_values(0)) if g != "all"]
-    excerpts = int(freq.at[theme_id, ("all", "excerpts")])
+    # every cell of a frequency table is a count; pandas types a cell as any scalar
+    excerpts = int(cast(SupportsInt, freq.at[theme_id, ("all", "excerpts")]))
 
     parts = []
     for group in groups:
-        n = int(freq.at[theme_id, (group, "of")])
-        parts.append(f"{int(freq.at[theme_id, (group, 'participants')])} of {n} {plural(group, n)}")
+        n = int(cast(SupportsInt, freq.at[theme_id, (group, "of")]))
+        raised = int(cast(SupportsInt, freq.at[theme_id, (group, "participants")]))
+        parts.append(f"{raised} of {n} {plural(group, n)}")
     text = f"Coded {excerpts} time{'s' if excerpts != 1 else ''} by {coder}"
     return text + (f"; raised by {', '.join(parts)}." if parts else ".")
 

@@ -9,8 +9,9 @@ quotes. Both are built as strings and written atomically.
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, SupportsInt, cast
 
 from piri_qual.core.atomic import atomic_write_bytes, atomic_write_text
 
@@ -25,7 +26,8 @@ CHECK = "\u2713"
 def cell_text(value: object, mode: str) -> str:
     """How a matrix cell reads in a document: counts and ticks blank when nothing was said."""
     if mode == "count":
-        return str(int(value)) if value else ""  # type: ignore[call-overload]
+        # A count-mode cell holds a whole number; pandas can only type it as any cell value.
+        return str(int(cast(SupportsInt, value))) if value else ""
     if mode == "presence":
         return CHECK if value else ""
     return "" if value is None else str(value)
@@ -42,7 +44,7 @@ def md_escape(value: object) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n\n", "<br><br>").replace("\n", "<br>")
 
 
-def md_table(columns: list[str], rows: list[list[object]]) -> str:
+def md_table(columns: Sequence[object], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(md_escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -109,14 +111,23 @@ def quotes_csv(quotes: pd.DataFrame, path: Path) -> None:
     write_csv(quotes[QUOTE_CSV_COLUMNS].rename(columns={"domain_label": "domain", "construct_label": "construct"}), path)
 
 
-def quote_source(row: object) -> str:
+class QuoteRow(Protocol):
+    """A quote-bank row (a pandas ``itertuples`` record) as :func:`quote_source` reads it."""
+
+    @property
+    def location(self) -> object: ...
+    @property
+    def coder(self) -> object: ...
+
+
+def quote_source(row: QuoteRow) -> str:
     """``P07, 0:12:31; coder gold`` for a quote's reference line."""
-    return f"{row.location}; coder {row.coder}"  # type: ignore[attr-defined]
+    return f"{row.location}; coder {row.coder}"
 
 
 def quotes_markdown(quotes: pd.DataFrame, themes: pd.DataFrame, title: str, intro: str) -> str:
     out = [f"# {title}\n", intro + "\n"]
-    by_theme = {t: part for t, part in quotes.groupby("theme", sort=False)}
+    by_theme: dict[Hashable, pd.DataFrame] = {t: part for t, part in quotes.groupby("theme", sort=False)}
     for _domain, dthemes in themes.groupby("domain", sort=False):
         out.append(f"## {dthemes.domain_label.iloc[0]}\n")
         for theme in dthemes.itertuples():
@@ -127,7 +138,7 @@ def quotes_markdown(quotes: pd.DataFrame, themes: pd.DataFrame, title: str, intr
             if part is None:
                 continue
             for row in part.itertuples():
-                text = row.quote.replace("\n", " ")
+                text = str(row.quote).replace("\n", " ")
                 out.append(f"> \u201c{text}\u201d\n>\n> \u2014 {row.attribution} ({quote_source(row)})\n")
     return "\n".join(out)
 

@@ -10,7 +10,7 @@ generic table helpers come from the write-up exporters (:mod:`piri_qual.export.c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,9 @@ def resolve_output(path: Path | None, fmt: str | None, exports_dir: Path, stem: 
             path=path,
             hint=f"End the name in .csv, .xlsx, .docx or .md, or pass --format ({', '.join(FORMATS)}).",
         )
-    return fmt or guessed, path  # type: ignore[return-value]
+    resolved = fmt or guessed
+    assert resolved is not None  # both None was refused above
+    return resolved, path
 
 
 def write_disagreements(
@@ -75,7 +77,7 @@ def _csv(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: 
     write_csv(_with_agreed(frame), path)
 
 
-def _where(row: Mapping[str, object]) -> str:
+def _where(row: Mapping[Hashable, object]) -> str:
     """``P07 (parent), unit 12, 0:12:31`` for a heading."""
     who = f"{row['participant']}" + (f" ({row['group']})" if row.get("group") else "")
     return f"{who}, unit {row['unit']}" + (f", {row['time']}" if row.get("time") else "")
@@ -110,7 +112,7 @@ def _xlsx(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts:
 
     table = _with_agreed(frame)
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     taken: set[str] = set()
     sheet = workbook.create_sheet(sheet_title("Disagreements", taken))
     columns = [str(c) for c in table.columns]

@@ -9,6 +9,7 @@ header that repeats on every page, a shaded band per participant group and the s
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,7 +174,7 @@ def matrix_docx(matrix: FrameworkMatrix, path: Path, title: str, intro: str) -> 
                 cell = head.cells[start] if start == end else head.cells[start].merge(head.cells[end])
                 write_cell(cell, str(cpart.construct_label.iloc[0]), bold=True)
                 for theme in cpart.itertuples():
-                    write_cell(sub.cells[col], theme.label, bold=True)
+                    write_cell(sub.cells[col], str(theme.label), bold=True)
                     col += 1
             for row in (head, sub):
                 repeat_as_header(row)
@@ -223,7 +224,7 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
     attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     attribution.paragraph_format.space_after = Pt(10)
     document.add_paragraph(intro)
-    by_theme = {t: part for t, part in quotes.groupby("theme", sort=False)}
+    by_theme: dict[Hashable, pd.DataFrame] = {t: part for t, part in quotes.groupby("theme", sort=False)}
     for _domain, dthemes in themes.groupby("domain", sort=False):
         document.add_heading(str(dthemes.domain_label.iloc[0]), level=1)
         for theme in dthemes.itertuples():

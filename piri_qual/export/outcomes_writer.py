@@ -15,6 +15,8 @@ from piri_qual.export import docx_writer, xlsx_writer
 
 if TYPE_CHECKING:
     import pandas as pd
+    from docx.document import Document
+    from docx.table import Table
 
     from piri_qual.analysis.joint_display import JointRow
     from piri_qual.analysis.outcomes import OutcomeSummary
@@ -74,8 +76,8 @@ def write_outcomes(summary: OutcomeSummary, path: Path, fmt: str) -> Path:
     return path
 
 
-def _docx_table(document: object, columns: list[str], rows: list[list[object]], size: float = 9) -> object:
-    table = document.add_table(rows=1, cols=len(columns))  # type: ignore[attr-defined]
+def _docx_table(document: Document, columns: list[str], rows: list[list[object]], size: float = 9) -> Table:
+    table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, columns, strict=True):
         docx_writer.write_cell(cell, name, size=size, bold=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsInt, cast
 
 from piri_qual.core.atomic import atomic_write_bytes
 
@@ -59,7 +59,7 @@ def heatmap_participants(counts: pd.DataFrame, themes: pd.DataFrame, groups: pd.
                         vmin=0, vmax=max(1.0, float(values.max()) if values.size else 1.0),
                         interpolation="nearest")
     axes.set_facecolor("#f7f7f7")
-    axes.set_yticks(*_ticks([_shorten(themes.at[t, "label"]) for t in counts.index]), fontsize=7)
+    axes.set_yticks(*_ticks([_shorten(str(themes.at[t, "label"])) for t in counts.index]), fontsize=7)
     axes.set_xticks(*_ticks([str(c) for c in counts.columns]), fontsize=7, rotation=90)
     member = groups.reindex(counts.columns).tolist()
     for i in range(1, cols):
@@ -97,11 +97,11 @@ def heatmap_groups(share: pd.DataFrame, raised: pd.DataFrame, sizes: dict[str, i
     figure = _figure(min(MAX_INCHES, max(4.5, 3.2 + 1.1 * cols)), min(MAX_INCHES, max(3.0, 1.4 + 0.26 * rows)))
     axes = figure.add_subplot()
     image = axes.imshow(values, aspect="auto", cmap="Greens", vmin=0, vmax=1, interpolation="nearest")
-    axes.set_yticks(range(rows), [_shorten(themes.at[t, "label"]) for t in share.index], fontsize=7)
+    axes.set_yticks(range(rows), [_shorten(str(themes.at[t, "label"])) for t in share.index], fontsize=7)
     axes.set_xticks(range(cols), [f"{g}\n(n={sizes.get(g, 0)})" for g in share.columns], fontsize=8)
     for r, theme in enumerate(share.index):
         for c, group in enumerate(share.columns):
-            k = int(raised.at[theme, group])
+            k = int(cast(SupportsInt, raised.at[theme, group]))  # a count; pandas types it as any scalar
             axes.text(c, r, f"{k}/{sizes.get(group, 0)}", ha="center", va="center", fontsize=7,
                       color="white" if values[r, c] > 0.6 else "black", clip_on=True)
     axes.set_title(title, fontsize=10)

@@ -74,7 +74,7 @@ def _group_sizes(data: Selection) -> str:
     """``3 staff, 4 parents``."""
     from piri_qual.analysis.matrix import plural
 
-    return ", ".join(f"{n} {plural(g, n)}" for g, n in data.participants.group.value_counts(sort=False).items())
+    return ", ".join(f"{n} {plural(str(g), n)}" for g, n in data.participants.group.value_counts(sort=False).items())
 
 
 def intro(data: Selection, what: str) -> str:
@@ -134,6 +134,7 @@ def _matrix_flags(matrix: FrameworkMatrix, data: Selection, redact: bool = False
     from piri_qual.analysis.anonymise import redact as redact_text
 
     stacked = matrix.cells.stack()
+    assert isinstance(stacked, pd.Series)  # one level of columns stacks to a Series
     stacked = stacked[stacked.astype(str) != ""]
     if stacked.empty:
         return None
@@ -285,6 +286,8 @@ def plot_paths(path: Path, plot: str) -> dict[str, Path]:
 
 
 def write_plots(data: Selection, paths: dict[str, Path]) -> list[Path]:
+    import pandas as pd
+
     from piri_qual.analysis.frequencies import (
         group_theme_share,
         participant_theme_counts,
@@ -304,7 +307,8 @@ def write_plots(data: Selection, paths: dict[str, Path]) -> list[Path]:
         share = group_theme_share(data.codings, data.participants, data.themes)
         freq = theme_frequencies(data.codings, data.participants, data.themes, by="group")
         raised = freq.xs("participants", axis=1, level="measure")
-        sizes = {g: int(n) for g, n in data.participants.group.value_counts(sort=False).items()}
+        assert isinstance(raised, pd.DataFrame)  # a cross-section of columns stays a frame
+        sizes = {str(g): int(n) for g, n in data.participants.group.value_counts(sort=False).items()}
         plots.heatmap_groups(share, raised, sizes, data.themes, paths["groups"],
                              f"Participants raising each theme, by group ({who})")
         written.append(paths["groups"])

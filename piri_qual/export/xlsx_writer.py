@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsInt, cast
 
 from piri_qual.core.atomic import atomic_write_bytes
 
@@ -66,7 +66,7 @@ def matrix_xlsx(matrix: FrameworkMatrix, path: Path, title: str, facts: Mapping[
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     taken: set[str] = set()
     thin = Side(style="thin", color="A6A6A6")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -107,7 +107,7 @@ def matrix_xlsx(matrix: FrameworkMatrix, path: Path, title: str, facts: Mapping[
                 for theme_id in dthemes.index:
                     value = matrix.cells.at[pid, theme_id]
                     if matrix.mode == "count":
-                        value = int(value)
+                        value = int(cast(SupportsInt, value))  # a count; pandas types it as any scalar
                     elif matrix.mode == "presence":
                         value = "\u2713" if value else ""
                     values.append(value)
@@ -148,7 +148,7 @@ def frames_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, title: str, fact
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     taken: set[str] = set()
     for name, frame in sheets.items():
         sheet = workbook.create_sheet(sheet_title(name, taken))

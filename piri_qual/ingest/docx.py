@@ -828,6 +828,7 @@ def read_docx(path: Path) -> SourceDocument:
                 metadata[kind] = notes
         core_title = _core_title(zf, path)
 
+    index_of: list[int]
     if texts is not None:
         seg = segment(texts, keep_map=False)
         title, index_of = None, []

@@ -115,11 +115,11 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
         if key in table:
             decided[key] = table[key]
         else:
-            role = label_role(turn.speaker)
-            if role is None:
+            named = label_role(turn.speaker)
+            if named is None:
                 unnamed.append(key)
             else:
-                decided[key] = role
+                decided[key] = named
 
     if unnamed:
         if "interviewer" in decided.values():

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from piri_qual.core.corpus import RawTurn
 from piri_qual.ingest.roles import is_role_label
@@ -336,6 +337,7 @@ def _accepted_labels(parsed: list[_Cand], extra: dict[int, list[_Cand]]) -> set[
                 explicit.add(key)
                 continue
             counts[key] += 1
+            assert cand.label is not None  # a key is speaker_key(label)
             written.setdefault(key, cand.label)
             if cand.kind in ("heading", "header"):
                 header_keys.add(key)
@@ -557,7 +559,7 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
     """
     special: dict[int, SourceParagraph] = {}  # paragraphs that are more than text
     if all(type(p) is str for p in paragraphs):
-        texts = list(paragraphs)
+        texts = cast("list[str]", list(paragraphs))  # all() has checked each is a str
     else:
         texts = []
         for i, p in enumerate(paragraphs):

@@ -16,8 +16,12 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from textual.binding import BindingType
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,11 @@ def _clashes(keymap: dict[str, str]) -> list[str]:
     return problems
 
 
-def bindings(screen: str) -> list[object]:
+def bindings(screen: str) -> list[BindingType]:
     """Textual ``Binding`` objects for one screen, each with its action id as binding id."""
     from textual.binding import Binding
 
-    out: list[object] = []
+    out: list[BindingType] = []
     for action in ACTIONS:
         if action.screen != screen:
             continue

@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from piri_qual.core.codings import (
     Coding,
@@ -50,6 +50,19 @@ class Entry:
     reason: str = ""
     coding: Coding | None = None
     suggestion: Suggestion | None = None
+
+
+class MemoFields(TypedDict, total=False):
+    """The fields of a memo event that say what it is about (see :func:`memo_key`)."""
+
+    scope: str
+    transcript: str
+    start: int
+    end: int
+    quote: str
+    target: str | None
+    theme: str
+    participant: str
 
 
 @dataclass(frozen=True)
@@ -484,7 +497,7 @@ class CodingSession:
         out.append(("transcript", f"transcript {self.transcript.id}"))
         return out
 
-    def _memo_fields(self, scope: str) -> dict[str, object]:
+    def _memo_fields(self, scope: str) -> MemoFields:
         tid = self.transcript.id
         if scope == "excerpt":
             cur = self._require_current()
@@ -496,7 +509,7 @@ class CodingSession:
             theme = self.highlighted_theme()
             if theme is None:
                 raise PiriQualError("no theme highlighted for a theme memo")
-            fields: dict[str, object] = {"scope": scope, "theme": theme.id}
+            fields: MemoFields = {"scope": scope, "theme": theme.id}
             if scope == "cell":
                 fields["participant"] = self.transcript.participant
             return fields
@@ -508,9 +521,8 @@ class CodingSession:
         """The memo already written for a scope here (empty when none)."""
         fields = self._memo_fields(scope)
 
-        probe = Event(id="", time="", coder=self.coder, op="memo", **{  # type: ignore[arg-type]
-            k: v for k, v in fields.items() if k in ("scope", "transcript", "start", "end", "theme", "target", "participant")
-        })
+        fields.pop("quote", None)  # a probe for memo_key, which does not read the quote
+        probe = Event(id="", time="", coder=self.coder, op="memo", **fields)
         memo = self.state.memos.get((scope, memo_key(probe)))
         return memo.text if memo else ""
 

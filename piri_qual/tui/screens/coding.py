@@ -9,7 +9,7 @@ handler, before the screen redraws.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -72,7 +72,8 @@ class CodingScreen(Screen[None]):
 
     @property
     def review_app(self) -> CodingApp:
-        return self.app  # type: ignore[return-value]
+        # Textual types .app as App[object]; getters.app(CodingApp) would be an import cycle
+        return cast("CodingApp", self.app)
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

@@ -30,6 +30,8 @@ HEADER, BODY, BLANK = 0, 1, 2
 GUTTER = 2  # the excerpt bar and a space
 INDENT = 2  # body text under the speaker label
 _WORD = re.compile(r"\S+")
+# a component class name, or (theme colour index or None, in the current excerpt, in a match)
+StyleKey = str | tuple[int | None, bool, bool]
 
 PALETTE = (
     "#1f4e79", "#7a3434", "#2c6b39", "#6e5318", "#5b2e6b", "#17696b", "#7a4e1f", "#3b3b80",
@@ -106,7 +108,7 @@ class TranscriptView(ScrollView, can_focus=False):
         self._line_codings: dict[int, list[tuple[int, int, int]]] = {}
         self._current: Span | None = None
         self._match: Span | None = None
-        self._styles: dict[object, Style] = {}
+        self._styles: dict[StyleKey, Style] = {}
         self.lines_rendered = 0  # for the benchmark: proves painting happened
 
     # -- content ---------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ class TranscriptView(ScrollView, can_focus=False):
         self._styles.clear()
 
     # -- painting --------------------------------------------------------------------------------
-    def _style(self, key: object) -> Style:
+    def _style(self, key: StyleKey) -> Style:
         style = self._styles.get(key)
         if style is None:
             base = self._styles.get("plain") or self.rich_style
@@ -232,7 +234,7 @@ class TranscriptView(ScrollView, can_focus=False):
             elif isinstance(key, str):
                 style = base + self.get_component_rich_style(key)
             else:
-                colour, current, match = key  # type: ignore[misc]
+                colour, current, match = key
                 style = base
                 if colour is not None:
                     style += Style(bgcolor=theme_colour(colour), color="#ffffff", underline=True)
