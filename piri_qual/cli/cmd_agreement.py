@@ -118,13 +118,14 @@ def agreement(
             hint="Use --cluster transcripts (the default for --unit character).",
         )
     from piri_qual.analysis.study_agreement import coded_units
-    from piri_qual.export.disagreements import resolve_output
+    from piri_qual.export.disagreements import DISAGREEMENTS
+    from piri_qual.export.output_path import resolve_output
 
     study = open_study(study_dir)
     target: tuple[str, Path] | None = None
     if output is not None or fmt is not None:  # checked before the work, not after
         stem = f"disagreements_{'_'.join(names)}_{unit}"
-        target = resolve_output(output, fmt, study.exports_dir, stem)
+        target = resolve_output(DISAGREEMENTS, fmt, output, study.exports_dir, stem)
     units = coded_units(study, names, unit, _split(transcript_ids) or None)
     result = units.agreement(ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
     frame = units.disagreements() if disagreements else None

@@ -47,6 +47,14 @@ def outcomes(data: Path, spec_path: Path, sheet: str | None, by: str | None, fmt
     """
     from piri_qual.analysis.outcomes import load_spec, read_data, summarise
 
+    target: tuple[str, Path] | None = None
+    if fmt or output:  # checked before the work, not after
+        from piri_qual.export.outcomes_writer import OUTCOMES
+        from piri_qual.export.output_path import resolve_output
+
+        # With -o the table can be written outside any study; without it, into exports/.
+        exports_dir = open_study(study_dir).exports_dir if output is None else None
+        target = resolve_output(OUTCOMES, fmt, output, exports_dir)
     spec = load_spec(spec_path)
     summary = summarise(read_data(data, sheet), spec, by=by or None)
     if as_json:
@@ -57,15 +65,11 @@ def outcomes(data: Path, spec_path: Path, sheet: str | None, by: str | None, fmt
         })
     else:
         _render(summary)
-    if fmt or output:
-        from piri_qual.export.outcomes_writer import OUTCOME_FORMATS, write_outcomes
+    if target is not None:
+        from piri_qual.export.outcomes_writer import write_outcomes
 
-        fmt = fmt or (output.suffix.lstrip(".").lower() if output else None)
-        if fmt not in OUTCOME_FORMATS:
-            raise PiriQualError(f"outcomes can be written as {', '.join(OUTCOME_FORMATS)}, not {fmt!r}")
-        target = output or open_study(study_dir).exports_dir / f"outcomes.{fmt}"
-        write_outcomes(summary, target, fmt)
-        click.echo(f"wrote {target}", err=as_json)
+        write_outcomes(summary, target[1], target[0])
+        click.echo(f"wrote {target[1]}", err=as_json)
     if joint:
         from piri_qual.analysis.joint_display import joint_display
         from piri_qual.export.outcomes_writer import JOINT_FORMATS, write_joint_display

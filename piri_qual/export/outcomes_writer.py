@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from piri_qual.export import csv_markdown as tables
 from piri_qual.export import docx_writer, xlsx_writer
+from piri_qual.export.output_path import OutputKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 OUTCOME_FORMATS = ("csv", "xlsx", "docx", "md")
 JOINT_FORMATS = ("docx", "md", "xlsx")
+OUTCOMES = OutputKind("an outcomes table", OUTCOME_FORMATS, "outcomes")
 OUTCOME_COLUMNS = ["measure", "improved", "completers", "result", "wilson_95", "missing"]
 
 

@@ -19,6 +19,7 @@ from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.framework import Codebook, Framework, Theme
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.refi_format import CODEBOOK_NS, format_description, make_guid, xml_text
+from piri_qual.export.output_path import OutputKind
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
@@ -144,6 +145,8 @@ def build_qdc(codebook: Codebook, framework: Framework | None) -> bytes:
     return serialise(root)
 
 
+#: ``export qdc [FILE]``: the default file is named after the study (see :mod:`.output_path`).
+QDC = OutputKind("a REFI-QDA codebook", ("qdc",), "codebook")
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 

@@ -43,6 +43,7 @@ from piri_qual.exchange.refi_format import (
     refi_datetime,
     xml_text,
 )
+from piri_qual.export.output_path import OutputKind
 from piri_qual.export.qdc import append_codes, code_tree, count_codes, serialise, theme_guid
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 _INT = re.compile(r"^-?(0|[1-9][0-9]{0,17})$")
 _SPAN_KEY = re.compile(r"^(?P<t>.+):(?P<s>\d+)-(?P<e>\d+)$")
 NAME_LIMIT = 100
+#: ``export qdpx [FILE]``: the default file is named after the study (see :mod:`.output_path`).
+QDPX = OutputKind("a REFI-QDA project", ("qdpx",), "project")
 
 
 @dataclass
