@@ -99,8 +99,9 @@ def parse_xml(data: bytes, where: Path | str, part: str | None = None,
         root = etree.fromstring(data, hardened_parser(compact=dialect.compact))
     except etree.XMLSyntaxError as exc:
         what = f"{part} is not well-formed XML" if part else "not well-formed XML"
+        reason = " ".join(str(exc.msg).split())  # one line, whatever libxml2 says
         raise PiriQualError(
-            f"damaged {dialect.name}: {what} ({exc.msg})",
+            f"damaged {dialect.name}: {what} ({reason})",
             path=where,
             line=getattr(exc, "lineno", None) if not part else None,
             hint=dialect.fix,
