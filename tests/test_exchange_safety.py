@@ -7,6 +7,7 @@ outside the archive, text that is not UTF-8 and selections outside their text.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -175,6 +176,20 @@ def test_malformed_xml_is_a_clear_error(tmp_path: Path) -> None:
     members = good_members()
     members["project.qde"] = project_xml()[:-20]
     assert_refused(write_zip(tmp_path / "cut.qdpx", members), tmp_path, "not well-formed XML")
+
+
+def test_corrupt_deflate_stream_is_a_clear_error(tmp_path: Path) -> None:
+    """A member whose compressed bytes no inflater accepts: one line, not a zlib traceback."""
+    path = write_zip(tmp_path / "corrupt.qdpx", good_members())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("project.qde")
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    raw[start : start + info.compress_size] = b"\xff" * info.compress_size
+    path.write_bytes(bytes(raw))
+    err = assert_refused(path, tmp_path, "damaged REFI-QDA project (.qdpx)", "'project.qde' cannot be read")
+    assert err.count("\n") == 1
 
 
 def test_missing_source_is_refused(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import struct
 import time
 import zipfile
 from pathlib import Path
@@ -107,10 +108,10 @@ def test_billion_laughs_is_not_expanded(tmp_path: Path) -> None:
 def test_hardened_parser_leaves_entities_unexpanded() -> None:
     from lxml import etree
 
-    from piri_qual.ingest.docx import _parser
+    from piri_qual.core.safe_xml import hardened_parser
 
     xml = b'<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>'
-    root = etree.fromstring(xml, _parser())
+    root = etree.fromstring(xml, hardened_parser(compact=True))
     assert root.text is None and [str(node) for node in root] == ["&b;"]
 
 
@@ -193,3 +194,134 @@ def test_utf8_bom_text(tmp_path: Path) -> None:
     path.write_bytes("\ufeffInterviewer: Hello?\n\nP10: Hi.\n".encode())
     doc = read_source(path)
     assert doc.turns[0].speaker == "Interviewer" and doc.metadata["encoding"] == "utf-8"
+
+
+# -- one hardened reader: the rules .docx shares with .qdpx and .qdc ----------------------------
+
+_PADDING = "<!--" + "x" * 6000 + "-->"  # pushes the declaration past the first 4 KiB
+_BODY = (
+    f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t>P01: we waited six weeks &a;</w:t></w:r></w:p>'
+    "</w:body></w:document>"
+)
+
+
+def _good_document(label: str = "P01") -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}"><w:body>'
+        f"<w:p><w:r><w:t>Interviewer: How long did you wait?</w:t></w:r></w:p>"
+        f"<w:p><w:r><w:t>{label}: About six weeks, which felt like forever.</w:t></w:r></w:p>"
+        "</w:body></w:document>"
+    )
+
+
+def _member_data_span(path: Path, name: str) -> tuple[int, int]:
+    """Where the (compressed) bytes of member ``name`` lie in the archive file."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    raw = path.read_bytes()
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    return start, start + info.compress_size
+
+
+def _corrupt_deflate(path: Path, name: str = "word/document.xml") -> Path:
+    """Overwrite a member's deflate stream with bytes no inflater accepts (sizes and CRC kept)."""
+    start, end = _member_data_span(path, name)
+    raw = bytearray(path.read_bytes())
+    raw[start:end] = b"\xff" * (end - start)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+DTD_CASES = {
+    "lower-case doctype": ('<?xml version="1.0"?>' + _PADDING + '<!doctype w:document [<!ENTITY a "x">]>'
+                           + _BODY).encode(),
+    "UTF-16 doctype": ('<?xml version="1.0" encoding="UTF-16"?>' + _PADDING
+                       + '<!DOCTYPE w:document [<!ENTITY a "x">]>' + _BODY).encode("utf-16"),
+    "UTF-16 lower-case entity": ('<?xml version="1.0" encoding="UTF-16"?>' + _PADDING
+                                 + '<!doctype w:document [<!entity a "x">]>' + _BODY).encode("utf-16-be"),
+}
+
+
+@pytest.mark.parametrize("case", list(DTD_CASES))
+def test_dtd_past_4kib_in_any_case_or_encoding_is_refused(tmp_path: Path, case: str) -> None:
+    """The old .docx check read only 4 KiB for a literal ``<!DOCTYPE``; the shared one reads 64 KiB
+    in any letter case and in UTF-16 too, before the parser sees a byte."""
+    from piri_qual.core.safe_xml import declares_dtd
+
+    data = DTD_CASES[case]
+    assert data.replace(b"\x00", b"").lower().find(b"<!doctype") > 4096
+    assert declares_dtd(data)  # caught by the scan itself, not only after parsing
+    path = _package(tmp_path / "P01_dtd.docx", {"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": data})
+    message = _refused(path)
+    assert "word/document.xml declares a DTD" in message and "Word never writes" in message
+    assert message.endswith("Open it in Word and save it again as .docx.")
+
+
+def test_corrupt_deflate_stream_is_one_line(tmp_path: Path) -> None:
+    path = _package(tmp_path / "P02_corrupt.docx",
+                    {"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": _good_document()})
+    read_source(path)  # sound before the damage
+    _corrupt_deflate(path)
+    message = _refused(path)
+    assert "damaged .docx: entry 'word/document.xml' cannot be read" in message
+    assert "save it again as .docx" in message
+
+
+def test_bad_crc_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "P03_crc.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES)
+        zf.writestr("word/document.xml", _good_document())
+    start, end = _member_data_span(path, "word/document.xml")
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"forever", start, end)
+    raw[at] = ord("F")  # still well-formed XML, but no longer what the CRC was computed over
+    path.write_bytes(bytes(raw))
+    message = _refused(path)
+    assert "damaged .docx" in message and "CRC" in message
+
+
+def test_docx_member_size_is_judged_from_the_directory(tmp_path: Path) -> None:
+    """A part that claims more than Word ever writes is refused before anything is unpacked."""
+    path = _package(tmp_path / "P04_huge.docx",
+                    {"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": _good_document()})
+    raw = bytearray(path.read_bytes())
+    central = raw.index(b"PK\x01\x02")  # central directory entries
+    while raw[central + 46 : central + 46 + 17] != b"word/document.xml":
+        central = raw.index(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", raw, central + 24, 300 * 1024 * 1024)  # declared uncompressed size
+    path.write_bytes(bytes(raw))
+    message = _refused(path)
+    assert "refusing to read this .docx" in message and "would unpack to 314,572,800 bytes" in message
+
+
+def test_docx_with_too_many_parts_is_refused(tmp_path: Path) -> None:
+    parts: dict[str, bytes | str] = {"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": _good_document()}
+    parts.update({f"customXml/item{i}.xml": b"" for i in range(10_000)})
+    message = _refused(_package(tmp_path / "P05_parts.docx", parts))
+    assert "refusing to read this .docx" in message and "10002 entries (the limit is 10000)" in message
+
+
+def test_one_bad_docx_does_not_stop_the_import(tiny_study: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from piri_qual.cli import main
+    from piri_qual.study import Study
+
+    content = {"[Content_Types].xml": CONTENT_TYPES}
+    good = _package(tmp_path / "P07_parent.docx", {**content, "word/document.xml": _good_document("P07")})
+    corrupt = _corrupt_deflate(_package(tmp_path / "P08_parent.docx",
+                                        {**content, "word/document.xml": _good_document("P08")}))
+    doctype = _package(tmp_path / "P09_parent.docx",
+                       {**content, "word/document.xml": DTD_CASES["lower-case doctype"]})
+    also_good = _package(tmp_path / "P10_staff.docx", {**content, "word/document.xml": _good_document("P10")})
+    code = main(["import", str(corrupt), str(good), str(doctype), str(also_good), "--study", str(tiny_study)])
+    assert code == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err
+    assert lines[0].startswith("error: ") and "P08_parent.docx" in lines[0] and "cannot be read" in lines[0]
+    assert lines[1].startswith("error: ") and "P09_parent.docx" in lines[1] and "declares a DTD" in lines[1]
+    assert "Traceback" not in err
+    assert "2 imported, 2 failed" in out
+    assert Study(tiny_study).transcript_ids() == ["P01", "P07", "P10"]

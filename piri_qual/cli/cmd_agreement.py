@@ -121,13 +121,14 @@ def agreement(
         )
     from piri_qual.analysis.disagreements import disagreement_list
     from piri_qual.analysis.study_agreement import coded_units, compute_agreement
-    from piri_qual.export.disagreements import resolve_output
+    from piri_qual.core.output_path import resolve_output
+    from piri_qual.export.disagreements import DISAGREEMENTS
 
     study = open_study(study_dir)
     target: tuple[str, Path] | None = None
     if output is not None or fmt is not None:  # checked before the work, not after
         stem = f"disagreements_{'_'.join(names)}_{unit}"
-        target = resolve_output(output, fmt, study.exports_dir, stem)
+        target = resolve_output(DISAGREEMENTS, fmt, output, study.exports_dir, stem)
     units = coded_units(study, names, unit, _split(transcript_ids) or None)
     result = compute_agreement(units, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
     frame = disagreement_list(units) if disagreements else None

@@ -5,17 +5,25 @@ from __future__ import annotations
 # Library imports sit inside the commands: every command module loads for `piri-qual --help`, which
 # must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from piri_qual.cli.groups import export
 from piri_qual.cli.options import open_study, study_option
 
+if TYPE_CHECKING:
+    from piri_qual.core.output_path import OutputKind
+    from piri_qual.study import Study
 
-def _default_path(study, suffix: str) -> Path:  # noqa: ANN001
+
+def _target(study: Study, kind: OutputKind, file: Path | None) -> Path:
+    """FILE, or exports/<study title>.<ext>, by the rule every export follows."""
+    from piri_qual.core.output_path import resolve_output
     from piri_qual.exchange.refi_format import slug
 
-    return study.exports_dir / f"{slug(study.settings.title or study.root.name, 'study')}{suffix}"
+    stem = slug(study.settings.title or study.root.name, "study")
+    return resolve_output(kind, None, file, study.exports_dir, stem)[1]
 
 
 def _warn(lines: list[str]) -> None:
@@ -40,10 +48,10 @@ def qdpx(file: Path | None, study_dir: Path | None, coders: tuple[str, ...]) -> 
       piri-qual export qdpx piri.qdpx
       piri-qual export qdpx --coder alice --coder bob double-coded.qdpx
     """
-    from piri_qual.exchange.qdpx_writer import export_qdpx
+    from piri_qual.exchange.qdpx_writer import QDPX, export_qdpx
 
     study = open_study(study_dir)
-    path = file or _default_path(study, ".qdpx")
+    path = _target(study, QDPX, file)
     report = export_qdpx(study, path, list(coders) or None)
     _warn(report.warnings())
     click.echo(report.line())
@@ -62,10 +70,10 @@ def qdc(file: Path | None, study_dir: Path | None) -> None:
     Example:
       piri-qual export qdc codebook.qdc
     """
-    from piri_qual.exchange.qdc_writer import export_qdc
+    from piri_qual.exchange.qdc_writer import QDC, export_qdc
 
     study = open_study(study_dir)
-    path = file or _default_path(study, ".qdc")
+    path = _target(study, QDC, file)
     click.echo(export_qdc(study, path).line())
 
 

@@ -84,10 +84,6 @@ def _report(result: ExportResult, study: Study) -> None:
             click.echo(f"  ... and {len(flagged) - SHOWN_FLAGS} more", err=True)
 
 
-def _paths(output: Path | None) -> Path | None:
-    return output.expanduser() if output is not None else None
-
-
 @export.command("matrix")
 @study_option
 @coder_option(help_text=CODER_HELP)
@@ -112,10 +108,11 @@ def matrix(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
       piri-qual export matrix --coder consensus -o matrix.xlsx
       piri-qual export matrix --coder gold --cells summary --format docx --group parent
     """
-    from piri_qual.export.study_exports import resolve_output, write_matrix
+    from piri_qual.core.output_path import resolve_output
+    from piri_qual.export.study_exports import OUTPUTS, write_matrix
 
     study = open_study(study_dir)
-    fmt, path = resolve_output("matrix", fmt, _paths(output), study.exports_dir)
+    fmt, path = resolve_output(OUTPUTS["matrix"], fmt, output, study.exports_dir)
     data = _data(study, coder, groups, themes, participants, where, attributes)
     _report(write_matrix(data, path, fmt, cells, redact=redact, strict=strict), study)
 
@@ -143,10 +140,11 @@ def quotes(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
       piri-qual export quotes --coder consensus --per-theme 5 -o quotes.docx
       piri-qual export quotes --coder gold --group parent --theme outcomes --format md
     """
-    from piri_qual.export.study_exports import resolve_output, write_quotes
+    from piri_qual.core.output_path import resolve_output
+    from piri_qual.export.study_exports import OUTPUTS, write_quotes
 
     study = open_study(study_dir)
-    fmt, path = resolve_output("quotes", fmt, _paths(output), study.exports_dir)
+    fmt, path = resolve_output(OUTPUTS["quotes"], fmt, output, study.exports_dir)
     data = _data(study, coder, groups, themes, participants, where, attributes)
     _report(write_quotes(data, path, fmt, per_theme=per_theme, redact=redact, strict=strict), study)
 
@@ -164,11 +162,12 @@ def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output:
       piri-qual export codebook --coder consensus -o codebook.docx
     """
     from piri_qual.analysis.selection import load_selection
+    from piri_qual.core.output_path import resolve_output
     from piri_qual.errors import PiriQualError
-    from piri_qual.export.study_exports import resolve_output, write_codebook
+    from piri_qual.export.study_exports import OUTPUTS, write_codebook
 
     study = open_study(study_dir)
-    fmt, path = resolve_output("codebook", fmt, _paths(output), study.exports_dir)
+    fmt, path = resolve_output(OUTPUTS["codebook"], fmt, output, study.exports_dir)
     try:
         data = load_selection(study, coder, ner=False)
     except PiriQualError:
@@ -201,10 +200,11 @@ def frequencies(study_dir: Path | None, coder: str | None, fmt: str | None, outp
       piri-qual export frequencies --coder gold --by site --format csv
       piri-qual export frequencies --coder gold --format png --plot saturation -o saturation.png
     """
-    from piri_qual.export.study_exports import resolve_output, write_frequencies
+    from piri_qual.core.output_path import resolve_output
+    from piri_qual.export.study_exports import OUTPUTS, write_frequencies
 
     study = open_study(study_dir)
-    fmt, path = resolve_output("frequencies", fmt, _paths(output), study.exports_dir)
+    fmt, path = resolve_output(OUTPUTS["frequencies"], fmt, output, study.exports_dir)
     data = _data(study, coder, groups, themes, participants, where, attributes)
     _report(write_frequencies(data, path, fmt, by=by, table=table, plot=plot), study)
 

@@ -16,7 +16,6 @@ from piri_qual.cli.options import (
     study_option,
 )
 from piri_qual.cli.render import console, print_json, table
-from piri_qual.errors import PiriQualError
 
 
 @click.command()
@@ -49,6 +48,14 @@ def outcomes(data: Path, spec_path: Path, sheet: str | None, by: str | None, fmt
     """
     from piri_qual.analysis.outcomes import load_spec, read_data, summarise
 
+    target: tuple[str, Path] | None = None
+    if fmt or output:  # checked before the work, not after
+        from piri_qual.core.output_path import resolve_output
+        from piri_qual.export.outcomes_writer import OUTCOMES
+
+        # With -o the table can be written outside any study; without it, into exports/.
+        exports_dir = open_study(study_dir).exports_dir if output is None else None
+        target = resolve_output(OUTCOMES, fmt, output, exports_dir)
     spec = load_spec(spec_path)
     summary = summarise(read_data(data, sheet), spec, by=by or None)
     if as_json:
@@ -59,28 +66,21 @@ def outcomes(data: Path, spec_path: Path, sheet: str | None, by: str | None, fmt
         })
     else:
         _render(summary)
-    if fmt or output:
-        from piri_qual.export.outcomes_writer import OUTCOME_FORMATS, write_outcomes
+    if target is not None:
+        from piri_qual.export.outcomes_writer import write_outcomes
 
-        fmt = fmt or (output.suffix.lstrip(".").lower() if output else None)
-        if fmt not in OUTCOME_FORMATS:
-            raise PiriQualError(f"outcomes can be written as {', '.join(OUTCOME_FORMATS)}, not {fmt!r}")
-        target = output or open_study(study_dir).exports_dir / f"outcomes.{fmt}"
-        write_outcomes(summary, target, fmt)
-        click.echo(f"wrote {target}", err=as_json)
+        write_outcomes(summary, target[1], target[0])
+        click.echo(f"wrote {target[1]}", err=as_json)
     if joint:
         from piri_qual.analysis.joint_display import joint_display
         from piri_qual.export.outcomes_writer import JOINT_FORMATS, write_joint_display
 
         study = open_study(study_dir)
-        who = coder or next((c for c in ("consensus", "gold") if c in study.coders()), None)
-        if who is None:
-            raise PiriQualError("which coder's themes? Pass --coder NAME for the joint display")
-        rows = joint_display(study, summary, who, group=group)
+        rows = joint_display(study, summary, study.resolve_coder(coder), group=group)
         for ext in JOINT_FORMATS:
-            target = study.exports_dir / f"joint_display.{ext}"
-            write_joint_display(rows, summary, target, ext)
-            click.echo(f"wrote {target}", err=as_json)
+            joint_path = study.exports_dir / f"joint_display.{ext}"
+            write_joint_display(rows, summary, joint_path, ext)
+            click.echo(f"wrote {joint_path}", err=as_json)
 
 
 def _render(summary) -> None:  # noqa: ANN001

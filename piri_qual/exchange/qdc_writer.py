@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from piri_qual._version import __version__
 from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.framework import Codebook, Framework, Theme
+from piri_qual.core.output_path import OutputKind
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.refi_format import CODEBOOK_NS, format_description, make_guid, xml_text
 from piri_qual.exchange.refi_reader import schema_errors
@@ -145,6 +146,8 @@ def build_qdc(codebook: Codebook, framework: Framework | None) -> bytes:
     return serialise(root)
 
 
+#: ``export qdc [FILE]``: the default file is named after the study (see :mod:`.output_path`).
+QDC = OutputKind("a REFI-QDA codebook", ("qdc",), "codebook")
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 

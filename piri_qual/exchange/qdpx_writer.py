@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from piri_qual._version import __version__
 from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.codings import Coding
+from piri_qual.core.output_path import OutputKind
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.qdc_writer import (
     append_codes,
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 _INT = re.compile(r"^-?(0|[1-9][0-9]{0,17})$")
 _SPAN_KEY = re.compile(r"^(?P<t>.+):(?P<s>\d+)-(?P<e>\d+)$")
 NAME_LIMIT = 100
+#: ``export qdpx [FILE]``: the default file is named after the study (see :mod:`.output_path`).
+QDPX = OutputKind("a REFI-QDA project", ("qdpx",), "project")
 
 
 @dataclass

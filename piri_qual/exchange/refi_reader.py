@@ -11,9 +11,10 @@ Leniency, because real files differ from the standard (see ``docs/exchange.md``)
 * the coder of a coding is ``Coding/@creatingUser``, else its selection's ``creatingUser``.
 
 Strictness, because files can be hostile or broken: the archive and XML are checked first
-(:mod:`.safezip`, :mod:`.safexml`); a source whose text is missing, not UTF-8 or outside the
-archive, and a selection outside its text, are errors that stop the import before anything is
-written, all listed at once.
+by :mod:`piri_qual.core.safe_zip` and :mod:`piri_qual.core.safe_xml` (the same code that reads
+.docx); a source whose text is missing, not UTF-8 or outside the archive, and a selection
+outside its text, are errors that stop the import before anything is written, all listed at
+once.
 
 Positions are 0-based code points of the plain text as stored (a leading BOM is dropped first
 and noted). The standard says a selection runs from its "first" to its "last" character, which
@@ -26,11 +27,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from piri_qual.core.safe_xml import parse_xml
+from piri_qual.core.safe_xml import XmlDialect, parse_xml, xml_schema
 from piri_qual.core.safe_zip import SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.refi_format import CODEBOOK_NS, PROJECT_NS, guid_key
@@ -50,23 +50,16 @@ PROJECT_XSD = SCHEMA_DIR / "Project-mrt2019.xsd"
 CODEBOOK_XSD = SCHEMA_DIR / "Codebook.xsd"
 MAX_QDC_BYTES = 64 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 12
+REFI_XML = XmlDialect(name="REFI-QDA file", never="REFI-QDA files never hold",
+                      fix="Export it again from the tool that made it.")
 
 
 # -- schema validation (used by the writers, the reader's warnings and the tests) -------------
 
 
-@lru_cache(maxsize=2)
-def _schema(path: Path) -> Any:
-    from lxml import etree
-
-    from piri_qual.core.safe_xml import hardened_parser
-
-    return etree.XMLSchema(etree.parse(str(path), hardened_parser()))
-
-
 def schema_errors(root: Any, kind: str = "project") -> list[str]:
     """Schema violations of a parsed document (``kind`` is ``project`` or ``codebook``)."""
-    schema = _schema(PROJECT_XSD if kind == "project" else CODEBOOK_XSD)
+    schema = xml_schema(PROJECT_XSD if kind == "project" else CODEBOOK_XSD)
     if schema.validate(root.getroottree() if hasattr(root, "getroottree") else root):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
@@ -165,7 +158,7 @@ def read_qdc(path: Path) -> tuple[str, list[RefiCode], list[str]]:
             path=path,
             hint="Check that this is a REFI-QDA codebook (.qdc).",
         )
-    root = parse_xml(path.read_bytes(), path)
+    root = parse_xml(path.read_bytes(), path, dialect=REFI_XML)
     warnings: list[str] = []
     if _local(root) != "CodeBook":
         raise PiriQualError(
@@ -469,7 +462,7 @@ def read_qdpx(path: Path, limits: ZipLimits | None = None) -> RefiProject:
     problems = _Problems(path)
     with SafeArchive(path, limits, what="REFI-QDA project (.qdpx)") as archive:
         qde = _find_qde(archive, path)
-        root = parse_xml(archive.read(qde), path, qde)
+        root = parse_xml(archive.read(qde), path, qde, REFI_XML)
         if _local(root) != "Project":
             raise PiriQualError(
                 f"not a REFI-QDA project: {qde} holds <{_local(root)}>, not <Project>",

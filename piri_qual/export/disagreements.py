@@ -14,38 +14,17 @@ from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from piri_qual.core.output_path import OutputKind
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "docx", "md")
-_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".docx": "docx", ".md": "md", ".markdown": "md"}
+#: What ``agreement --disagreements -o/--format`` may write (see :mod:`.output_path`); the
+#: command names the default file after the coders and unit.
+DISAGREEMENTS = OutputKind("a disagreement list", FORMATS, "disagreements")
 AGREED = "agreed"
-
-
-def resolve_output(path: Path | None, fmt: str | None, exports_dir: Path, stem: str) -> tuple[str, Path]:
-    """The format and file to write: ``--format`` wins, else the extension of ``-o``; with no
-    ``-o`` the file is ``exports/<stem>.<format>``."""
-    if fmt is not None:
-        fmt = fmt.lower()
-        if fmt == "markdown":
-            fmt = "md"
-        if fmt not in FORMATS:
-            raise PiriQualError(f"unknown format {fmt!r}", hint=f"Choose one of: {', '.join(FORMATS)}.")
-    if path is None:
-        chosen = fmt or "csv"
-        return chosen, exports_dir / f"{stem}.{chosen}"
-    guessed = _SUFFIXES.get(path.suffix.lower())
-    if fmt is None and guessed is None:
-        raise PiriQualError(
-            f"cannot tell the format of {path.name!r} from its extension",
-            path=path,
-            hint=f"End the name in .csv, .xlsx, .docx or .md, or pass --format ({', '.join(FORMATS)}).",
-        )
-    resolved = fmt or guessed
-    assert resolved is not None  # both None was refused above
-    return resolved, path
 
 
 def write_disagreements(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from piri_qual.analysis.joint_display import joint_frame
+from piri_qual.core.output_path import OutputKind
 from piri_qual.export import csv_markdown as tables
 from piri_qual.export import docx_writer, xlsx_writer
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 OUTCOME_FORMATS = ("csv", "xlsx", "docx", "md")
 JOINT_FORMATS = ("docx", "md", "xlsx")
+OUTCOMES = OutputKind("an outcomes table", OUTCOME_FORMATS, "outcomes")
 OUTCOME_COLUMNS = ["measure", "improved", "completers", "result", "wilson_95", "missing"]
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from piri_qual.core.output_path import OutputKind
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "codebook": ("docx", "md"),
     "frequencies": ("xlsx", "csv", "md", "png"),
 }
+#: What ``-o``/``--format`` may name for each export (see :mod:`piri_qual.core.output_path`).
+OUTPUTS: dict[str, OutputKind] = {kind: OutputKind(f"a {kind} export", formats, kind)
+                                  for kind, formats in FORMATS.items()}
 TABLES = ("counts", "cooccurrence", "saturation")
 MAX_ATTRIBUTE_VALUES = 20
 
@@ -48,26 +52,6 @@ class ExportResult:
             import pandas as pd
 
             self.flagged = other.flagged if self.flagged is None else pd.concat([self.flagged, other.flagged])
-
-
-def resolve_output(kind: str, fmt: str | None, output: Path | None, exports_dir: Path) -> tuple[str, Path]:
-    """The format (from --format or -o's extension, else the first listed) and the file to write."""
-    choices = FORMATS[kind]
-    if fmt is None and output is not None and output.suffix:
-        fmt = output.suffix.lower().lstrip(".")
-        fmt = {"markdown": "md", "xls": "xlsx", "doc": "docx"}.get(fmt, fmt)
-        if fmt not in choices:
-            raise PiriQualError(
-                f"cannot write a {kind} export as {output.suffix!r}",
-                path=output,
-                hint=f"Use one of {', '.join('.' + c for c in choices)}, or pass --format.",
-            )
-    fmt = (fmt or choices[0]).lower()
-    if fmt not in choices:
-        raise PiriQualError(f"{kind} exports come as {', '.join(choices)}, not {fmt!r}")
-    if output is None:
-        return fmt, exports_dir / f"{kind}.{fmt}"
-    return fmt, output if output.suffix else output.with_name(f"{output.name}.{fmt}")
 
 
 def _group_sizes(data: Selection) -> str:

@@ -16,7 +16,9 @@ shows it after "Accept all changes":
   text they are anchored to) and header/footer text are returned as metadata.
 
 The package is checked before anything is decompressed (zip-bomb limits), and XML is parsed
-without DTDs, entity expansion or network access.
+without DTDs, entity expansion or network access, by the same code that reads REFI-QDA files
+(:mod:`piri_qual.core.safe_zip`, :mod:`piri_qual.core.safe_xml`); this module adds only Word's
+limits and Word's words for what went wrong.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,15 +34,12 @@ from typing import Any
 
 from lxml import etree
 
+from piri_qual.core.safe_xml import XmlDialect
+from piri_qual.core.safe_xml import parse_xml as parse_safe_xml
+from piri_qual.core.safe_zip import MiB, NotAZipError, SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.readers import SourceDocument
 from piri_qual.ingest.turns import SourceParagraph, label_shape, parse_clock, segment, speaker_key
-
-MAX_PART_BYTES = 200 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-MAX_RATIO = 200
-MAX_ENTRIES = 10_000
-_RATIO_FLOOR_BYTES = 1024 * 1024  # small parts compress well legitimately
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -497,43 +495,27 @@ def _transcript_table(rows: list[list[list[_Para] | None]]) -> list[_Para] | Non
 
 
 # -- the package --------------------------------------------------------------------------------
+# Zip members are opened and XML parsed only by piri_qual.core.safe_zip / safe_xml; this reader
+# brings Word's limits and Word's words for what went wrong.
 
+_FIX = "Open it in Word and save it again as .docx."
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-        remove_comments=True, remove_pis=True, remove_blank_text=True,
-    )
+#: Tighter than the REFI-QDA defaults: a transcript is text, and Word never writes parts this big.
+DOCX_LIMITS = ZipLimits(
+    max_members=10_000,
+    max_member_bytes=200 * MiB,
+    max_total_bytes=1024 * MiB,
+    max_read_bytes=200 * MiB,
+    max_ratio=200.0,
+    ratio_floor_bytes=1 * MiB,  # small parts compress well legitimately
+)
+
+WORD_XML = XmlDialect(name=".docx", never="Word never writes", fix=_FIX, compact=True)
 
 
 def parse_xml(data: bytes, path: Path, part: str) -> Any:
-    """Parse one package part safely: no DTD (so no entity expansion), no network."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    head = data[:4096]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise _dtd_error(path, part)
-    try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        raise PiriQualError(
-            f"damaged .docx: {part} is not well-formed XML (line {exc.lineno})",
-            path=path,
-            hint="Open the file in Word and save it again as .docx.",
-        ) from exc
-    # Entities stay unexpanded in the tree, but text serialisation would expand them: a DTD
-    # hidden after a long comment must be refused too.
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise _dtd_error(path, part)
-    return root
-
-
-def _dtd_error(path: Path, part: str) -> PiriQualError:
-    return PiriQualError(
-        f"{part} declares a DTD, which Word never writes; refusing to read it",
-        path=path,
-        hint="Open the file in Word and save it again as .docx.",
-    )
+    """Parse one package part with the hardened parser (no DTD, no entities, no network)."""
+    return parse_safe_xml(data, path, part, WORD_XML)
 
 
 def _check_not_other_format(head: bytes, data_path: Path) -> None:
@@ -554,11 +536,15 @@ def _check_not_other_format(head: bytes, data_path: Path) -> None:
         )
 
 
-def _open_package(path: Path) -> zipfile.ZipFile:
-    """Open the zip package after checking it is one, and that it is safe to unpack."""
+def _open_package(path: Path) -> SafeArchive:
+    """Open the zip package after checking it is one, and that it is safe to unpack.
+
+    A file that is not a zip is usually something else with a .docx name: an empty file, an old
+    binary .doc, or a password-protected .docx (an OLE container); each gets its own advice.
+    """
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+        return SafeArchive(path, DOCX_LIMITS, what=".docx", fix=_FIX)
+    except NotAZipError as exc:
         try:
             size = path.stat().st_size
             with path.open("rb") as handle:
@@ -573,49 +559,14 @@ def _open_package(path: Path) -> zipfile.ZipFile:
         raise PiriQualError(
             "not a valid .docx (it is not a zip package; the file may be damaged or renamed)",
             path=path,
-            hint="Open it in Word and save it again as .docx.",
-        ) from exc
-    infos = zf.infolist()
-    if len(infos) > MAX_ENTRIES:
-        zf.close()
-        raise PiriQualError(
-            f"suspicious .docx: {len(infos)} parts", path=path,
-            hint="Refusing to unpack it; save the transcript again from Word.",
-        )
-    total = 0
-    for info in infos:
-        size = info.file_size
-        total += size
-        if size > _RATIO_FLOOR_BYTES or total > MAX_TOTAL_BYTES:
-            ratio = size / info.compress_size if info.compress_size else float("inf")
-            if size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or ratio > MAX_RATIO:
-                zf.close()
-                raise PiriQualError(
-                    f"suspicious .docx: part {info.filename} would unpack to "
-                    f"{size / 1e6:.0f} MB (compression ratio {ratio:.0f}), a possible zip bomb",
-                    path=path,
-                    hint="Refusing to unpack it; save the transcript again from Word.",
-                )
-    return zf
-
-
-def _read(zf: zipfile.ZipFile, name: str, path: Path) -> bytes | None:
-    try:
-        return zf.read(name)
-    except KeyError:
-        return None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # CRC errors, truncation
-        raise PiriQualError(
-            f"damaged .docx: cannot unpack {name} ({exc})",
-            path=path,
-            hint="Open it in Word and save it again as .docx.",
+            hint=_FIX,
         ) from exc
 
 
-def _main_part(zf: zipfile.ZipFile, path: Path) -> str:
-    if _MAIN in zf.NameToInfo:
+def _main_part(zf: SafeArchive, path: Path) -> str:
+    if zf.find(_MAIN) is not None:
         return _MAIN
-    data = _read(zf, "_rels/.rels", path)
+    data = zf.get("_rels/.rels")
     if data is not None:
         root = parse_xml(data, path, "_rels/.rels")
         for rel in root.iter(f"{{{REL_NS}}}Relationship"):
@@ -626,7 +577,7 @@ def _main_part(zf: zipfile.ZipFile, path: Path) -> str:
     return _MAIN
 
 
-def _related_parts(zf: zipfile.ZipFile, main: str, path: Path) -> dict[str, list[str]]:
+def _related_parts(zf: SafeArchive, main: str, path: Path) -> dict[str, list[str]]:
     """Comments, headers, footers and notes parts of the main document.
 
     Word and the tools that imitate it use fixed part names next to ``word/document.xml``; for
@@ -634,7 +585,7 @@ def _related_parts(zf: zipfile.ZipFile, main: str, path: Path) -> dict[str, list
     """
     found: dict[str, list[str]] = {kind: [] for kind in _REL_TYPES}
     if main == _MAIN:
-        for name in zf.NameToInfo:
+        for name in zf.names:
             m = _STANDARD_PART_RE.fullmatch(name)
             if m is not None:
                 found[m.group(1)].append(name)
@@ -642,7 +593,7 @@ def _related_parts(zf: zipfile.ZipFile, main: str, path: Path) -> dict[str, list
             parts.sort(key=lambda n: (len(n), n))
         return found
     folder, name = posixpath.split(main)
-    data = _read(zf, posixpath.join(folder, "_rels", name + ".rels"), path)
+    data = zf.get(posixpath.join(folder, "_rels", name + ".rels"))
     if data is None:
         return found
     root = parse_xml(data, path, "document relationships")
@@ -666,8 +617,8 @@ def _tags_in(ns: str) -> _Tags:
     return _Tags(ns)
 
 
-def _part_paragraph_texts(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tags) -> list[str]:
-    data = _read(zf, part, path)
+def _part_paragraph_texts(zf: SafeArchive, part: str, path: Path, tags: _Tags) -> list[str]:
+    data = zf.get(part)
     if data is None:
         return []
     root = parse_xml(data, path, part)
@@ -676,8 +627,8 @@ def _part_paragraph_texts(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tag
     return [p.text.strip() for p in out if p.text.strip()]
 
 
-def _notes(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tags, tag: str) -> list[str]:
-    data = _read(zf, part, path)
+def _notes(zf: SafeArchive, part: str, path: Path, tags: _Tags, tag: str) -> list[str]:
+    data = zf.get(part)
     if data is None:
         return []
     root = parse_xml(data, path, part)
@@ -693,8 +644,8 @@ def _notes(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tags, tag: str) ->
     return notes
 
 
-def _comment_records(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tags) -> list[dict[str, Any]]:
-    data = _read(zf, part, path)
+def _comment_records(zf: SafeArchive, part: str, path: Path, tags: _Tags) -> list[dict[str, Any]]:
+    data = zf.get(part)
     if data is None:
         return []
     root = parse_xml(data, path, part)
@@ -714,9 +665,9 @@ def _comment_records(zf: zipfile.ZipFile, part: str, path: Path, tags: _Tags) ->
     return records
 
 
-def _core_title(zf: zipfile.ZipFile, path: Path) -> str | None:
+def _core_title(zf: SafeArchive, path: Path) -> str | None:
     """The title in the document properties (a regex is enough for one escaped text field)."""
-    data = _read(zf, "docProps/core.xml", path)
+    data = zf.get("docProps/core.xml")
     if data is None:
         return None
     m = _CORE_TITLE_RE.search(data)
@@ -783,7 +734,7 @@ def read_docx(path: Path) -> SourceDocument:
     """Read a .docx transcript as Word displays it with all tracked changes accepted."""
     with _open_package(path) as zf:
         main = _main_part(zf, path)
-        data = _read(zf, main, path)
+        data = zf.get(main)
         if data is None:
             raise PiriQualError(
                 f"not a Word document: the package has no {main}",
