@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,6 +70,7 @@ class Coding:
     score: float | None = None
     reason: str | None = None
     time: str = ""
+    coded_as: str | None = None  # the theme id logged, when the codebook history has since renamed or merged it
 
 
 @dataclass
@@ -194,13 +195,18 @@ def _check_types(event: Event) -> None:
         raise TypeError("field 'score' is not a number")
 
 
-def fold(events: Iterable[Event]) -> FoldResult:
+def fold(events: Iterable[Event], theme_map: Mapping[str, str] | None = None) -> FoldResult:
     """Replay events in (time, id) order into the current codings, rejections and memos.
 
     An ``undo`` cancels its target event; undoing an undo restores it (redo). Events are
     de-duplicated by id, so merged logs fold the same however their lines were ordered.
+
+    ``theme_map`` (from the codebook history) sends every theme id that was renamed or merged to
+    the id it has now. It is applied before de-duplication, so one span coded with two themes
+    that were merged counts once; a coding keeps the id it was made under in ``coded_as``.
     """
     ordered, active = _resolve_undos(events)
+    themes = theme_map or {}
     result = FoldResult()
     seen_keys: dict[tuple[str, int, int, str], str] = {}
     for event in ordered:
@@ -208,7 +214,9 @@ def fold(events: Iterable[Event]) -> FoldResult:
             continue
         result.effective.append(event)
         if event.op in ("add", "confirm"):
-            key = (event.transcript or "", event.start or 0, event.end or 0, event.theme or "")
+            theme = event.theme or ""
+            current = themes.get(theme, theme) if themes else theme
+            key = (event.transcript or "", event.start or 0, event.end or 0, current)
             if key in seen_keys and seen_keys[key] in result.codings:
                 continue
             seen_keys[key] = event.id
@@ -219,24 +227,29 @@ def fold(events: Iterable[Event]) -> FoldResult:
                 start=event.start or 0,
                 end=event.end or 0,
                 quote=event.quote or "",
-                theme=event.theme or "",
+                theme=current,
                 source=event.source,
                 score=event.score,
                 reason=event.reason,
                 time=event.time,
+                coded_as=theme if current != theme else None,
             )
         elif event.op == "adjust" and event.target in result.codings:
             old = result.codings[event.target]
+            adjusted = themes.get(event.theme, event.theme) if event.theme and themes else event.theme
             result.codings[event.target] = replace(
                 old,
                 start=event.start if event.start is not None else old.start,
                 end=event.end if event.end is not None else old.end,
                 quote=event.quote if event.quote is not None else old.quote,
-                theme=event.theme or old.theme,
+                theme=adjusted or old.theme,
+                coded_as=(event.theme if adjusted != event.theme else None) if event.theme else old.coded_as,
             )
         elif event.op == "delete":
             result.codings.pop(event.target or "", None)
         elif event.op == "reject":
+            if themes and event.theme and event.theme in themes:
+                event = replace(event, theme=themes[event.theme])
             result.rejections.append(event)
         elif event.op == "memo":
             scope = event.scope or "excerpt"
@@ -245,7 +258,30 @@ def fold(events: Iterable[Event]) -> FoldResult:
                 result.memos[(scope, ref)] = Memo(scope, ref, event.text, event.coder, event.time)
             else:
                 result.memos.pop((scope, ref), None)
+    if themes and result.memos:
+        result.memos = _map_memos(result.memos, themes)
     return result
+
+
+def _map_memos(memos: dict[tuple[str, tuple[str, ...]], Memo], themes: Mapping[str, str]
+               ) -> dict[tuple[str, tuple[str, ...]], Memo]:
+    """Theme and cell memos moved to their themes' current ids; two merged themes' memos are joined."""
+    out: dict[tuple[str, tuple[str, ...]], Memo] = {}
+    for (scope, logged), memo in sorted(memos.items(), key=lambda item: item[1].time):
+        ref = logged
+        if scope == "theme":
+            ref = (themes.get(ref[0], ref[0]),)
+        elif scope == "cell":
+            ref = (ref[0], themes.get(ref[1], ref[1]))
+        earlier = out.get((scope, ref))
+        if earlier is not None and logged == ref:
+            pass  # written under the current id after the merge, having seen the joined memo: it wins
+        elif earlier is not None:
+            memo = Memo(scope, ref, f"{earlier.text}\n\n{memo.text}", memo.coder, max(earlier.time, memo.time))
+        elif memo.key != ref:
+            memo = Memo(scope, ref, memo.text, memo.coder, memo.time)
+        out[(scope, ref)] = memo
+    return out
 
 
 def _resolve_undos(events: Iterable[Event]) -> tuple[list[Event], dict[str, bool]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.core.atomic import atomic_write_text
-from piri_qual.core.yamlfile import LineDict, LineList, dump_yaml, load_yaml
+from piri_qual.core.yamlfile import LineDict, LineList, dump_yaml, load_yaml, parse_yaml
 from piri_qual.errors import PiriQualError, shown
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -74,6 +74,7 @@ class Theme:
     exclude_terms: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     section: str | None = None
+    retired: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "label": self.label}
@@ -88,19 +89,40 @@ class Theme:
             value = getattr(self, name)
             if value:
                 data[name] = [dict(p) if isinstance(p, dict) else p for p in value]
+        if self.retired:
+            data["retired"] = True
         return data
 
 
 @dataclass
 class Codebook:
+    """The themes a study codes with.
+
+    ``themes`` are the ones offered for coding; ``retired`` ones (``retired: true`` in the YAML)
+    stay in the file for the history and for exports of work coded with them, but are not
+    offered, suggested or accepted for new codings. ``get``/``find``/``resolve`` and ``in`` see
+    only the offered themes; :meth:`lookup` sees both.
+    """
+
     id: str
     label: str
     framework_id: str | None
     themes: list[Theme] = field(default_factory=list)
     path: Path | None = None
+    retired: list[Theme] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_id = {t.id: t for t in self.themes}
+        self._retired = {t.id: t for t in self.retired}
+
+    def lookup(self, theme_id: str) -> Theme | None:
+        """An offered or a retired theme by id."""
+        return self._by_id.get(theme_id) or self._retired.get(theme_id)
+
+    @property
+    def all_themes(self) -> list[Theme]:
+        """Offered then retired themes."""
+        return [*self.themes, *self.retired]
 
     def __contains__(self, theme_id: object) -> bool:
         return theme_id in self._by_id
@@ -117,6 +139,14 @@ class Codebook:
         found = self.find(name)
         if found is not None:
             return found
+        key = name.strip().casefold()
+        old = next((t for t in self.retired if key in (t.id.casefold(), t.label.casefold())), None)
+        if old is not None:
+            raise PiriQualError(
+                f"theme {old.id!r} is retired: it is kept for the codings made with it, not offered for new ones",
+                path=source,
+                hint="See `piri-qual codebook history " + old.id + "`.",
+            )
         choices = difflib.get_close_matches(name.lower(), [i.lower() for i in self.ids], n=3)
         hint = (
             f"Did you mean {', '.join(choices)}?" if choices else "Run `piri-qual codebook` to list themes."
@@ -134,7 +164,7 @@ class Codebook:
         return None
 
     def add_theme(self, theme: Theme) -> None:
-        if theme.id in self._by_id:
+        if theme.id in self._by_id or theme.id in self._retired:
             raise PiriQualError(f"theme {theme.id!r} already exists", path=self.path)
         self.themes.append(theme)
         self._by_id[theme.id] = theme
@@ -143,7 +173,7 @@ class Codebook:
         data: dict[str, Any] = {"id": self.id, "label": self.label}
         if self.framework_id:
             data["framework"] = self.framework_id
-        data["themes"] = [t.as_dict() for t in self.themes]
+        data["themes"] = [t.as_dict() for t in self.all_themes]
         return "# piri-qual codebook\n" + dump_yaml(data)
 
 
@@ -254,13 +284,16 @@ def load_framework(path: Path) -> Framework:
 
 THEME_KEYS = {
     "id", "label", "construct", "parent", "definition", "include", "exclude", "keywords",
-    "patterns", "exclude_terms", "examples", "section", "description", "color", "colour",
+    "patterns", "exclude_terms", "examples", "section", "description", "color", "colour", "retired",
 }
 
 
-def load_codebook(path: Path, framework: Framework | None = None) -> Codebook:
-    """Load and validate a codebook YAML file against its framework (when there is one)."""
-    data = load_yaml(path)
+def load_codebook(path: Path, framework: Framework | None = None, *, text: str | None = None) -> Codebook:
+    """Load and validate a codebook YAML file against its framework (when there is one).
+
+    ``text`` checks a new version of the file before it is written (errors still name ``path``).
+    """
+    data = load_yaml(path) if text is None else parse_yaml(text, path)
     problems = _Problems(path)
     if not isinstance(data, LineDict):
         raise PiriQualError("a codebook must be a mapping with a 'themes' list", path=path)
@@ -316,6 +349,7 @@ def load_codebook(path: Path, framework: Framework | None = None) -> Codebook:
                 exclude_terms=_text_list(node, "exclude_terms", problems, what),
                 examples=_text_list(node, "examples", problems, what),
                 section=_text(node, "section", problems, required=False, what=what) or None,
+                retired=_flag(node, "retired", problems, what),
             )
         )
     for tid, parent, line in parents:
@@ -323,8 +357,45 @@ def load_codebook(path: Path, framework: Framework | None = None) -> Codebook:
             problems.add(line, f"theme {tid!r} names unknown parent theme {parent!r}")
         elif parent == tid:
             problems.add(line, f"theme {tid!r} cannot be its own parent")
+    for cycle, line in _parent_cycles(parents):
+        problems.add(line, f"themes {' -> '.join(repr(t) for t in cycle)} form a cycle of parents; "
+                     "a theme cannot sit under its own sub-theme")
     problems.raise_if_any("codebook")
-    return Codebook(cid, label, framework_id, themes, path)
+    offered = [t for t in themes if not t.retired]
+    return Codebook(cid, label, framework_id, offered, path, [t for t in themes if t.retired])
+
+
+def _flag(node: LineDict, key: str, problems: _Problems, what: str) -> bool:
+    value = node.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        problems.add(node.line_of(key), f"{what}: {key!r} must be true or false")
+        return False
+    return value
+
+
+def _parent_cycles(parents: list[tuple[str, str, int]]) -> list[tuple[list[str], int]]:
+    """Each cycle of ``parent:`` links once (longer than a theme naming itself), with a line."""
+    parent_of = {tid: parent for tid, parent, _ in parents if tid and tid != parent}
+    line_of = {tid: line for tid, _, line in parents}
+    found: list[tuple[list[str], int]] = []
+    reported: set[str] = set()
+    for start in parent_of:
+        path: list[str] = []
+        here: str | None = start
+        while here is not None and here in parent_of and here not in path and here not in reported:
+            path.append(here)
+            here = parent_of.get(here)
+        if here is not None and here in path:
+            cycle = path[path.index(here):]
+            reported.update(cycle)
+            first = min(cycle, key=lambda t: line_of[t])
+            at = cycle.index(first)
+            ordered = cycle[at:] + cycle[:at]
+            found.append(([*ordered, first], line_of[first]))
+        reported.update(path)
+    return found
 
 
 _PATTERN_ATTRS = {

@@ -14,14 +14,13 @@ before the call returns; a torn last line from a crash is ended so that it stays
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.core.appendlog import append_lines
 from piri_qual.core.codings import MEMO_SCOPES, OPS, Clock, Event, validate_coder_name
-from piri_qual.core.locking import log_lock
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -40,7 +39,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "memo": (),
 }
 _STR_FIELDS = ("transcript", "quote", "theme", "target", "source", "reason", "text", "scope", "participant")
-_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in the log
 
 
 class CodingStore:
@@ -128,7 +126,7 @@ class CodingStore:
         if op == "memo" and values.get("scope", "excerpt") not in MEMO_SCOPES:
             raise PiriQualError(f"unknown memo scope {values['scope']!r}", hint=f"Use one of {', '.join(MEMO_SCOPES)}.")
         if "theme" in values and op != "memo":
-            values["theme"] = self._codebook().resolve(values["theme"], source=self.study.codebook_path).id
+            values["theme"] = self._theme(op, values["theme"])
         has_span = "start" in values or "end" in values
         if has_span:
             self._check_span(op, values, against)
@@ -169,26 +167,40 @@ class CodingStore:
     def _codebook(self) -> Codebook:
         return self.study.codebook
 
+    def _theme(self, op: str, name: str) -> str:
+        """The current id of the theme ``name`` names (an id, a label, or an id the codebook
+        history renamed or merged away), refusing retired themes for new codings.
+
+        A delete carries its coding's theme only as a record, so any id is kept for it; a
+        rejection of a retired theme is harmless and kept too.
+        """
+        book = self._codebook()
+        found = book.find(name)
+        if found is not None:
+            return found.id
+        current = self.study.theme_map.get(name.strip())
+        if current is not None and book.find(current) is not None:
+            return current
+        old = book.lookup(current or name.strip())
+        if op in ("delete", "reject") and old is not None:
+            return old.id
+        if op == "delete":
+            return name
+        if old is not None:
+            change = self.study.history.fate(old.id)
+            when = f" on {change.time[:10]} by {change.coder}" if change is not None else ""
+            raise PiriQualError(
+                f"theme {old.id!r} was retired{when}: it is kept for the codings made with it, "
+                "not offered for new ones",
+                path=self.study.codebook_path,
+                hint=f"See `piri-qual codebook history {old.id}`.",
+            )
+        return book.resolve(name, source=self.study.codebook_path).id
+
     # -- the append itself -------------------------------------------------------------------
     @staticmethod
     def _write(path: Path, lines: list[str]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with log_lock(path):
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o600)
-            try:
-                prefix = b""
-                size = os.fstat(fd).st_size
-                if size:
-                    os.lseek(fd, size - 1, os.SEEK_SET)
-                    if os.read(fd, 1) != b"\n":
-                        prefix = b"\n"  # end a torn line from a crash so it stays one bad line
-                payload = prefix + ("\n".join(lines) + "\n").encode("utf-8")
-                written = 0
-                while written < len(payload):
-                    written += os.write(fd, payload[written:])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        append_lines(path, lines)
 
 
 def locate_quote(transcript: Transcript, quote: str) -> tuple[int, int]:

@@ -20,20 +20,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from piri_qual.core.codebook_history import CodebookHistory
 from piri_qual.core.coders import resolve_coder
 from piri_qual.core.coding_table import CODING_COLUMNS, coding_table
-from piri_qual.core.codings import CoderLog, FoldResult, validate_coder_name
+from piri_qual.core.codings import CoderLog, FoldResult, fold, validate_coder_name
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.framework import Codebook, Framework, load_codebook, load_framework
 from piri_qual.core.participants import load_participants
 from piri_qual.core.settings import CACHE_DIR, SETTINGS_FILE, Settings, find_study_root
 from piri_qual.core.store import CodingStore
+
+if TYPE_CHECKING:
+    from piri_qual.core.codebook_store import CodebookStore
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 T = TypeVar("T")
+HISTORY_SUFFIX = ".history.jsonl"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class StudyFolder:
         self.root = find_study_root(start)
         self._cache: dict[str, tuple[Any, Any]] = {}
         self._store: CodingStore | None = None
+        self._codebook_store: CodebookStore | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.root)!r})"
@@ -144,6 +150,38 @@ class StudyFolder:
         stamp_key = f"codebook:{_stamp(self._configured('framework') or path)}"
         return self._cached(stamp_key, path, lambda: load_codebook(path, framework))
 
+    # -- the codebook's history -------------------------------------------------------------------
+    @property
+    def history_path(self) -> Path | None:
+        """``codebooks/<name>.history.jsonl`` beside the codebook (None without a codebook)."""
+        path = self._configured("codebook")
+        return path.with_name(path.stem + HISTORY_SUFFIX) if path is not None else None
+
+    @property
+    def history(self) -> CodebookHistory:
+        """The codebook's change history (empty when it has none yet)."""
+        path = self.history_path
+        if path is None:
+            return CodebookHistory([])
+        return self._cached("history", path, lambda: CodebookHistory.load(path))
+
+    @property
+    def theme_map(self) -> dict[str, str]:
+        """Every theme id the history renamed or merged -> the id its codings belong to now."""
+        path = self.history_path
+        if path is None:
+            return {}
+        return self._cached("theme_map", path, lambda: self.history.theme_map())
+
+    @property
+    def codebook_store(self) -> CodebookStore:
+        """The one write path for codebook changes: the YAML updated in place, the history appended."""
+        if self._codebook_store is None:
+            from piri_qual.core.codebook_store import CodebookStore
+
+            self._codebook_store = CodebookStore(self)
+        return self._codebook_store
+
     # -- participants ----------------------------------------------------------------------------
     def participant_table(self) -> dict[str, dict[str, str]]:
         path = self.participants_path
@@ -217,8 +255,11 @@ class StudyFolder:
         return CoderLog(self.codings_dir / f"{coder}.jsonl", coder)
 
     def fold(self, coder: str) -> FoldResult:
+        """The coder's current codings, with theme ids as the codebook history has them now."""
         log = self.log(coder)
-        return self._cached(f"fold:{coder}", log.path, log.fold)
+        history = self.history_path
+        key = f"fold:{coder}:{_stamp(history) if history is not None else None}"
+        return self._cached(key, log.path, lambda: fold(log.read(), self.theme_map))
 
     @property
     def store(self) -> CodingStore:

@@ -19,6 +19,7 @@ class LineDict(dict):
     """A dict from YAML that also records ``line`` (1-based) and ``key_lines``."""
 
     line: int = 0
+    column: int = 0
     key_lines: dict[Any, int]
 
     def line_of(self, key: Any) -> int:
@@ -45,6 +46,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
+    result.column = node.start_mark.column
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -80,6 +82,11 @@ def load_yaml(path: Path) -> Any:
         raise PiriQualError("file not found", path=path, hint="Check the path in piri-qual.yaml.") from exc
     except UnicodeDecodeError as exc:
         raise PiriQualError("not UTF-8 text", path=path, hint="Save the file as UTF-8.") from exc
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> Any:
+    """Parse YAML text read from ``path`` (named in errors), with line numbers kept."""
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
