@@ -10,6 +10,7 @@ DataFrames, so a notebook can call them on frames of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import string
 import warnings
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser, load_ner
 from piri_qual.core.coding_table import coding_table
+from piri_qual.core.theme_check import warn_theme_problems
 from piri_qual.errors import PiriQualError, PiriQualWarning
 
 if TYPE_CHECKING:
@@ -109,14 +111,18 @@ def theme_table(
 ) -> pd.DataFrame:
     """Themes in framework order: by domain, then construct, then codebook order.
 
-    Themes without a construct follow under ``unplaced``; theme ids that codings use but the
-    codebook no longer has come last, so nothing coded silently disappears from an export.
+    Themes without a construct follow under ``unplaced``; retired themes appear only when codings
+    use them; theme ids that codings use but the codebook no longer has come last, so nothing
+    coded silently disappears from an export (and :func:`load_selection` warns about them).
     """
     import pandas as pd
 
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    themes = codebook.themes if codebook else []
+    used = set(extra)
+    themes = list(codebook.themes) if codebook else []
+    if codebook is not None:  # retired themes still hold the codings made with them
+        themes += [dataclasses.replace(t, label=f"{t.label} (retired)") for t in codebook.retired if t.id in used]
     if framework is not None:
         for domain in framework.domains:
             for construct in domain.constructs:
@@ -372,6 +378,7 @@ def load_selection(
         interviewed.setdefault(t.participant, t.group)
     everyone = participant_frame(table, interviewed)
     codings = coding_table(study.fold(coder), transcripts, codebook, framework)
+    warn_theme_problems(study, [coder])
     orphaned = int(codings.orphaned.sum())
     if orphaned:
         warnings.warn(

@@ -1,4 +1,4 @@
-"""Study commands: init, import, transcripts, codebook, summary."""
+"""Study commands: init, import, transcripts, summary (the codebook has its own module)."""
 
 from __future__ import annotations
 
@@ -109,54 +109,6 @@ def transcripts(study_dir: Path | None, as_json: bool) -> None:
 
 @click.command()
 @study_option
-@click.option("--definitions", is_flag=True, help="Show each theme's definition.")
-@json_option
-def codebook(study_dir: Path | None, definitions: bool, as_json: bool) -> None:
-    """Show the framework and codebook as a tree (and validate them).
-
-    \b
-    Example:
-      piri-qual codebook --definitions
-    """
-    from rich.tree import Tree
-
-    study = open_study(study_dir)
-    book = study.codebook
-    framework = study.framework
-    if as_json:
-        print_json({"codebook": book.id, "framework": framework.id if framework else None,
-                    "themes": [t.as_dict() for t in book.themes]})
-        return
-    root = Tree(f"[bold]{book.label}[/bold] ({len(book.themes)} themes)")
-    placed: set[str] = set()
-    if framework is not None:
-        for domain in framework.domains:
-            d_node = root.add(f"[bold]{domain.label}[/bold]")
-            for construct in domain.constructs:
-                c_node = d_node.add(construct.label)
-                for theme in book.themes:
-                    if theme.construct == construct.id:
-                        _add_theme(c_node, theme, definitions)
-                        placed.add(theme.id)
-    rest = [t for t in book.themes if t.id not in placed]
-    if rest:
-        other = root.add("[bold]Not placed in the framework[/bold]")
-        for theme in rest:
-            _add_theme(other, theme, definitions)
-    console().print(root)
-
-
-def _add_theme(node, theme, definitions: bool) -> None:  # noqa: ANN001
-    from rich.markup import escape
-
-    label = f"[cyan]{escape(theme.id)}[/cyan]  {escape(theme.label)}"
-    child = node.add(label)
-    if definitions and theme.definition:
-        child.add(f"[dim]{escape(theme.definition)}[/dim]")
-
-
-@click.command()
-@study_option
 def summary(study_dir: Path | None) -> None:
     """Summarise the study: transcripts, turns and words by group; coders and codings.
 
@@ -183,6 +135,9 @@ def summary(study_dir: Path | None) -> None:
             mine = coded[coded.coder == name]
             crow.append([name, len(mine), mine.transcript.nunique(), mine.theme.nunique()])
         out.print(table("Coders", ["coder", "codings", "transcripts", "themes"], crow))
+        from piri_qual.core.theme_check import warn_theme_problems
+
+        warn_theme_problems(study, coders)
 
 
-COMMANDS = [init, import_, transcripts, codebook, summary]
+COMMANDS = [init, import_, transcripts, summary]

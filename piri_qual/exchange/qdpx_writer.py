@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING, Any
 from piri_qual._version import __version__
 from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.codings import Coding
+from piri_qual.core.framework import Codebook
 from piri_qual.core.output_path import OutputKind
+from piri_qual.core.theme_check import warn_theme_problems
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.qdc_writer import (
     append_codes,
@@ -142,6 +144,11 @@ def build_project(study: StudyFolder, coders: list[str] | None = None) -> tuple[
     transcripts = {t.id: t for t in study.iter_transcripts()}
     people = dict(study.participant_table())
     folds = {name: study.fold(name) for name in names}
+    warn_theme_problems(study, names)
+    used = {c.theme for fold in folds.values() for c in fold.codings.values()}
+    if any(t.id in used for t in codebook.retired):  # old work keeps its (retired) codes
+        codebook = Codebook(codebook.id, codebook.label, codebook.framework_id,
+                            [*codebook.themes, *(t for t in codebook.retired if t.id in used)], codebook.path)
     user_guid = {name: make_guid("user", name) for name in names}
 
     # -- selections from codings ------------------------------------------------------------

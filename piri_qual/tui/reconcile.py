@@ -163,7 +163,7 @@ class ReconcileSession:
         self.coder_a, self.coder_b, self.consensus = coder_a, coder_b, consensus
         self.log = study.log(consensus)
         self.events: list[Event] = self.log.read()
-        self.state = fold(self.events)
+        self.state = fold(self.events, self.study.theme_map)
         fa, fb = study.fold(coder_a), study.fold(coder_b)
         tids = sorted({c.transcript for c in [*fa.codings.values(), *fb.codings.values()]})
         known = set(study.transcript_ids())
@@ -220,7 +220,7 @@ class ReconcileSession:
         floor = max((e.time for e in self.events), default=None)
         events = self.study.store.append_many(self.consensus, items, after=floor)
         self.events.extend(events)
-        self.state = fold(self.events)
+        self.state = fold(self.events, self.study.theme_map)
         return events
 
     def decide(self, choice: str) -> list[Event]:

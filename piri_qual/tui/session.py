@@ -91,7 +91,7 @@ class CodingSession:
         self.coder = coder
         self.log = study.log(coder)
         self.events: list[Event] = self.log.read()
-        self.state: FoldResult = fold(self.events)
+        self.state: FoldResult = fold(self.events, self.study.theme_map)
         self._latest: str | None = max((e.time for e in self.events), default=None)
         self.codebook: Codebook = study.codebook
         self.mode = mode
@@ -372,7 +372,7 @@ class CodingSession:
     def _record(self, events: list[Event]) -> None:
         self.events.extend(events)
         self._latest = max([self._latest or "", *(e.time for e in events)]) or None
-        self.state = fold(self.events)
+        self.state = fold(self.events, self.study.theme_map)
 
     def _require_current(self) -> Span:
         if self.current is None:
