@@ -614,12 +614,6 @@ def study_agreement(
     cluster: str | None = None,
     sentences: SentenceSource | None = None,
 ) -> StudyAgreement:
-    """One call from a study to its agreement figures (see :func:`coded_units`).
-
-    Codings whose theme the codebook no longer explains are warned about first.
-    """
-    from piri_qual.core.theme_check import warn_theme_problems
-
-    warn_theme_problems(study, coders)
+    """One call from a study to its agreement figures (see :func:`coded_units`)."""
     units = coded_units(study, coders, unit, transcripts, sentences=sentences)
     return compute_agreement(units, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)

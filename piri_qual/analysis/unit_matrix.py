@@ -27,6 +27,7 @@ from piri_qual.analysis.units import (
     regex_source,
     transcript_units,
 )
+from piri_qual.core.theme_check import warn_theme_problems
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ def coded_units(
     """
     check_kind(unit)
     names = _parse_coders(study, coders)
+    warn_theme_problems(study, names)  # codings the codebook no longer explains: said, not hidden
     known = study.transcript_ids()
     wanted: list[str] | None = None
     if transcripts is not None:

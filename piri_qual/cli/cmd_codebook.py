@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from piri_qual.cli.options import coder_option, default_coder, json_option, open_study, study_option
-from piri_qual.cli.render import console, print_json, table
+from piri_qual.cli.render import console, print_json
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -387,16 +387,16 @@ def history(ctx: click.Context, theme: str | None, as_json: bool, study_dir: Pat
     if not changes:
         click.echo("The codebook has no history yet: it starts with the first `piri-qual codebook` change.")
         return
-    rows = []
-    for c in changes:
-        text = c.describe()
-        if c.op == "edit" and c.fields and "definition" in c.fields and theme:
-            text += f"\n  now: {c.fields['definition'] or '(none)'}"
-            if c.before and c.before.get("definition"):
-                text += f"\n  was: {c.before['definition']}"
-        rows.append([f"v{number[c.id]}", c.time[:16].replace("T", " "), c.coder, text, c.why or ""])
     title = f"History of {theme}" if theme else f"Codebook history ({len(log)} changes)"
-    console().print(table(title, ["version", "when (UTC)", "coder", "change", "why"], rows, justify_numbers=False))
+    click.echo(title)
+    for c in changes:
+        click.echo(f"v{number[c.id]:<4} {c.time[:16].replace('T', ' ')}  {c.coder}  {c.describe()}")
+        if c.why:
+            click.echo(f"      why: {c.why}")
+        if c.op == "edit" and c.fields and theme:
+            for key in sorted(c.fields):
+                click.echo(f"      {key} now: {_short(c.fields[key], 400)}")
+                click.echo(f"      {key} was: {_short((c.before or {}).get(key), 400)}")
 
 
 @codebook.command("show")

@@ -16,18 +16,25 @@ from piri_qual.errors import PiriQualError
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Study title (default: the folder name).")
-def init(folder: Path, title: str | None) -> None:
+@click.option("--no-framework", is_flag=True,
+              help="Start without a framework and with an empty codebook (inductive coding).")
+def init(folder: Path, title: str | None, no_framework: bool) -> None:
     """Create a new study folder.
 
     \b
-    Example:
+    Examples:
       piri-qual init piri-evaluation --title "PIRi service evaluation"
+      piri-qual init parents-study --no-framework     # codes first, themes later
     """
     from piri_qual.core.settings import init_study
 
-    root = init_study(folder, title)
+    root = init_study(folder, title, framework=not no_framework)
     click.echo(f"Created study {root}")
-    click.echo("Next: add your framework and codebook, then `piri-qual import FILES...`.")
+    if no_framework:
+        click.echo("Next: `piri-qual import FILES...`, then create codes as you read "
+                   "(`piri-qual code`, or `piri-qual codebook add`).")
+    else:
+        click.echo("Next: add your framework and codebook, then `piri-qual import FILES...`.")
 
 
 @click.command(name="import")

@@ -235,7 +235,11 @@ class CodebookHistory:
         state = self.replay(self.upto_time(when))
         if theme in state.themes:
             return state.themes[theme]
-        return state.themes.get(state.current(theme))
+        found = state.themes.get(state.current(theme))
+        if found is None:  # made before the history began: the codebook as the history first saw it
+            first = next((c for c in self.changes if theme in (c.records or {})), None)
+            found = dict(first.records[theme], id=theme) if first is not None and first.records else None
+        return found
 
 
 def _apply(state: Replay, change: Change) -> None:

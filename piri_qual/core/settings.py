@@ -155,8 +155,12 @@ themes: []
 """
 
 
-def init_study(folder: Path, title: str | None = None) -> Path:
-    """Create a study folder with settings, folders, git attributes and a starter codebook."""
+def init_study(folder: Path, title: str | None = None, *, framework: bool = True) -> Path:
+    """Create a study folder with settings, folders, git attributes and a starter codebook.
+
+    Without ``framework`` the study has none (inductive analysis: codes first, themes later,
+    and a framework only if one is wanted) and its codebook starts empty.
+    """
     folder = folder.resolve()
     if (folder / SETTINGS_FILE).exists():
         raise PiriQualError(
@@ -169,21 +173,25 @@ def init_study(folder: Path, title: str | None = None) -> Path:
     for name in STUDY_FOLDERS:
         (folder / name).mkdir(exist_ok=True, mode=0o700)
     name = "main"
-    atomic_write_text(
-        folder / SETTINGS_FILE,
-        STARTER_SETTINGS.format(title=dump_yaml(title or folder.name).strip().removesuffix("..."), framework=name, codebook=name),
-        mode=0o600,
-    )
-    if not (folder / "frameworks" / f"{name}.yaml").exists():
+    settings = STARTER_SETTINGS.format(title=dump_yaml(title or folder.name).strip().removesuffix("...").strip(),
+                                       framework=name, codebook=name)
+    if not framework:
+        settings = settings.replace(f"framework: frameworks/{name}.yaml", "framework: null  # none: inductive coding")
+    atomic_write_text(folder / SETTINGS_FILE, settings, mode=0o600)
+    if framework and not (folder / "frameworks" / f"{name}.yaml").exists():
         atomic_write_text(folder / "frameworks" / f"{name}.yaml", STARTER_FRAMEWORK.format(framework=name), mode=0o600)
     if not (folder / "codebooks" / f"{name}.yaml").exists():
         atomic_write_text(
             folder / "codebooks" / f"{name}.yaml",
-            STARTER_CODEBOOK.format(codebook=name, framework=name),
+            STARTER_CODEBOOK.format(codebook=name, framework=name) if framework
+            else STARTER_CODEBOOK.format(codebook=name, framework=name).replace(f"framework: {name}\n", ""),
             mode=0o600,
         )
     if not (folder / "participants.csv").exists():
         atomic_write_text(folder / "participants.csv", "id,group\n", mode=0o600)
-    atomic_write_text(folder / ".gitignore", f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\n", mode=0o600)
-    atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\n", mode=0o600)
+    atomic_write_text(folder / ".gitignore", f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\ncodebooks/.*.lock\n",
+                      mode=0o600)
+    # the coder logs and the codebook history are append-only: git's union driver merges them
+    atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\ncodebooks/*.history.jsonl merge=union\n",
+                      mode=0o600)
     return folder
