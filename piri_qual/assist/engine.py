@@ -18,7 +18,7 @@ them, are filtered out when they are read, so deciding never invalidates the cac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,6 +127,40 @@ def sentences(study: StudyFolder, transcript_id: str) -> list[tuple[int, int]]:
     """Every sentence of the transcript, interviewer turns included, in text order."""
     feats = Engine(study).features([transcript_id])[transcript_id]
     return [(int(a), int(b)) for a, b in feats.sentences]
+
+
+class SpanRanker:
+    """How well a coded span fits each of some themes, by the coder's own model (rules,
+    similarity and what they have taught it): used to rank the new themes of a split for each
+    coding of the old one. Per-transcript scores are computed once and reused."""
+
+    def __init__(self, study: StudyFolder, coder: str | None) -> None:
+        self.engine = Engine(study)
+        self.engine.require_themes()
+        self.learner = self.engine.learner(coder)
+        self._scored: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, transcript_id: str, start: int, end: int, themes: Sequence[str]) -> list[tuple[str, float]]:
+        spans, probs = self._scores(transcript_id)
+        inside = (spans[:, 0] < end) & (start < spans[:, 1]) if len(spans) else np.zeros(0, bool)
+        out = []
+        for theme in themes:
+            index = self.engine.index_of.get(theme)
+            score = float(probs[inside, index].max()) if index is not None and inside.any() else 0.0
+            out.append((theme, round(score, 4)))
+        return sorted(out, key=lambda item: -item[1])
+
+    def _scores(self, tid: str) -> tuple[np.ndarray, np.ndarray]:
+        if tid not in self._scored:
+            eng = self.engine
+            feats = eng.features([tid])[tid]
+            _, stats = eng.stats()
+            sm = signal_matrix(feats, eng.prototypes, stats, self.learner, examples=eng.examples)
+            probs = combine(sm.values, self.learner.weights) if len(sm.rows) else np.zeros((0, len(eng.themes)))
+            if len(sm.rows):
+                probs[sm.veto] = 0.0
+            self._scored[tid] = (feats.sentences[sm.rows] if len(sm.rows) else np.zeros((0, 2), np.int64), probs)
+        return self._scored[tid]
 
 
 def suggestion_id(s: Suggestion) -> str:

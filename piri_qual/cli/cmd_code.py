@@ -22,20 +22,24 @@ from piri_qual.errors import PiriQualError
               help="Reconcile two coders: step through the units where they disagree.")
 @click.option("--into", "into", default="consensus", show_default=True,
               help="With --reconcile: the coder log that receives the decisions.")
+@click.option("--split", "split", default=None, metavar="THEME",
+              help="Open the review queue of a split theme: choose the new theme for each of your codings of it.")
 def code(transcript: str | None, study_dir: Path | None, coder: str | None, read_all: bool,
-         reconcile: str | None, into: str) -> None:
+         reconcile: str | None, into: str, split: str | None) -> None:
     """Code transcripts in the terminal: review suggestions, code by hand, write memos.
 
     Every decision is appended to codings/<coder>.jsonl the moment it is made, so closing the
     terminal loses nothing. Press ? in the app for the keys (remap them under keys: in
     piri-qual.yaml). With --reconcile A,B the app shows where two coders disagree, side by side,
-    and writes each decision to the --into coder's log.
+    and writes each decision to the --into coder's log. With --split THEME it opens the review
+    queue of a split theme first (p opens it from the coding screen too).
 
     \b
     Examples:
       piri-qual code --coder alice            # the first transcript, suggestions first
       piri-qual code --coder alice P07 --read
       piri-qual code --reconcile alice,bob --into consensus
+      piri-qual code --coder alice --split support     # after `piri-qual codebook split support ...`
     """
     from piri_qual.tui.app import CodingApp
     from piri_qual.tui.session import READ, SUGGESTIONS
@@ -51,7 +55,7 @@ def code(transcript: str | None, study_dir: Path | None, coder: str | None, read
         app = CodingApp(study, reconcile=(pair[0], pair[1]), consensus=into)
     else:
         name = default_coder(study, coder)
-        app = CodingApp(study, name, transcript, mode=READ if read_all else SUGGESTIONS)
+        app = CodingApp(study, name, transcript, mode=READ if read_all else SUGGESTIONS, split=split)
     app.run()
 
 

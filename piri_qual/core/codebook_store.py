@@ -276,6 +276,17 @@ class CodebookStore:
 
         return self._run(coder, build)
 
+    def free_id(self, name: str) -> str:
+        """An unused theme id made from ``name`` (never one the history renamed, merged or retired)."""
+        base = slug(name)
+        book = self.study.codebook
+        replay = self.study.history.final
+        candidate, n = base, 1
+        while book.lookup(candidate) is not None or candidate in replay.parent or candidate in replay.fate:
+            n += 1
+            candidate = f"{base}_{n}"
+        return candidate
+
     # -- the shared machinery -------------------------------------------------------------------
     def _run(self, coder: str, build: Callable[[CodebookText, Codebook, Replay], Change]) -> Outcome:
         validate_coder_name(coder)

@@ -40,6 +40,7 @@ class CodingApp(App[None]):
         mode: str = SUGGESTIONS,
         assist: ModuleType | Any = None,
         retrain_delay: float = 2.0,
+        split: str | None = None,
     ) -> None:
         super().__init__()
         self.study = study
@@ -49,7 +50,7 @@ class CodingApp(App[None]):
         self.engine_ok = getattr(self.assist, "engine_available", lambda: True)()
         self.retrain_delay = max(0.01, retrain_delay)  # a zero-second Textual timer divides by zero
         self.keymap = keymap_from_settings(study.settings.keys, study.settings_path)
-        self.theme_colours = {t.id: i for i, t in enumerate(study.codebook.themes)}
+        self.theme_colours = {t.id: i for i, t in enumerate(study.codebook.all_themes)}
         if reconcile is not None:
             a, b = reconcile
             if len({a, b, consensus}) != 3:
@@ -77,6 +78,10 @@ class CodingApp(App[None]):
         self.coder = coder or consensus
         self.transcript_id = transcript_id
         self.start_mode = mode
+        self.split = split
+        if split is not None and split not in study.history.final.split:
+            raise PiriQualError(f"theme {split!r} has not been split",
+                                hint="Split one with `piri-qual codebook split THEME --into B,C`.")
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
@@ -86,4 +91,4 @@ class CodingApp(App[None]):
         else:
             self.sub_title = f"coding as {self.coder}"
             assert self.transcript_id is not None
-            self.push_screen(CodingScreen(self.transcript_id, self.start_mode))
+            self.push_screen(CodingScreen(self.transcript_id, self.start_mode, split=self.split))

@@ -9,6 +9,7 @@ UI, rather than as a traceback).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,12 @@ def suggest(study: Study, transcript_id: str, coder: str) -> list[Suggestion]:
 def retrain(study: Study, coder: str) -> object:
     """Update the coder's model from their log (slow: call it from a worker thread)."""
     return _engine().retrain(study, coder)
+
+
+def span_ranker(study: Study, coder: str) -> Callable[[str, int, int, Sequence[str]], list[tuple[str, float]]]:
+    """Ranks themes for a coded span by the engine (slow to build: call it from a worker thread)."""
+    ranker: Callable[[str, int, int, Sequence[str]], list[tuple[str, float]]] = _engine().SpanRanker(study, coder)
+    return ranker
 
 
 def candidate_spans(study: Study, transcript_id: str) -> list[tuple[int, int]]:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from piri_qual.study import Study
 
 SUGGESTIONS = "suggestions"
+IN_VIVO_WORDS = 8  # the longest run of selected words an in-vivo code takes as its name
 READ = "read"
 MODES = (SUGGESTIONS, READ)
 
@@ -369,6 +370,14 @@ class CodingSession:
         self._record([event])
         return event
 
+    def reload_log(self) -> None:
+        """Re-read this coder's log after decisions made elsewhere (the split review queue)."""
+        self.events = self.log.read()
+        self._latest = max((e.time for e in self.events), default=None)
+        self.state = fold(self.events, self.study.theme_map)
+        self.codebook = self.study.codebook
+        self._rebuild(stay=True)
+
     def _record(self, events: list[Event]) -> None:
         self.events.extend(events)
         self._latest = max([self._latest or "", *(e.time for e in events)]) or None
@@ -431,6 +440,37 @@ class CodingSession:
         )
         self._rebuild(stay=True)
         return Outcome(event, f"coded {resolved.label}")
+
+    # -- creating themes while coding ------------------------------------------------------------
+    def create_and_assign(self, name: str, *, why: str | None = None) -> Outcome:
+        """Create a theme named ``name`` (the codebook history records it) and code the excerpt with it."""
+        cur = self._require_current()
+        label = " ".join(name.split())
+        if not label:
+            raise PiriQualError("a new theme needs a name")
+        found = self.codebook.find(label)
+        if found is not None:
+            return self.assign(found.id)
+        store = self.study.codebook_store
+        theme_id = store.free_id(label)
+        store.add(self.coder, theme_id, label=label,
+                  why=why or f"created while coding {self.transcript.id} [{cur.start}, {cur.end})")
+        self.codebook = self.study.codebook
+        outcome = self.assign(theme_id)
+        return Outcome(outcome.event, f"created and coded {label}")
+
+    def in_vivo(self) -> Outcome:
+        """Create a theme named by the excerpt's own words (an in-vivo code) and code the excerpt with it."""
+        words = self.quote().strip().strip(".,;:!?\"'\u201c\u201d\u2018\u2019()[]- ").split()
+        if not words:
+            raise PiriQualError("no words selected for an in-vivo code")
+        if len(words) > IN_VIVO_WORDS:
+            raise PiriQualError(
+                f"an in-vivo code is named by the selected words, and {len(words)} is too many for a name",
+                hint=f"Narrow the excerpt to at most {IN_VIVO_WORDS} words (, narrows by a word, e switches the edge).",
+            )
+        name = " ".join(words)
+        return self.create_and_assign(name, why=f"in vivo: \u201c{name}\u201d ({self.transcript.id})")
 
     def delete(self) -> Outcome:
         """Delete the highlighted coding, or the only coding on the excerpt."""

@@ -27,7 +27,7 @@ from piri_qual.tui.screens.codebook import CodebookScreen
 from piri_qual.tui.screens.find import FindScreen
 from piri_qual.tui.screens.help import HelpScreen
 from piri_qual.tui.screens.memo import MemoScreen
-from piri_qual.tui.screens.search import FuzzyPicker, PickItem
+from piri_qual.tui.screens.search import CREATE, FuzzyPicker, PickItem
 from piri_qual.tui.session import READ, SUGGESTIONS, CodingSession
 from piri_qual.tui.textindex import Span
 from piri_qual.tui.widgets.suggestion_list import SuggestionList, ThemeDetail
@@ -55,10 +55,11 @@ def _freeze_heap() -> None:
 class CodingScreen(Screen[None]):
     BINDINGS = keys.bindings("coding")
 
-    def __init__(self, transcript_id: str, mode: str = SUGGESTIONS) -> None:
+    def __init__(self, transcript_id: str, mode: str = SUGGESTIONS, split: str | None = None) -> None:
         super().__init__()
         self.transcript_id = transcript_id
         self.start_mode = mode
+        self.open_split = split  # a split theme whose review queue opens once the screen has loaded
         self.session: CodingSession | None = None
         self.engine_state = "starting"
         self._suggesting = False
@@ -134,6 +135,9 @@ class CodingScreen(Screen[None]):
         _freeze_heap()
         if app.engine_ok:
             self._start_suggest(retrain=False)
+        if self.open_split:
+            theme, self.open_split = self.open_split, None
+            self.open_split_queue(theme)
 
     def _start_suggest(self, retrain: bool) -> None:
         if not self.review_app.engine_ok or self.session is None:
@@ -402,10 +406,56 @@ class CodingScreen(Screen[None]):
             return
 
         def chosen(theme_id: str | None) -> None:
-            if theme_id:
+            if theme_id and theme_id.startswith(CREATE):
+                name = theme_id.removeprefix(CREATE)
+                self._run(lambda s: s.create_and_assign(name), changed=True)
+                self._codebook_changed()
+            elif theme_id:
                 self._run(lambda s: s.assign(theme_id), changed=True)
 
-        self.app.push_screen(FuzzyPicker("Assign a theme to the excerpt", self._theme_items()), chosen)
+        self.app.push_screen(FuzzyPicker("Assign a theme to the excerpt (or type a new one)", self._theme_items(),
+                                         create="create theme"), chosen)
+
+    def action_in_vivo(self) -> None:
+        if self._run(lambda s: s.in_vivo(), changed=True) is not None:
+            self._codebook_changed()
+
+    def _codebook_changed(self) -> None:
+        """A theme was created here: give it a colour (the engine learns it at the next retrain)."""
+        colours = self.review_app.theme_colours
+        for theme in self.review_app.study.codebook.themes:
+            colours.setdefault(theme.id, len(colours))
+        self._shown_codings = None
+        self.refresh_view()
+
+    def action_split_queue(self) -> None:
+        """Open the review queue of a split theme this coder still has codings of."""
+        session = self.session
+        if session is None:
+            return
+        split = session.study.history.final.split
+        waiting = sorted({c.theme for c in session.state.codings.values() if c.theme in split})
+        if not waiting:
+            self.notify("no codings of a split theme await review", timeout=3)
+            return
+        if len(waiting) == 1:
+            self.open_split_queue(waiting[0])
+            return
+        items = [PickItem(t, t, f"split into {', '.join(split[t])}") for t in waiting]
+        self.app.push_screen(FuzzyPicker("Review which split theme?", items),
+                             lambda t: self.open_split_queue(t) if t else None)
+
+    def open_split_queue(self, theme: str) -> None:
+        from piri_qual.tui.screens.split_review import SplitReviewScreen
+
+        def done(_: object) -> None:
+            if self.session is not None:
+                self.session.reload_log()
+            self._shown_codings = None
+            self._schedule_retrain()
+            self.refresh_view()
+
+        self.app.push_screen(SplitReviewScreen(theme), done)
 
     def action_filter(self) -> None:
         if self.session is None:

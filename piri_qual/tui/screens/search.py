@@ -1,7 +1,9 @@
 """A fuzzy picker: type a few letters of a theme's label or id (or a transcript id) and choose.
 
 Used to assign a theme, to filter to one theme, to jump to a transcript and to add a theme in
-reconciliation. It returns the chosen item's key, or None when cancelled.
+reconciliation. It returns the chosen item's key, or None when cancelled. Given ``create`` (e.g.
+"create theme"), a search that names no item exactly also offers to create one by that name,
+returned as ``CREATE + name``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from piri_qual.tui.fuzzy import rank
+
+#: The key prefix of the "create ..." option (see ``create``).
+CREATE = "\x00create:"
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,13 @@ class FuzzyPicker(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Up", show=False),
     ]
 
-    def __init__(self, title: str, items: Sequence[PickItem], *, limit: int = 60) -> None:
+    def __init__(self, title: str, items: Sequence[PickItem], *, limit: int = 60, create: str | None = None) -> None:
         super().__init__(classes="picker")
         self.title_text = title
         self.items = list(items)
         self.by_key = {item.key: item for item in self.items}
         self.limit = limit
+        self.create = create
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
@@ -67,6 +73,12 @@ class FuzzyPicker(ModalScreen[str | None]):
             if item.detail:
                 prompt.append(f"  {item.detail}", style="dim")
             options.append(Option(prompt, id=item.key))
+        name = " ".join(query.split())
+        if self.create and name and not any(name.casefold() in (i.key.casefold(), i.label.casefold())
+                                            for i in self.items):
+            offer = Option(Text.assemble(("+ ", "bold green"), f"{self.create} \u201c{name}\u201d"), id=CREATE + name)
+            # first when nothing matches well, else after the matches
+            options = [offer, *options] if not matches else [*options, offer]
         listing = self.query_one(OptionList)
         listing.set_options(options)
         listing.highlighted = 0 if options else None
