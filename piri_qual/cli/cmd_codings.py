@@ -32,14 +32,14 @@ def codings() -> None:
 
 @codings.command("add")
 @study_option
-@coder_option(required=True)
+@coder_option(help_text="Coder to code as (default: PIRI_QUAL_CODER, or the study's only coder).")
 @click.option("--transcript", "transcript_id", required=True, help="Transcript id, e.g. P07.")
 @click.option("--theme", required=True, help="Theme id or label.")
 @click.option("--quote", default=None, help="The exact excerpt text (must occur once).")
 @click.option("--start", type=int, default=None, help="Start offset (Unicode characters).")
 @click.option("--end", type=int, default=None, help="End offset (exclusive).")
 @click.option("--memo", default=None, help="A memo to attach to the new coding.")
-def add(study_dir: Path | None, coder: str, transcript_id: str, theme: str, quote: str | None,
+def add(study_dir: Path | None, coder: str | None, transcript_id: str, theme: str, quote: str | None,
         start: int | None, end: int | None, memo: str | None) -> None:
     """Code an excerpt with a theme.
 
@@ -48,6 +48,7 @@ def add(study_dir: Path | None, coder: str, transcript_id: str, theme: str, quot
       piri-qual codings add --coder alice --transcript P07 --theme waiting_times --start 120 --end 190
     """
     study = open_study(study_dir)
+    coder = default_coder(study, coder)
     event = study.store.code(coder, transcript_id, theme, start=start, end=end, quote=quote)
     if memo:
         study.store.append(coder, "memo", scope="excerpt", target=event.id, text=memo)

@@ -154,12 +154,18 @@ def quotes(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
 @coder_option(help_text="Count each theme's use in this coder's codings (default: the only coder, if any).")
 @format_option(["docx", "md"])
 @output_option
-def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output: Path | None) -> None:
+@click.option("--development", is_flag=True,
+              help="Append how the codebook developed: each theme's origin and changes, with dates and reasons.")
+def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output: Path | None,
+             development: bool) -> None:
     """Write the codebook: the framework, then each theme's definition, rules, examples and counts.
+
+    With --development, a last section tells how the codebook developed (created, renamed from,
+    merged from, split from, edited; dates, coders and reasons), as COREQ and SRQR ask.
 
     \b
     Example:
-      piri-qual export codebook --coder consensus -o codebook.docx
+      piri-qual export codebook --coder consensus -o codebook.docx --development
     """
     from piri_qual.analysis.selection import load_selection
     from piri_qual.core.output_path import resolve_output
@@ -174,7 +180,42 @@ def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output:
         if coder:
             raise
         data = None  # no single coder to count for: the codebook alone
-    _report(write_codebook(study, data, path, fmt), study)
+    _report(write_codebook(study, data, path, fmt, developed=development), study)
+
+
+@export.command("map")
+@study_option
+@coder_option(help_text=CODER_HELP)
+@format_option(["svg", "png", "dot", "mmd"])
+@output_option
+@filter_options
+def map_(study_dir: Path | None, coder: str | None, fmt: str | None, output: Path | None, groups: tuple[str, ...],
+         themes: tuple[str, ...], participants: tuple[str, ...], where: tuple[str, ...],
+         attributes: str | None) -> None:
+    """Write the thematic map: themes and the codes under them, with participants and excerpts.
+
+    The hierarchy is the codebook's (constructs when there is a framework, then themes and the
+    codes placed under them with --parent). SVG and PNG are drawn; .dot is Graphviz text and
+    .mmd a Mermaid flowchart, for a report or a Markdown file.
+
+    \b
+    Examples:
+      piri-qual export map --coder alice                 # exports/thematic-map.svg
+      piri-qual export map --coder alice -o map.mmd
+    """
+    from piri_qual.core.output_path import resolve_output
+    from piri_qual.export.thematic_map import OUTPUT, build_map, summary_lines, write_map
+
+    study = open_study(study_dir)
+    fmt, path = resolve_output(OUTPUT, fmt, output, study.exports_dir)
+    data = _data(study, coder, groups, themes, participants, where, attributes)
+    root = build_map(study.codebook, study.framework, data, f"Thematic map: {study.settings.title}")
+    write_map(root, path, fmt)
+    for line in summary_lines(root)[1:]:
+        click.echo(line)
+    from piri_qual.export.study_exports import ExportResult
+
+    _report(ExportResult([path]), study)
 
 
 @export.command("frequencies")

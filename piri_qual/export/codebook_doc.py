@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from piri_qual.analysis.anonymise import Pseudonymiser
+    from piri_qual.core.codebook_history import CodebookHistory
     from piri_qual.core.framework import Codebook, Framework, Theme
 
 
@@ -80,12 +81,52 @@ def sections(codebook: Codebook, framework: Framework | None, freq: pd.DataFrame
     return out
 
 
+@dataclass
+class Development:
+    """How the codebook developed: a summary line, then each theme's changes in order."""
+
+    summary: str
+    themes: list[tuple[str, list[str]]]  # ("Label (id)", ["2025-03-04, alice: renamed a -> b (why)", ...])
+
+
+def development(history: CodebookHistory, codebook: Codebook) -> Development | None:
+    """Each theme's origin and changes (created, renamed from, merged from, split from, edited),
+    with dates, coders and reasons, from the codebook's history; None when it has none."""
+    if not history.changes:
+        return None
+    coders = sorted({c.coder for c in history.changes})
+    first, last = history.changes[0].time[:10], history.changes[-1].time[:10]
+    real = [c for c in history.changes if c.op != "snapshot"]
+    summary = (f"{len(real)} change{'s' if len(real) != 1 else ''} to the codebook recorded between {first} and "
+               f"{last} by {', '.join(coders)}, in piri-qual's codebook history.")
+    out = []
+    for theme in [*codebook.themes, *codebook.retired]:
+        lines = []
+        for change in history.about(theme.id):
+            if change.op == "snapshot":
+                lines.append(f"{change.time[:10]}: in the codebook when its history began")
+                continue
+            text = f"{change.time[:10]}, {change.coder}: {change.describe()}"
+            lines.append(text + (f" ({change.why})" if change.why else ""))
+        out.append((f"{theme.label} ({theme.id})" + (" [retired]" if theme.retired else ""), lines))
+    return Development(summary, out)
+
+
+def _development_markdown(dev: Development) -> list[str]:
+    lines = ["## How the codebook developed\n", f"{dev.summary}\n"]
+    for title, items in dev.themes:
+        lines.append(f"**{title}**\n")
+        lines += [f"- {item}" for item in items] or ["- no recorded change"]
+        lines.append("")
+    return lines
+
+
 def _rules(theme: Theme) -> list[tuple[str, tuple[str, ...]]]:
     return [("Include", theme.include), ("Exclude", theme.exclude)]
 
 
 def codebook_markdown(codebook: Codebook, framework: Framework | None, parts: list[Section],
-                      pseudonymiser: Pseudonymiser | None = None) -> str:
+                      pseudonymiser: Pseudonymiser | None = None, dev: Development | None = None) -> str:
     clean = pseudonymiser.apply if pseudonymiser else (lambda s: s)
     lines = [f"# {codebook.label}\n"]
     if framework is not None:
@@ -119,11 +160,13 @@ def codebook_markdown(codebook: Codebook, framework: Framework | None, parts: li
                 lines.append(f"**Sub-themes:** {', '.join(item.children)}\n")
             if item.counts:
                 lines.append(f"*{item.counts}*\n")
+    if dev is not None:
+        lines += _development_markdown(dev)
     return "\n".join(lines)
 
 
 def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[Section], path: Path,
-                  pseudonymiser: Pseudonymiser | None = None) -> None:
+                  pseudonymiser: Pseudonymiser | None = None, dev: Development | None = None) -> None:
     from docx.shared import Pt
 
     clean = pseudonymiser.apply if pseudonymiser else (lambda s: s)
@@ -168,4 +211,11 @@ def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[S
                 run = document.add_paragraph().add_run(item.counts)
                 run.italic = True
                 run.font.size = Pt(9)
+    if dev is not None:
+        document.add_heading("How the codebook developed", level=1)
+        document.add_paragraph(dev.summary)
+        for title, changes in dev.themes:
+            document.add_paragraph().add_run(title).bold = True
+            for line in changes or ["no recorded change"]:
+                add_styled(document, line, "List Bullet")
     save(document, path)

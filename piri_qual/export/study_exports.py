@@ -191,9 +191,16 @@ def write_quotes(data: Selection, path: Path, fmt: str, *, per_theme: int | None
 
 
 # -- codebook ------------------------------------------------------------------------------------
-def write_codebook(study: StudyFolder, data: Selection | None, path: Path, fmt: str) -> ExportResult:
-    """The codebook document; with export data (a coder), each theme carries its counts."""
-    from piri_qual.export.codebook_doc import codebook_docx, codebook_markdown, sections
+def write_codebook(study: StudyFolder, data: Selection | None, path: Path, fmt: str, *,
+                   developed: bool = False) -> ExportResult:
+    """The codebook document; with export data (a coder), each theme carries its counts; with
+    ``developed``, a last section says how the codebook developed (from its history)."""
+    from piri_qual.export.codebook_doc import (
+        codebook_docx,
+        codebook_markdown,
+        development,
+        sections,
+    )
 
     freq = None
     pseudonymiser = None
@@ -207,12 +214,13 @@ def write_codebook(study: StudyFolder, data: Selection | None, path: Path, fmt: 
 
         pseudonymiser = Pseudonymiser(study.settings.pseudonyms)
     parts = sections(study.codebook, study.framework, freq, data.coder if data else "")
+    dev = development(study.history, study.codebook) if developed else None
     if fmt == "docx":
-        codebook_docx(study.codebook, study.framework, parts, path, pseudonymiser)
+        codebook_docx(study.codebook, study.framework, parts, path, pseudonymiser, dev)
     else:
         from piri_qual.export.csv_markdown import write_markdown
 
-        write_markdown(codebook_markdown(study.codebook, study.framework, parts, pseudonymiser), path)
+        write_markdown(codebook_markdown(study.codebook, study.framework, parts, pseudonymiser, dev), path)
     return ExportResult([path], None, data.orphaned if data else 0)
 
 
@@ -369,7 +377,8 @@ def export_all(study: StudyFolder, data: Selection, out_dir: Path, *, per_theme:
         result.paths.extend(written.paths)
     result.extend(ExportResult(flagged=quotes_flagged))
     for fmt in FORMATS["codebook"]:
-        result.extend(write_codebook(study, data, out_dir / f"codebook.{fmt}", fmt))
+        result.extend(write_codebook(study, data, out_dir / f"codebook.{fmt}", fmt,
+                                     developed=bool(study.history.changes)))
     for fmt in ("xlsx", "md"):
         result.extend(write_frequencies(data, out_dir / f"frequencies.{fmt}", fmt))
     for table in TABLES:
