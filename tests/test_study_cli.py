@@ -36,7 +36,7 @@ def test_init_creates_a_private_study(tmp_path: Path) -> None:
         assert stat.S_IMODE(root.stat().st_mode) == 0o700
     for name in ("corpus", "codings", "transcripts", "frameworks", "codebooks", "memos"):
         assert (root / name).is_dir()
-    assert (root / ".gitattributes").read_text() == "codings/*.jsonl merge=union\n"
+    assert (root / ".gitattributes").read_text() == "codings/*.jsonl merge=union\ncodebooks/*.history.jsonl merge=union\n"
     assert ".piri-cache/" in (root / ".gitignore").read_text()
     assert Study(root).settings.title == "My study"
     code, _, err = run(["init", str(root)])
