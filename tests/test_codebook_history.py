@@ -411,3 +411,20 @@ def test_two_branches_renaming_one_theme_differently_is_a_reported_conflict(stud
     assert "warning" not in err
     themes = {c.theme for c in Study(study_root).fold("bob").codings.values()}
     assert "waiting" in themes and "delay" not in themes and "waiting_times" not in themes
+
+
+# -- suggestions follow ------------------------------------------------------------------------------
+def test_suggestions_keep_what_they_learned_across_a_rename(study_root: Path) -> None:
+    from piri_qual.assist import engine
+
+    study = Study(study_root)
+    info = engine.retrain(study, "alice")
+    before = engine.suggest_transcript(study, "P02", "alice")
+    assert run(study_root, "codebook", "rename", "waiting_times", "waiting", "--why", "shorter")[0] == 0
+    study = Study(study_root)
+    assert engine.Engine(study).model_is_stale("alice")  # the codebook changed under the model
+    after = engine.suggest_transcript(study, "P02", "alice", retrain_if_stale=True)
+    assert engine.Engine(study).learner("alice").info.decisions == info.decisions
+    expected = [(s.start, s.end, "waiting" if s.theme == "waiting_times" else s.theme, s.score) for s in before]
+    assert [(s.start, s.end, s.theme, s.score) for s in after] == expected
+    assert after, "the trained model suggested nothing for P02"

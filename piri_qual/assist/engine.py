@@ -99,14 +99,19 @@ DECISION_OPS = ("add", "confirm", "reject", "adjust", "delete")
 
 
 # -- the public API -------------------------------------------------------------------------------
-def suggest_transcript(study: StudyFolder, transcript_id: str, coder: str | None = None) -> list[Suggestion]:
+def suggest_transcript(study: StudyFolder, transcript_id: str, coder: str | None = None, *,
+                       retrain_if_stale: bool = False) -> list[Suggestion]:
     """Suggestions for one transcript, best first, minus what ``coder`` already coded or rejected.
 
     Uses the coder's last trained model (see :func:`retrain`); with no coder, or before any
-    training, rules and similarity alone.
+    training, rules and similarity alone. With ``retrain_if_stale`` the model is first retrained
+    when it no longer fits the coder's decisions or the codebook (after a rename or merge, its
+    decisions fold to the new ids, so it learns the same things under them).
     """
     eng = Engine(study)
     study.transcript(transcript_id)  # a clear error for an unknown id
+    if coder and retrain_if_stale and eng.model_is_stale(coder) and eng.decisions(coder).count:
+        eng.retrain(coder)
     learner = eng.learner(coder)
     found = eng.suggestions(transcript_id, learner, coder)
     return eng.without_decided(found, coder)

@@ -42,7 +42,8 @@ def engine_available() -> bool:
 
 def suggest(study: Study, transcript_id: str, coder: str) -> list[Suggestion]:
     """Ranked suggestions for one transcript, minus what this coder already decided."""
-    return list(_engine().suggest_transcript(study, transcript_id, coder))
+    # a codebook change (rename, merge, new theme) leaves the stored model stale: retrain it first
+    return list(_engine().suggest_transcript(study, transcript_id, coder, retrain_if_stale=True))
 
 
 def retrain(study: Study, coder: str) -> object:
