@@ -428,3 +428,24 @@ def test_suggestions_keep_what_they_learned_across_a_rename(study_root: Path) ->
     expected = [(s.start, s.end, "waiting" if s.theme == "waiting_times" else s.theme, s.score) for s in before]
     assert [(s.start, s.end, s.theme, s.score) for s in after] == expected
     assert after, "the trained model suggested nothing for P02"
+
+
+def test_a_qdpx_export_carries_the_current_codebook(study_root: Path, tmp_path: Path) -> None:
+    from piri_qual.exchange.refi_reader import read_qdpx
+
+    assert run(study_root, "codebook", "rename", "waiting_times", "waiting", "--label", "Waiting")[0] == 0
+    assert run(study_root, "codebook", "merge", "fear_of_judgement", "anxiety_and_mood", "--into", "worry",
+               "--label", "Worry and fear")[0] == 0
+    out = tmp_path / "study.qdpx"
+    code, stdout, err = run(study_root, "export", "qdpx", str(out), coder="")
+    assert code == 0, err
+    assert "skipped" not in stdout + err
+    project = read_qdpx(out)
+    names = {c.name for c in project.code_index().values() if c.codable}
+    assert {"Waiting", "Worry and fear"} <= names
+    assert not names & {"Waiting after referral", "Fear of being judged", "Anxiety and mood"}
+    by_guid = project.code_index()
+    coded = [by_guid[c.code].name for s in project.sources for sel in s.selections for c in sel.codings]
+    assert coded.count("Waiting") == 5  # alice 4 + bob 1, all under the new name
+    alice_fear_and_mood = sum(1 for c in Study(study_root).fold("alice").codings.values() if c.theme == "worry")
+    assert coded.count("Worry and fear") == alice_fear_and_mood
