@@ -449,3 +449,18 @@ def test_a_qdpx_export_carries_the_current_codebook(study_root: Path, tmp_path: 
     assert coded.count("Waiting") == 5  # alice 4 + bob 1, all under the new name
     alice_fear_and_mood = sum(1 for c in Study(study_root).fold("alice").codings.values() if c.theme == "worry")
     assert coded.count("Worry and fear") == alice_fear_and_mood
+
+
+def test_themes_added_by_an_import_are_recorded_as_such(study_root: Path, tmp_path: Path) -> None:
+    other = build_export_study(tmp_path / "other")
+    assert run(other, "codebook", "add", "felt_like_mine", "--label", "Felt like mine")[0] == 0
+    code, _, err = run(other, "export", "qdc", str(tmp_path / "other.qdc"), coder="")
+    assert code == 0, err
+    assert run(study_root, "codebook", "retire", "other_notes")[0] == 0  # the history has begun
+    code, out, err = run(study_root, "import", str(tmp_path / "other.qdc"), "--add-themes", coder="")
+    assert code == 0, err
+    last = Study(study_root).history.changes[-1]
+    assert (last.op, last.theme, last.source, last.coder) == ("add", "felt_like_mine", "import", "import")
+    assert last.why == "added by importing the codebook other.qdc"
+    code, out, _ = run(study_root, "codebook", "add", "another", "--label", "Another")
+    assert code == 0 and "recorded a hand edit" not in out

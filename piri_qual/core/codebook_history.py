@@ -98,6 +98,8 @@ class Change:
             text += f" (label {self.fields['label']!r})"
         if self.source == "hand":
             text += " (edited by hand in the YAML)"
+        elif self.source == "import":
+            text += " (by an import)"
         return text
 
 

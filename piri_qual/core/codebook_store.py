@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
 
 HISTORY_ATTRIBUTE = "codebooks/*.history.jsonl merge=union"
+IMPORT_CODER = "import"  # who the history names for themes an exchange import added
 EDITABLE = ("label", "definition", "include", "exclude", "keywords", "examples", "exclude_terms", "section")
 
 
@@ -287,6 +288,21 @@ class CodebookStore:
             candidate = f"{base}_{n}"
         return candidate
 
+    def note_import(self, why: str) -> list[Change]:
+        """Record the themes an import just wrote into the YAML (as ``add`` changes with
+        ``source: "import"``), so the history does not later take them for hand edits. A codebook
+        without a history yet gets none: its first change will snapshot it whole."""
+        path = self.study.history_path
+        if path is None or not path.exists():
+            return []
+        with log_lock(path):
+            history = CodebookHistory.load(path)
+            book = load_codebook(self.study.codebook_path, self.study.framework)
+            self._floor = history.changes[-1].time if history.changes else None
+            noticed = self._noticed(IMPORT_CODER, book, history, why=why, source="import")
+            append_lines(path, [c.to_json() for c in noticed], locked=True)
+        return noticed
+
     # -- the shared machinery -------------------------------------------------------------------
     def _run(self, coder: str, build: Callable[[CodebookText, Codebook, Replay], Change]) -> Outcome:
         validate_coder_name(coder)
@@ -326,7 +342,8 @@ class CodebookStore:
         values = {k: v for k, v in values.items() if v is not None}
         return Change(id=uuid.uuid4().hex, time=self._clock.now(self._floor), coder=coder, op=op, **values)
 
-    def _noticed(self, coder: str, book: Codebook, history: CodebookHistory) -> list[Change]:
+    def _noticed(self, coder: str, book: Codebook, history: CodebookHistory, *, why: str | None = None,
+                 source: str = "hand") -> list[Change]:
         """Changes made to the YAML by hand since the history last saw it (or a first snapshot)."""
         yaml_themes = {t.id: _norm(t.as_dict()) for t in book.all_themes}
         if not history.changes:
@@ -338,19 +355,19 @@ class CodebookStore:
             return [change]
         replay = history.final
         known = {tid: _norm(record) for tid, record in replay.themes.items()}
-        why = "edited by hand in the YAML (noticed when the next codebook command ran)"
+        why = why or "edited by hand in the YAML (noticed when the next codebook command ran)"
         out: list[Change] = []
         for tid, record in yaml_themes.items():
             if tid not in known:
-                out.append(self._new(coder, "add", theme=tid, records={tid: record}, why=why, source="hand"))
+                out.append(self._new(coder, "add", theme=tid, records={tid: record}, why=why, source=source))
             elif record != known[tid]:
                 keys = sorted(set(record) | set(known[tid]))
                 fields = {k: record.get(k) for k in keys if record.get(k) != known[tid].get(k)}
                 before = {k: known[tid].get(k) for k in fields}
-                out.append(self._new(coder, "edit", theme=tid, fields=fields, before=before, why=why, source="hand"))
+                out.append(self._new(coder, "edit", theme=tid, fields=fields, before=before, why=why, source=source))
         for tid, record in known.items():
             if tid not in yaml_themes:
-                out.append(self._new(coder, "remove", theme=tid, removed={tid: record}, why=why, source="hand"))
+                out.append(self._new(coder, "remove", theme=tid, removed={tid: record}, why=why, source=source))
         if out:
             self._floor = out[-1].time
         return out

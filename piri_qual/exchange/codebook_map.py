@@ -94,12 +94,15 @@ def _find_construct(code: RefiCode, described: Described, framework: Framework) 
 
 
 def _find_theme(code: RefiCode, described: Described, codebook: Codebook) -> Theme | None:
-    if described.id and described.id in codebook:
-        return codebook.get(described.id)
+    """The study's theme a code is, retired ones included (a retired id must not be added again)."""
+    if described.id and codebook.lookup(described.id) is not None:
+        return codebook.lookup(described.id)
     found = codebook.find(code.name)
     if found is not None:
         return found
-    return codebook.get(slug(code.name))
+    wanted = code.name.strip().casefold()
+    retired = next((t for t in codebook.retired if wanted in (t.id.casefold(), t.label.casefold())), None)
+    return retired or codebook.lookup(slug(code.name))
 
 
 def map_codes(
@@ -116,7 +119,7 @@ def map_codes(
     """Map a code tree onto the study's framework and codebook (see the module docstring)."""
     result = CodeMap()
     fresh = codebook is None or not codebook.themes
-    existing_ids = set(codebook.ids) if codebook is not None else set()
+    existing_ids = {t.id for t in codebook.all_themes} if codebook is not None else set()
     theme_ids = _Ids(existing_ids)
     section = None if fresh else IMPORTED_SECTION
     domains = [c for c in codes if is_domain(c)]

@@ -122,6 +122,7 @@ class QdpxPlan:
             atomic_write_text(self.target.framework_path, self.framework_text)
         if self.codebook_text is not None:
             atomic_write_text(study.codebook_path, self.codebook_text)
+            study.codebook_store.note_import("added by importing a REFI-QDA project")
         for transcript in self.transcripts:
             transcript.save(study.corpus_dir / f"{transcript.id}.json")
         if self.participants is not None:

@@ -68,4 +68,5 @@ def import_qdc(path: Path, target: Target, *, add_themes: bool) -> QdcSummary:
         atomic_write_text(target.framework_path, framework_text)
     if codebook_text is not None:
         atomic_write_text(study.codebook_path, codebook_text)
+        study.codebook_store.note_import(f"added by importing the codebook {path.name}")
     return summary

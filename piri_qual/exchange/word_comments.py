@@ -53,7 +53,7 @@ class CodeMatcher:
             self.by_key.setdefault(_key(theme.id), theme.id)
         for theme in self.themes:
             self.by_key.setdefault(_key(theme.label), theme.id)
-        self.taken = {t.id for t in self.themes}
+        self.taken = {t.id for t in (codebook.all_themes if codebook is not None else [])}
         self.new: dict[str, Theme] = {}
 
     def match(self, name: str) -> str | None:
@@ -242,6 +242,7 @@ def import_word_comments(path: Path, target: Target, *, add_themes: bool) -> Wor
         raise PiriQualError(outcome.message or "the transcript could not be imported", path=path)
     if codebook_text is not None:
         atomic_write_text(study.codebook_path, codebook_text)
+        study.codebook_store.note_import(f"added by importing the Word comments of {path.name}")
     summary.themes_new = len(new_themes)
     transcript = study.transcript(outcome.transcript_id)
     summary.transcript = transcript.id
