@@ -200,7 +200,7 @@ def test_table_form_weighted_reproduces_gwets_published_values(tmp_path: Path) -
     assert (round(data["gwet_ac2"]["value"], 3), data["gwet_ac2"]["expected"]) == (0.914, pytest.approx(0.7137044, abs=5e-7))
     assert (round(data["fleiss_kappa"]["value"], 5), data["fleiss_kappa"]["expected"]) == (0.86494, pytest.approx(0.8177083, abs=5e-7))
     assert (round(data["conger_kappa"]["value"], 5), data["conger_kappa"]["expected"]) == (0.85771, pytest.approx(0.8269638, abs=5e-7))
-    assert data["brennan_prediger"]["value"] == pytest.approx(0.90152, abs=5e-6)
+    assert data["brennan_prediger"]["value"] == pytest.approx(0.90152, abs=6e-6)  # published to 5 places, JSON to 6
     assert data["brennan_prediger"]["expected"] == 0.75
     assert round(data["krippendorff_alpha"]["value"], 3) == 0.849
     assert data["krippendorff_alpha"]["parts"] == "disagreement"
