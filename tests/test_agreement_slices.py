@@ -104,6 +104,12 @@ def test_by_transcript_puts_the_known_worst_first_and_equals_each_transcript_alo
     assert result.overall.krippendorff_alpha.value == pytest.approx(_alpha_alone(sliced.root, units.transcripts))
 
 
+def test_the_notebook_method_gives_the_same_slices(sliced: Slices) -> None:
+    frame = Study(sliced.root).agreement_by(["a", "b"], "group", unit="turn", n_boot=0)
+    assert list(frame["group"]) == ["staff", "parent", "(all)"]
+    assert frame["krippendorff_alpha"].iloc[0] == pytest.approx(_alpha_alone(sliced.root, sliced.staff))
+
+
 def test_by_group_and_participant_equal_the_groups_alone(sliced: Slices) -> None:
     study = Study(sliced.root)
     units = coded_units(study, ["a", "b"], "turn")

@@ -324,6 +324,9 @@ class StudyAgreement:
         for pair in self.pairs:
             a, b = pair.coders
             frame.loc[a, b] = frame.loc[b, a] = pair.cohen_kappa.value
+        if len(self.coders) == 2 and self.pooled.cohen_kappa is not None:  # the one pair is the pooled row
+            a, b = self.coders
+            frame.loc[a, b] = frame.loc[b, a] = self.pooled.cohen_kappa.value
         return frame
 
 
