@@ -146,10 +146,13 @@ def _participant_groups(study: StudyFolder, units: CodedUnits) -> dict[str, str]
 
 
 def _parse_time(text: str) -> datetime | None:
+    """An event time as an aware datetime (a time without an offset, from a foreign or edited
+    log, is taken as UTC, the time every log written here carries)."""
     try:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def coding_times(study: StudyFolder, units: CodedUnits) -> dict[str, datetime]:
