@@ -147,3 +147,15 @@ class Study(StudyFolder):
 
         result = study_agreement(self, list(coders), unit, transcripts, ci=ci, n_boot=n_boot, seed=seed)
         return result.table()
+
+    def agreement_by(
+        self, coders: Iterable[str], by: str, *, unit: str = "sentence", transcripts: Iterable[str] | None = None,
+        ci: float = 0.95, n_boot: int = 1000, seed: int = 0,
+    ) -> pd.DataFrame:
+        """Agreement per transcript, participant, group, construct or week, worst first, then the
+        whole comparison as ``(all)`` (``piri-qual agreement --by``)."""
+        from piri_qual.analysis.agreement_slices import slice_agreement
+        from piri_qual.analysis.study_agreement import coded_units
+
+        units = coded_units(self, list(coders), unit, transcripts)
+        return slice_agreement(self, units, by, ci=ci, n_boot=n_boot, seed=seed).table()

@@ -248,7 +248,7 @@ def test_cohen_kappa_excludes_pairs_with_a_missing_label() -> None:
         (lambda: cohen_kappa(["yes", "yes"], ["yes", "yes"]), "single category 'yes'"),
         (lambda: cohen_kappa([None, 1], [1, None]), "no unit has two labels"),
         (lambda: fleiss_kappa([]), "non-empty"),
-        (lambda: fleiss_kappa([[3, 0], [2, 0]]), "subject 2 has 2 ratings"),
+        (lambda: fleiss_kappa([[2, 1], [1, 1]], weights="cubic"), "unknown weights 'cubic'"),
         (lambda: fleiss_kappa([[3, 0], [3, 0]]), "single category"),
         (lambda: fleiss_kappa([[1, 0], [1, 0]]), "at least 2 ratings"),
         (lambda: gwet_ac1([["a", "a"], ["a", "a"]]), "single category"),

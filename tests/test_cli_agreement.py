@@ -166,6 +166,84 @@ def test_table_form_two_coders_gives_kappa(tmp_path: Path) -> None:
     assert data["krippendorff_alpha"]["ci_low"] is None  # --boot 0: no interval
 
 
+# Gwet's cac.raw4raters (irrCAC): Krippendorff's data in Gwet's layout (unit 12 rated by Rater3).
+GWET_4RATERS_CSV = """\
+Units,Rater1,Rater2,Rater3,Rater4
+1,1,1,,1
+2,2,2,3,2
+3,3,3,3,3
+4,3,3,3,3
+5,2,2,2,2
+6,1,2,3,4
+7,4,4,4,4
+8,1,1,2,1
+9,2,2,2,2
+10,,5,5,5
+11,,,1,1
+12,,,3,
+"""
+
+
+def test_table_form_weighted_reproduces_gwets_published_values(tmp_path: Path) -> None:
+    """Gwet (2014) via irrCAC's weighting vignette, cac.raw4raters with quadratic weights:
+    percent agreement 0.9753788, AC2 0.914 (p_e 0.7137044), Fleiss 0.86494 (p_e 0.8177083),
+    Conger 0.85771 (p_e 0.8269638), Brennan-Prediger 0.90152 (p_e 0.75); interval alpha 0.849
+    (Krippendorff 2011). Every figure comes with its observed and expected agreement."""
+    path = tmp_path / "gwet.csv"
+    path.write_text(GWET_4RATERS_CSV, encoding="utf-8")
+    code, out, err = run(["agreement", "--table", str(path), "--weights", "quadratic", "--level", "interval",
+                          "--boot", "200", "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["weights"] == "quadratic" and data["categories"] == [1, 2, 3, 4, 5]
+    assert data["percent_agreement"]["value"] == pytest.approx(0.9753788, abs=5e-7)
+    assert (round(data["gwet_ac2"]["value"], 3), data["gwet_ac2"]["expected"]) == (0.914, pytest.approx(0.7137044, abs=5e-7))
+    assert (round(data["fleiss_kappa"]["value"], 5), data["fleiss_kappa"]["expected"]) == (0.86494, pytest.approx(0.8177083, abs=5e-7))
+    assert (round(data["conger_kappa"]["value"], 5), data["conger_kappa"]["expected"]) == (0.85771, pytest.approx(0.8269638, abs=5e-7))
+    assert data["brennan_prediger"]["value"] == pytest.approx(0.90152, abs=6e-6)  # published to 5 places, JSON to 6
+    assert data["brennan_prediger"]["expected"] == 0.75
+    assert round(data["krippendorff_alpha"]["value"], 3) == 0.849
+    assert data["krippendorff_alpha"]["parts"] == "disagreement"
+    for name in ("percent_agreement", "fleiss_kappa", "conger_kappa", "light_kappa", "gwet_ac2", "brennan_prediger"):
+        fig = data[name]
+        assert fig["ci_low"] <= fig["value"] <= fig["ci_high"], name
+        assert fig["observed"] is not None and fig["expected"] is not None
+    assert len(data["pairwise_kappa"]) == 6 and "cohen_kappa" not in data
+    code, out, err = run(["agreement", "--table", str(path), "--weights", "quadratic", "--boot", "0"])
+    assert code == 0, err
+    assert "quadratic weights" in out and "Gwet's AC2" in out and "0.914" in out
+    assert "Cohen's kappa of each pair of coders" in out
+
+
+def test_table_form_orders_text_labels_with_categories(tmp_path: Path) -> None:
+    """Gwet's cont3x3abstractors (irrCAC weighting vignette): with quadratic weights on the three
+    ordered categories, Cohen's kappa 0.8921569 and AC2 0.9402369; irr's kappa2 documented
+    example on anxiety[, 1:2] with squared weights: 0.297."""
+    cells = [("ectopic", "ectopic")] * 13 + [("AIU", "AIU")] * 20 + [("AIU", "NIU")] * 7 + [("NIU", "AIU")] * 4 + [
+        ("NIU", "NIU")] * 56
+    path = tmp_path / "abstractors.csv"
+    path.write_text("A,B\n" + "".join(f"{a},{b}\n" for a, b in cells), encoding="utf-8")
+    order = "ectopic,AIU,NIU"
+    code, out, err = run(["agreement", "--table", str(path), "--weights", "quadratic", "--categories", order,
+                          "--boot", "0", "--json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["cohen_kappa"]["value"] == pytest.approx(0.8921569, abs=5e-7)
+    assert data["gwet_ac2"]["value"] == pytest.approx(0.9402369, abs=5e-7)
+    assert data["categories"] == ["ectopic", "AIU", "NIU"]
+    code, _, err = run(["agreement", "--table", str(path), "--weights", "quadratic"])
+    assert code == 2 and "need the order of the text labels" in err and "--categories" in err
+    code, _, err = run(["agreement", "--table", str(path), "--categories", "ectopic,AIU"])
+    assert code == 2 and "'NIU' is not among the categories given" in err
+    anxiety = tmp_path / "anxiety.csv"
+    r1 = [3, 3, 3, 4, 5, 5, 2, 3, 5, 2, 2, 6, 1, 5, 2, 2, 1, 2, 4, 3]
+    r2 = [3, 6, 4, 6, 2, 4, 2, 4, 3, 3, 2, 3, 3, 3, 2, 2, 1, 3, 3, 4]
+    anxiety.write_text("rater1,rater2\n" + "".join(f"{a},{b}\n" for a, b in zip(r1, r2, strict=True)), encoding="utf-8")
+    code, out, err = run(["agreement", "--table", str(anxiety), "--weights", "quadratic", "--boot", "0", "--json"])
+    assert code == 0, err
+    assert round(json.loads(out)["cohen_kappa"]["value"], 3) == 0.297
+
+
 def test_user_errors_are_one_line(study_root: Path, tmp_path: Path) -> None:
     s = ["agreement", "--study", str(study_root)]
     cases = [

@@ -14,11 +14,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from piri_qual.analysis.agreement import AgreementResult
 
 MISSING = frozenset({"", "*", ".", "na", "n/a"})
 UNIT_HEADERS = frozenset({"", "unit", "units", "id", "item", "items"})
@@ -45,16 +51,37 @@ class TableFigure:
     expected: float
     n_units: int
     note: str | None = None
+    metric: str = ""
+    basis: str = "agreement"
 
     def to_dict(self) -> dict[str, Any]:
         def num(x: float) -> float | None:
             return None if not math.isfinite(x) else round(x, 6)
 
         return {
-            "value": num(self.value), "ci_low": num(self.low), "ci_high": num(self.high),
-            "observed": num(self.observed), "expected": num(self.expected),
+            "metric": self.metric or self.name, "value": num(self.value), "ci_low": num(self.low),
+            "ci_high": num(self.high), "observed": num(self.observed), "expected": num(self.expected),
+            "parts": "disagreement" if self.basis == "disagreement" else "agreement",
             "units": self.n_units, "note": self.note,
         }
+
+
+@dataclass(frozen=True)
+class PairFigure:
+    """Cohen's (weighted) kappa of one pair of coders, on the units both coded."""
+
+    coders: tuple[str, str]
+    value: float
+    observed: float
+    expected: float
+    n_units: int
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float) -> float | None:
+            return None if not math.isfinite(x) else round(x, 6)
+
+        return {"coders": list(self.coders), "value": num(self.value), "observed": num(self.observed),
+                "expected": num(self.expected), "units": self.n_units}
 
 
 @dataclass
@@ -65,6 +92,9 @@ class TableAgreement:
     n_boot: int
     seed: int
     figures: dict[str, TableFigure] = field(default_factory=dict)
+    weights: str = "identity"
+    categories: tuple[Any, ...] = ()
+    pairs: list[PairFigure] = field(default_factory=list)
 
     @property
     def pairable(self) -> int:
@@ -82,9 +112,12 @@ class TableAgreement:
             "pairable_units": self.pairable,
             "values": sum(v is not None for row in self.data.values for v in row),
             "level": self.level,
+            "weights": self.weights,
+            "categories": list(self.categories),
             "confidence": {"level": self.ci, "method": "percentile bootstrap", "resamples": self.n_boot,
                            "seed": self.seed, "resampling": "units"},
             **{name: fig.to_dict() for name, fig in self.figures.items()},
+            **({"pairwise_kappa": [p.to_dict() for p in self.pairs]} if self.pairs else {}),
         }
 
 
@@ -156,46 +189,151 @@ def read_table(path: Path) -> TableData:
     return TableData(path, tuple(coders), tuple(units), values, numeric)
 
 
+def _category_list(data: TableData, categories: Sequence[str] | None) -> list[Any]:
+    """The categories in scale order: those given (numbers for a numeric table), else the
+    labels seen, sorted."""
+    seen = {v for row in data.values for v in row if v is not None}
+    if categories is None:
+        return sorted(seen)
+    if data.numeric:
+        numbers = [_number(c.strip()) for c in categories]
+        bad = [c for c, x in zip(categories, numbers, strict=True) if x is None]
+        if bad:
+            raise PiriQualError(
+                f"category {bad[0]!r} is not a number, but the table's values are numbers",
+                path=data.path, hint="List the scale's values, e.g. --categories 1,2,3,4,5.",
+            )
+        return [int(x) if x is not None and x.is_integer() else x for x in numbers]
+    return [c.strip() for c in categories]
+
+
+def _coded(data: TableData, cats: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """The table as a numeric coders x units array (NaN = missing) for the resamples: numeric
+    values as they are, text labels as their positions 1..q in scale order. Positions keep
+    every nominal coefficient and, since weights on text use positions, every weighted one."""
+    if data.numeric:
+        table = np.asarray([[np.nan if v is None else float(v) for v in row] for row in data.values])
+        return table, cats
+    position = {c: k + 1 for k, c in enumerate(cats)}
+    table = np.asarray([[np.nan if v is None else float(position.get(v, np.nan)) for v in row]
+                        for row in data.values])
+    return table, list(range(1, len(cats) + 1))
+
+
+def _cohen_of_rows(data: Any, weights: Any = None, categories: Any = None) -> AgreementResult:
+    """Cohen's kappa of a two-row coders x units table (the shape the bootstrap resamples)."""
+    from piri_qual.analysis.agreement import cohen_kappa
+
+    rows = np.asarray(data, dtype=object) if not isinstance(data, np.ndarray) else data
+    return cohen_kappa(rows[0], rows[1], weights=weights, categories=categories)
+
+
+#: Display names of the coefficients, in the order they are reported.
+NAMES = {
+    "percent_agreement": "percent agreement",
+    "cohen_kappa": "Cohen's kappa",
+    "fleiss_kappa": "Fleiss' kappa",
+    "conger_kappa": "Conger's kappa",
+    "light_kappa": "Light's kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "gwet_ac2": "Gwet's AC2",
+    "brennan_prediger": "Brennan-Prediger",
+    "krippendorff_alpha": "Krippendorff's alpha",
+}
+
+
 def table_agreement(
-    path: Path, level: str = "nominal", *, ci: float = 0.95, n_boot: int = 1000, seed: int = 0
+    path: Path,
+    level: str = "nominal",
+    *,
+    weights: str | None = None,
+    categories: Sequence[str] | None = None,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> TableAgreement:
-    """Percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha at ``level``, with
-    seeded percentile-bootstrap intervals over units."""
+    """Every coefficient of :mod:`piri_qual.analysis.agreement` that fits the table, with seeded
+    percentile-bootstrap intervals over units.
+
+    Always: percent agreement, Fleiss' kappa (Gwet's form for units rated by different numbers
+    of coders), Gwet's AC1 (AC2 when weighted), Brennan-Prediger and Krippendorff's alpha at
+    ``level``; Cohen's kappa for two coders; Conger's and Light's kappa and every pair's Cohen's
+    kappa for more. ``weights`` (linear, quadratic, ...) weight every coefficient but alpha,
+    whose ``level`` plays that part; ``categories`` lists the scale in order (needed to weight
+    text labels, and to count categories nobody used).
+    """
     from piri_qual.analysis.agreement import (
         LEVELS,
         bootstrap_ci,
-        cohen_kappa,
+        brennan_prediger,
+        category_counts,
+        conger_kappa,
+        fleiss_kappa_ratings,
+        gwet_ac1,
         krippendorff_alpha,
+        light_kappa,
+        pairwise_kappa,
         percent_agreement,
     )
+    from piri_qual.analysis.agreement_weights import WEIGHTS
 
     if level not in LEVELS:
         raise PiriQualError(f"unknown level {level!r}", hint=f"Choose one of: {', '.join(LEVELS)}.")
+    if weights is not None and weights not in WEIGHTS:
+        raise PiriQualError(f"unknown weights {weights!r}", hint=f"Choose one of: {', '.join(WEIGHTS)}.")
     data = read_table(path)
-    result = TableAgreement(data, level, ci, n_boot, seed)
-    jobs: list[tuple[str, Any, Any, dict[str, Any]]] = [
-        ("percent_agreement", percent_agreement, data.values, {}),
+    cats = _category_list(data, categories)
+    coded, coded_cats = _coded(data, cats)
+    weighted = weights not in (None, "identity")
+    if weighted and not data.numeric and categories is None and len(cats) > 1:
+        raise PiriQualError(
+            f"{weights} weights need the order of the text labels ({', '.join(map(str, cats[:6]))}"
+            f"{' ...' if len(cats) > 6 else ''})",
+            path=path, hint="Give the scale from lowest to highest with --categories, e.g. --categories low,medium,high.",
+        )
+    category_counts(data.values, cats)  # every label must be one of the categories given
+    result = TableAgreement(data, level, ci, n_boot, seed, weights=weights or "identity", categories=tuple(cats))
+    kinds: dict[str, Any] = {"weights": weights, "categories": cats}
+    boot_kinds: dict[str, Any] = {"weights": weights, "categories": coded_cats}
+    m = len(data.coders)
+    jobs: list[tuple[str, Any, dict[str, Any], dict[str, Any]]] = [
+        ("percent_agreement", percent_agreement, kinds, boot_kinds),
     ]
-    if len(data.coders) == 2:
-        jobs.append(("cohen_kappa", cohen_kappa, (data.values[0], data.values[1]), {}))
-    jobs.append(("krippendorff_alpha", krippendorff_alpha, data.values, {"level": level}))
+    if m == 2:
+        jobs.append(("cohen_kappa", _cohen_of_rows, kinds, boot_kinds))
+    jobs.append(("fleiss_kappa", fleiss_kappa_ratings, kinds, boot_kinds))
+    if m > 2:
+        jobs += [("conger_kappa", conger_kappa, kinds, boot_kinds), ("light_kappa", light_kappa, kinds, boot_kinds)]
+    jobs += [
+        ("gwet_ac2" if weighted else "gwet_ac1", gwet_ac1, kinds, boot_kinds),
+        ("brennan_prediger", brennan_prediger, kinds, boot_kinds),
+        ("krippendorff_alpha", krippendorff_alpha, {"level": level}, {"level": level}),
+    ]
     nan = float("nan")
-    for name, metric, values, options in jobs:
+    for name, metric, options, boot_options in jobs:
         try:
-            point = metric(*values, **options) if metric is cohen_kappa else metric(values, **options)
+            point = metric(data.values, **options)
         except PiriQualError as exc:
             if name == "krippendorff_alpha" and level != "nominal" and not data.numeric:
                 raise
-            result.figures[name] = TableFigure(name, nan, nan, nan, nan, nan, 0, exc.detail)
+            result.figures[name] = TableFigure(name, nan, nan, nan, nan, nan, 0, exc.detail, metric=name)
             continue
         low = high = nan
         if n_boot > 0:
             try:
-                boot = bootstrap_ci(metric, values, ci=ci, n_boot=n_boot, seed=seed, **options)
+                boot = bootstrap_ci(metric, coded, ci=ci, n_boot=n_boot, seed=seed, **boot_options)
                 low, high = boot.low, boot.high
             except PiriQualError:
                 pass
         result.figures[name] = TableFigure(
-            name, point.value, low, high, point.observed, point.expected, point.n_units
+            name, point.value, low, high, point.observed, point.expected, point.n_units,
+            metric=point.metric, basis=point.basis,
         )
+    if m > 2:
+        for (i, j), pair in pairwise_kappa(data.values, weights, cats).items():
+            result.pairs.append(PairFigure(
+                (data.coders[i], data.coders[j]),
+                pair.value if pair else nan, pair.observed if pair else nan,
+                pair.expected if pair else nan, pair.n_units if pair else 0,
+            ))
     return result

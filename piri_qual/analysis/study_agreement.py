@@ -47,7 +47,7 @@ over the units where at least one coder applied one of its themes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,6 +62,7 @@ from piri_qual.analysis.pattern_counts import (
     multinomial_weights,
     small_unique,
 )
+from piri_qual.analysis.pattern_kappas import kappa_coefficients, pair_coefficients
 from piri_qual.analysis.unit_matrix import CodedUnits, coded_units
 from piri_qual.analysis.unitizing_study import alpha_from_weights, study_parts
 from piri_qual.errors import PiriQualError
@@ -74,7 +75,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLUSTERS", "LOW_PREVALENCE", "LOW_PREVALENCE_UNITS", "MIN_POSITIVE_UNITS", "NONE_CATEGORY", "CodedUnits",
-    "ConstructAgreement", "Estimate", "StudyAgreement", "ThemeAgreement", "coded_units",
+    "ConstructAgreement", "Estimate", "PairAgreement", "StudyAgreement", "ThemeAgreement", "coded_units",
     "compute_agreement", "study_agreement",
 ]
 
@@ -83,6 +84,8 @@ __all__ = [
 #: kappa, 2% of 200 turns is 4 units and not.
 LOW_PREVALENCE = 0.05
 LOW_PREVALENCE_UNITS = 20
+#: The coefficients computed per theme, in the order they are reported.
+FIGURES: tuple[str, ...] = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "conger_kappa", "krippendorff_alpha")
 #: Fewer units than this marked present (by any coder) and kappa is flagged as unstable.
 MIN_POSITIVE_UNITS = 5
 CLUSTERS: tuple[str, ...] = ("units", "transcripts")
@@ -138,6 +141,8 @@ class ThemeAgreement:
     cohen_kappa: Estimate | None
     krippendorff_alpha: Estimate
     warning: str | None = None
+    fleiss_kappa: Estimate | None = None
+    conger_kappa: Estimate | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,9 +153,34 @@ class ThemeAgreement:
             "disagreements": self.disagreements,
             "percent_agreement": self.percent_agreement.to_dict(),
             "cohen_kappa": self.cohen_kappa.to_dict() if self.cohen_kappa else None,
+            **_multi(self.fleiss_kappa, self.conger_kappa),
             "krippendorff_alpha": self.krippendorff_alpha.to_dict(),
             "warning": self.warning,
         }
+
+
+def _multi(fleiss: Estimate | None, conger: Estimate | None) -> dict[str, Any]:
+    """Fleiss' and Conger's kappa for JSON, present when three or more coders are compared."""
+    if fleiss is None and conger is None:
+        return {}
+    return {"fleiss_kappa": fleiss.to_dict() if fleiss else None,
+            "conger_kappa": conger.to_dict() if conger else None}
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    """Two of the compared coders alone, over every (unit, theme) pair: the pairwise matrix."""
+
+    coders: tuple[str, str]
+    units: int
+    disagreements: int
+    percent_agreement: Estimate
+    cohen_kappa: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"coders": list(self.coders), "units": self.units, "disagreements": self.disagreements,
+                "percent_agreement": self.percent_agreement.to_dict(),
+                "cohen_kappa": self.cohen_kappa.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -166,6 +196,8 @@ class ConstructAgreement:
     percent_agreement: Estimate
     cohen_kappa: Estimate | None
     krippendorff_alpha: Estimate
+    fleiss_kappa: Estimate | None = None
+    conger_kappa: Estimate | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +206,7 @@ class ConstructAgreement:
             "units_with_combined_themes": self.combined,
             "percent_agreement": self.percent_agreement.to_dict(),
             "cohen_kappa": self.cohen_kappa.to_dict() if self.cohen_kappa else None,
+            **_multi(self.fleiss_kappa, self.conger_kappa),
             "krippendorff_alpha": self.krippendorff_alpha.to_dict(),
         }
 
@@ -199,6 +232,8 @@ class StudyAgreement:
     orphaned: dict[str, int]
     outside: dict[str, int]
     alpha_name: str = "krippendorff_alpha"
+    pairs: list[PairAgreement] = field(default_factory=list)
+    light_kappa: Estimate | None = None
 
     @property
     def unstable(self) -> list[ThemeAgreement]:
@@ -222,6 +257,7 @@ class StudyAgreement:
             for name, est in (
                 ("percent_agreement", t.percent_agreement),
                 ("cohen_kappa", t.cohen_kappa),
+                *((("fleiss_kappa", t.fleiss_kappa), ("conger_kappa", t.conger_kappa)) if len(self.coders) > 2 else ()),
                 (self.alpha_name, t.krippendorff_alpha),
             ):
                 rec[name] = est.value if est else None
@@ -275,7 +311,23 @@ class StudyAgreement:
         }
         if constructs:
             data["constructs"] = [c.to_dict() for c in self.constructs]
+        if self.pairs:
+            data["pairwise"] = [p.to_dict() for p in self.pairs]
+            data["light_kappa"] = self.light_kappa.to_dict() if self.light_kappa else None
         return data
+
+    def pair_table(self) -> pd.DataFrame:
+        """Each pair of coders' pooled Cohen's kappa as a coders x coders matrix (NaN diagonal)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(np.nan, index=list(self.coders), columns=list(self.coders))
+        for pair in self.pairs:
+            a, b = pair.coders
+            frame.loc[a, b] = frame.loc[b, a] = pair.cohen_kappa.value
+        if len(self.coders) == 2 and self.pooled.cohen_kappa is not None:  # the one pair is the pooled row
+            a, b = self.coders
+            frame.loc[a, b] = frame.loc[b, a] = self.pooled.cohen_kappa.value
+        return frame
 
 
 def _present(estimate: Estimate | None) -> Estimate:
@@ -296,6 +348,8 @@ def _estimate(point: tuple[np.ndarray, ...], boot: np.ndarray | None, ci: float,
 _UNDEFINED = {
     "percent_agreement": "no units",
     "cohen_kappa": "undefined: both coders gave every unit the same value",
+    "fleiss_kappa": "undefined: every value is the same, so chance agreement is 1",
+    "conger_kappa": "undefined: every coder gave every unit the same value",
     "krippendorff_alpha": "undefined: every value is the same, so expected disagreement is zero",
 }
 
@@ -316,8 +370,14 @@ def compute_agreement(
     n_boot: int = 1000,
     seed: int = 0,
     cluster: str | None = None,
+    constructs: bool = True,
 ) -> StudyAgreement:
-    """Per-theme, pooled, prevalence-weighted and construct-level agreement with bootstrap CIs."""
+    """Per-theme, pooled, prevalence-weighted and construct-level agreement with bootstrap CIs.
+
+    With three or more coders, Fleiss' and Conger's kappa join the figures, and every pair of
+    coders gets its pooled Cohen's kappa (the pairwise matrix) and their mean, Light's kappa.
+    ``constructs=False`` skips the construct comparison (slices do not report it).
+    """
     _check_options(ci, n_boot)
     if cluster is None:
         cluster = "transcripts" if units.unit == "character" else "units"
@@ -357,8 +417,8 @@ def compute_agreement(
             weights = bootstrap_weights(n_clusters, n_boot, rng)
             boot_counts = (weights @ table).reshape(n_boot, n_themes, n_p)
 
-    point = coefficients(observed, patterns)
-    boot = coefficients(boot_counts, patterns) if boot_counts is not None else None
+    point = _figures(observed, patterns)
+    boot = _figures(boot_counts, patterns) if boot_counts is not None else None
     n_units = units.n_units
     prevalence = (observed @ ones) / (n_units * m)
     boot_prev = (boot_counts @ ones) / (n_units * m) if boot_counts is not None else None
@@ -373,7 +433,7 @@ def compute_agreement(
     def theme_estimates(k: int | None, pt: dict, bt: dict | None) -> dict[str, Estimate | None]:
         sel = (lambda a: a) if k is None else (lambda a: a[..., k])
         result: dict[str, Estimate | None] = {}
-        for name in ("percent_agreement", "cohen_kappa", "krippendorff_alpha"):
+        for name in FIGURES:
             if name not in pt:
                 result[name] = None
                 continue
@@ -409,12 +469,16 @@ def compute_agreement(
                 cohen_kappa=est["cohen_kappa"],
                 krippendorff_alpha=_present(est["krippendorff_alpha"]),
                 warning=_stability_warning(float(prevalence[k]), either, units.unit) if m == 2 else None,
+                fleiss_kappa=est["fleiss_kappa"],
+                conger_kappa=est["conger_kappa"],
             )
         )
 
     # Pooled: all (unit, theme) pairs as one table.
-    pooled_point = coefficients(observed.sum(axis=0), patterns)
-    pooled_boot = coefficients(boot_counts.sum(axis=1), patterns) if boot_counts is not None else None
+    pooled_counts = observed.sum(axis=0)
+    pooled_resampled = boot_counts.sum(axis=1) if boot_counts is not None else None
+    pooled_point = _figures(pooled_counts, patterns)
+    pooled_boot = _figures(pooled_resampled, patterns) if pooled_resampled is not None else None
     est = theme_estimates(None, pooled_point, pooled_boot)
     if units.unit == "character":
         est["krippendorff_alpha"] = _estimate(
@@ -432,6 +496,8 @@ def compute_agreement(
         percent_agreement=_present(est["percent_agreement"]),
         cohen_kappa=est["cohen_kappa"],
         krippendorff_alpha=_present(est["krippendorff_alpha"]),
+        fleiss_kappa=est["fleiss_kappa"],
+        conger_kappa=est["conger_kappa"],
     )
 
     # Weighted: per-theme figures averaged with weights = prevalence (per resample, too).
@@ -443,7 +509,7 @@ def compute_agreement(
             return np.where(total > 0, (np.where(ok, values, 0.0) * w).sum(axis=-1) / total, np.nan)
 
     w_est: dict[str, Estimate | None] = {}
-    for name in ("percent_agreement", "cohen_kappa", "krippendorff_alpha"):
+    for name in FIGURES:
         if units.unit == "character" and name == "krippendorff_alpha":
             vals = np.asarray([alpha_point[t][0] for t in units.themes])
             bvals = (
@@ -476,7 +542,10 @@ def compute_agreement(
         percent_agreement=_present(w_est["percent_agreement"]),
         cohen_kappa=w_est["cohen_kappa"],
         krippendorff_alpha=_present(w_est["krippendorff_alpha"]),
+        fleiss_kappa=w_est["fleiss_kappa"],
+        conger_kappa=w_est["conger_kappa"],
     )
+    pairs, light = _pairs(units, patterns, pooled_counts, pooled_resampled, ci) if m > 2 else ([], None)
 
     return StudyAgreement(
         coders=units.coders,
@@ -488,7 +557,7 @@ def compute_agreement(
         themes=themes,
         pooled=pooled,
         weighted=weighted_row,
-        constructs=_constructs(units, ci, n_boot, seed, clusters),
+        constructs=_constructs(units, ci, n_boot, seed, clusters) if constructs else [],
         ci=ci,
         n_boot=n_boot,
         seed=seed,
@@ -496,7 +565,57 @@ def compute_agreement(
         orphaned=units.orphaned,
         outside=units.outside,
         alpha_name=alpha_name,
+        pairs=pairs,
+        light_kappa=light,
     )
+
+
+def _figures(counts: np.ndarray, patterns: Patterns) -> dict[str, tuple[np.ndarray, ...]]:
+    """Every figure of a pattern table: Fleiss' and Conger's kappa join with three coders or more."""
+    figures = coefficients(counts, patterns)
+    if patterns.m > 2:
+        figures.update(kappa_coefficients(counts, patterns))
+    return figures
+
+
+def _pairs(
+    units: CodedUnits, patterns: Patterns, counts: np.ndarray, resampled: np.ndarray | None, ci: float
+) -> tuple[list[PairAgreement], Estimate]:
+    """Each pair of coders' pooled agreement and kappa, and Light's kappa (their mean), with
+    intervals from the same resamples as every other figure."""
+    pairs: list[PairAgreement] = []
+    kappas: list[np.ndarray] = []
+    boot_kappas: list[np.ndarray] = []
+    m = len(units.coders)
+    for g in range(m):
+        for h in range(g + 1, m):
+            point = pair_coefficients(counts, patterns, g, h)
+            boot = pair_coefficients(resampled, patterns, g, h) if resampled is not None else None
+            differ = int((units.presence[g] != units.presence[h]).sum())
+            est = {
+                name: _estimate(point[name], boot[name][0] if boot else None, ci, _UNDEFINED[name])
+                for name in ("percent_agreement", "cohen_kappa")
+            }
+            pairs.append(PairAgreement(
+                (units.coders[g], units.coders[h]), int(counts.sum()), differ,
+                est["percent_agreement"], est["cohen_kappa"],
+            ))
+            kappas.append(point["cohen_kappa"][0])
+            if boot is not None:
+                boot_kappas.append(boot["cohen_kappa"][0])
+    with np.errstate(invalid="ignore"):
+        value = float(np.nanmean(kappas)) if np.isfinite(kappas).any() else float("nan")
+        low = high = float("nan")
+        valid = 0
+        if boot_kappas:
+            stacked = np.stack(boot_kappas, axis=-1)
+            defined = np.isfinite(stacked).any(axis=-1)
+            means = np.full(stacked.shape[0], np.nan)
+            means[defined] = np.nanmean(stacked[defined], axis=-1)
+            low, high, valid = interval(means, ci)
+    light = Estimate(value, low, high, n_valid=valid,
+                     note=None if np.isfinite(value) else "no pair of coders has a defined kappa")
+    return pairs, light
 
 
 def _stability_warning(prevalence: float, either: int, unit: str) -> str | None:
@@ -564,7 +683,7 @@ def _constructs(
         patterns = Patterns(distinct.astype(np.int64), n_values)
         n_pat = distinct.shape[0]
         observed = np.bincount(unit_pattern, minlength=n_pat).astype(np.float64)
-        point = coefficients(observed, patterns)
+        point = _figures(observed, patterns)
         boot = None
         if n_boot > 0:
             rng = np.random.default_rng([seed, number])
@@ -574,7 +693,7 @@ def _constructs(
                 n_t = len(units.transcripts)
                 table = cluster_table(unit_pattern[:, None], clusters[rows], n_t, n_pat)
                 resampled = bootstrap_weights(n_t, n_boot, rng) @ table
-            boot = coefficients(resampled, patterns)
+            boot = _figures(resampled, patterns)
 
         def est(name: str, point: dict = point, boot: dict | None = boot) -> Estimate | None:
             if name not in point:
@@ -597,6 +716,8 @@ def _constructs(
                 percent_agreement=_present(est("percent_agreement")),
                 cohen_kappa=est("cohen_kappa"),
                 krippendorff_alpha=_present(est("krippendorff_alpha")),
+                fleiss_kappa=est("fleiss_kappa"),
+                conger_kappa=est("conger_kappa"),
             )
         )
     return results

@@ -79,6 +79,63 @@ class CodedUnits:
             codes |= self.presence[j].astype(np.int32) << j
         return codes
 
+    def restrict(
+        self, transcripts: Iterable[str] | None = None, themes: Iterable[str] | None = None
+    ) -> CodedUnits:
+        """The same comparison on some of its transcripts and themes (a slice of the study).
+
+        Units keep their order; the character continuum is laid out anew over the transcripts
+        kept, and each coder's segments move with it. Themes nobody applied within the slice
+        are dropped, by the rule the whole study follows (they carry no information about
+        agreement). Orphaned and outside counts stay those of the whole comparison.
+        """
+        wanted_t = None if transcripts is None else set(transcripts)
+        kept = [k for k, tid in enumerate(self.transcripts) if wanted_t is None or tid in wanted_t]
+        wanted_h = None if themes is None else set(themes)
+        cols = [k for k, th in enumerate(self.themes) if wanted_h is None or th in wanted_h]
+        rows = np.flatnonzero(np.isin(self.unit_transcript, kept))
+        presence = self.presence[:, rows][:, :, cols]
+        used = np.flatnonzero(presence.any(axis=(0, 1)))
+        cols = [cols[i] for i in used]
+        presence = presence[:, :, used]
+        sizes = np.diff(self.offsets)[kept]
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        new_index = {k: i for i, k in enumerate(kept)}
+        names = [self.themes[c] for c in cols]
+        segments: dict[str, list[tuple[int, int, str]]] = {}
+        if self.segments:
+            theme_set = set(names)
+            for coder, segs in self.segments.items():
+                moved = []
+                for start, end, theme in segs:
+                    k = int(self.unit_transcript[start])
+                    if k in new_index and theme in theme_set:
+                        shift = int(offsets[new_index[k]]) - int(self.offsets[k])
+                        moved.append((start + shift, end + shift, theme))
+                segments[coder] = moved
+        tids = tuple(self.transcripts[k] for k in kept)
+        return CodedUnits(
+            coders=self.coders,
+            unit=self.unit,
+            unit_description=self.unit_description,
+            transcripts=tids,
+            skipped={},
+            themes=tuple(names),
+            labels={t: self.labels[t] for t in names},
+            construct_of={t: self.construct_of[t] for t in names},
+            construct_labels=self.construct_labels,
+            unit_transcript=np.repeat(np.arange(len(kept), dtype=np.int64), sizes),
+            unit_start=self.unit_start[rows],
+            unit_end=self.unit_end[rows],
+            unit_turn=self.unit_turn[rows],
+            presence=presence,
+            offsets=offsets,
+            orphaned=self.orphaned,
+            outside=self.outside,
+            segments=segments,
+            texts={t: self.texts[t] for t in tids if t in self.texts},
+        )
+
     def presence_frame(self, coder: str) -> pd.DataFrame:
         """One coder's presence table as a DataFrame (rows = units, columns = themes)."""
         import pandas as pd
