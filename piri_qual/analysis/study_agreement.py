@@ -67,7 +67,6 @@ from piri_qual.errors import PiriQualError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.units import SentenceSource
     from piri_qual.core.study import StudyFolder
 
 __all__ = [
@@ -605,8 +604,7 @@ def study_agreement(
     n_boot: int = 1000,
     seed: int = 0,
     cluster: str | None = None,
-    sentences: SentenceSource | None = None,
 ) -> StudyAgreement:
     """One call from a study to its agreement figures (see :func:`coded_units`)."""
-    units = coded_units(study, coders, unit, transcripts, sentences=sentences)
+    units = coded_units(study, coders, unit, transcripts)
     return compute_agreement(units, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
