@@ -34,7 +34,7 @@ from typing import Any
 from lxml import etree
 
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.readers import SourceDocument
+from piri_qual.ingest.source import SourceDocument
 from piri_qual.ingest.turns import SourceParagraph, label_shape, parse_clock, segment, speaker_key
 
 MAX_PART_BYTES = 200 * 1024 * 1024
