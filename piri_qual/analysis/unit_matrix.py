@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from piri_qual.analysis.disagreements import disagreement_list
 from piri_qual.analysis.units import (
     UnitSpans,
     check_kind,
@@ -96,14 +97,13 @@ class CodedUnits:
         cluster: str | None = None,
     ) -> StudyAgreement:
         """Per-theme and overall figures with intervals (see :mod:`~piri_qual.analysis.study_agreement`)."""
+        # Deferred: study_agreement imports this module for CodedUnits and coded_units.
         from piri_qual.analysis.study_agreement import compute_agreement
 
         return compute_agreement(self, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)
 
     def disagreements(self) -> pd.DataFrame:
         """Every unit the coders coded differently (see :mod:`~piri_qual.analysis.disagreements`)."""
-        from piri_qual.analysis.disagreements import disagreement_list
-
         return disagreement_list(self)
 
 

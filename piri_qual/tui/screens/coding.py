@@ -22,6 +22,12 @@ from textual.worker import get_current_worker
 
 from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.tui import keys
+from piri_qual.tui.assist_bridge import EngineUnavailable
+from piri_qual.tui.screens.codebook import CodebookScreen
+from piri_qual.tui.screens.find import FindScreen
+from piri_qual.tui.screens.help import HelpScreen
+from piri_qual.tui.screens.memo import MemoScreen
+from piri_qual.tui.screens.search import FuzzyPicker, PickItem
 from piri_qual.tui.session import READ, SUGGESTIONS, CodingSession
 from piri_qual.tui.textindex import Span
 from piri_qual.tui.widgets.suggestion_list import SuggestionList, ThemeDetail
@@ -163,8 +169,6 @@ class CodingScreen(Screen[None]):
         self._drain_queue()
 
     def _worker_failed(self, what: str, exc: Exception) -> None:
-        from piri_qual.tui.assist_bridge import EngineUnavailable
-
         self._suggesting = False
         self.query_one("#status").remove_class("-busy")
         if isinstance(exc, EngineUnavailable):
@@ -376,8 +380,6 @@ class CodingScreen(Screen[None]):
         self.query_one(TranscriptView).scroll_page_up(animate=False)
 
     def action_help(self) -> None:
-        from piri_qual.tui.screens.help import HelpScreen
-
         self.app.push_screen(HelpScreen("coding", self.review_app.keymap))
 
     def action_quit(self) -> None:
@@ -385,8 +387,6 @@ class CodingScreen(Screen[None]):
 
     # -- pickers and editors -------------------------------------------------------------------
     def _theme_items(self) -> list[Any]:
-        from piri_qual.tui.screens.search import PickItem
-
         session = self.session
         assert session is not None
         counts = session.theme_counts()
@@ -399,7 +399,6 @@ class CodingScreen(Screen[None]):
         if self.session is None or self.session.current is None:
             self._run(lambda s: s._require_current())
             return
-        from piri_qual.tui.screens.search import FuzzyPicker
 
         def chosen(theme_id: str | None) -> None:
             if theme_id:
@@ -410,7 +409,6 @@ class CodingScreen(Screen[None]):
     def action_filter(self) -> None:
         if self.session is None:
             return
-        from piri_qual.tui.screens.search import FuzzyPicker, PickItem
 
         def chosen(theme_id: str | None) -> None:
             if theme_id is not None:
@@ -420,8 +418,6 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(FuzzyPicker("Show only one theme", items), chosen)
 
     def action_jump(self) -> None:
-        from piri_qual.tui.screens.search import FuzzyPicker, PickItem
-
         study = self.review_app.study
         items = []
         for tid in study.transcript_ids():
@@ -438,8 +434,6 @@ class CodingScreen(Screen[None]):
     def action_codebook(self) -> None:
         if self.session is None:
             return
-        from piri_qual.tui.screens.codebook import CodebookScreen
-
         session = self.session
 
         def chosen(theme_id: str | None) -> None:
@@ -455,8 +449,6 @@ class CodingScreen(Screen[None]):
         session = self.session
         if session is None:
             return
-        from piri_qual.tui.screens.memo import MemoScreen
-
         scopes = session.memo_scopes()
         try:
             texts = {scope: session.memo_text(scope) for scope, _ in scopes}
@@ -478,7 +470,6 @@ class CodingScreen(Screen[None]):
     def action_search(self) -> None:
         if self.session is None:
             return
-        from piri_qual.tui.screens.find import FindScreen
 
         def chosen(query: str | None) -> None:
             if query:

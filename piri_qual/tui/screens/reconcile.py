@@ -18,7 +18,9 @@ from textual.widgets import Footer, Static
 
 from piri_qual.errors import PiriQualError, PiriQualWarning
 from piri_qual.tui import keys
-from piri_qual.tui.reconcile import ReconcileSession, Unit
+from piri_qual.tui.reconcile import ReconcileSession, Unit, covers
+from piri_qual.tui.screens.help import HelpScreen
+from piri_qual.tui.screens.search import FuzzyPicker, PickItem
 from piri_qual.tui.widgets.transcript_view import theme_colour
 
 if TYPE_CHECKING:
@@ -150,8 +152,6 @@ class ReconcileScreen(Screen[None]):
         self.query_one("#rc-consensus", Static).update(self._consensus_text(unit))
 
     def _consensus_text(self, unit: Unit) -> Text:
-        from piri_qual.tui.reconcile import covers
-
         session = self.session
         assert session is not None
         text = Text()
@@ -219,8 +219,6 @@ class ReconcileScreen(Screen[None]):
     def action_edit(self) -> None:
         if self.session is None or self.session.unit is None:
             return
-        from piri_qual.tui.screens.search import FuzzyPicker, PickItem
-
         codebook = self.review_app.study.codebook
         items = [PickItem(t.id, t.label, t.id) for t in codebook.themes]
 
@@ -238,8 +236,6 @@ class ReconcileScreen(Screen[None]):
         self.app.push_screen(FuzzyPicker("Add a theme to this unit (consensus)", items), chosen)
 
     def action_rc_help(self) -> None:
-        from piri_qual.tui.screens.help import HelpScreen
-
         self.app.push_screen(HelpScreen("reconcile", self.review_app.keymap))
 
     def action_rc_quit(self) -> None:
