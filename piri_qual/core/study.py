@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from piri_qual.core.coders import resolve_coder
+from piri_qual.core.coding_table import CODING_COLUMNS, coding_table
 from piri_qual.core.codings import CoderLog, FoldResult, validate_coder_name
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.framework import Codebook, Framework, load_codebook, load_framework
@@ -188,7 +189,8 @@ class StudyFolder:
         """The sentence index every sentence-based feature reads (suggestions, agreement units,
         the terminal UI): computed once per transcript and cached in ``.piri-cache/sentences/``."""
         if self._sentence_index is None:
-            # Deferred: the index needs numpy, which commands that only read files do without.
+            # Deferred: the index imports numpy (about 60 ms), which commands that only read the
+            # study's files (summary, codings list) would otherwise pay on every start.
             from piri_qual.core.sentences import SentenceIndex
 
             self._sentence_index = SentenceIndex(self.cache_dir)
@@ -269,8 +271,6 @@ class StudyFolder:
         ``orphaned`` (its quote is no longer at its offsets after an edit of the source: shown,
         never silently moved onto other words)."""
         import pandas as pd
-
-        from piri_qual.core.coding_table import CODING_COLUMNS, coding_table
 
         coders = [coder] if isinstance(coder, str) else (coder or self.coders())
         try:
