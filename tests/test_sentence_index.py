@@ -233,10 +233,9 @@ def test_a_pipeline_that_splits_differently_still_gets_the_index_sentences(tmp_p
     assert "My health visitor referred me." in [s.quote for s in found if s.theme == "referral_process"]
 
     # the batches lay the index's sentences over the pipeline's own tokens by offset
-    batches = list(study.sentence_index.parse([t], eng.pipeline.nlp))
-    for batch in batches:
-        from spacy.attrs import IDX
+    from spacy.attrs import IDX
 
+    for batch in study.sentence_index.parse([t], eng.pipeline.nlp):  # docs live until the next batch
         starts = batch.column(IDX).astype(np.int64)
         doc = np.repeat(np.arange(len(batch.docs)), np.diff(np.r_[batch.doc_start, len(batch.tokens)]))
         where = starts + batch.segment_start[doc]

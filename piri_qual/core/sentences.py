@@ -331,7 +331,8 @@ class SentenceIndex:
         """Parse every segment of ``transcripts`` with ``nlp`` (default: the index's pipeline).
 
         Yields batches of docs with the token attributes ``attrs`` (plus the offsets the index
-        needs) and their sentences. When ``nlp`` splits like the index, the sentences come from
+        needs) and their sentences; a batch's ``docs`` are emptied when the next batch is asked
+        for, so use them before that. When ``nlp`` splits like the index, the sentences come from
         the docs and are indexed once the whole stream has been read; otherwise they come from
         the index (computed first if need be) and are laid over ``nlp``'s tokens. The caller
         serialises its own ``nlp`` across threads; the index's pipeline is locked here.
@@ -361,9 +362,14 @@ class SentenceIndex:
                     where.append(place)
                 if len(docs) >= BATCH_SIZE:
                     yield self._batch(transcripts, docs, where, columns, known, collected)
+                    # The caller has asked for the next batch, so it is done with these docs:
+                    # dropping them now keeps one batch alive, not two (over a million words,
+                    # the second batch made the garbage collector's full passes twice as many).
+                    docs.clear()
                     docs, where = [], []
             if docs:
                 yield self._batch(transcripts, docs, where, columns, known, collected)
+                docs.clear()
         if compatible:
             for transcript, parts in zip(transcripts, collected, strict=True):
                 spans = np.concatenate(parts) if parts else np.zeros((0, 2), np.int64)
