@@ -10,8 +10,8 @@ bootstrap intervals (1,000 resamples, seed 0). Both use a fresh ``Study`` each r
 object cache) and are timed best of 3 in the same process. The second coder, ``pert``, is
 derived from ``gold`` deterministically (every 10th coding dropped, every 25th relabelled).
 
-Sentence units come from the language engine when it is installed; its sentence cache is warmed
-once first, so the figure is the agreement work and not a one-off spaCy start.
+Sentence units come from the study's sentence index; it is computed once first, so the figure is
+the agreement work and not a one-off spaCy start.
 Run: python benchmarks/bench_agreement_study.py
 """
 
@@ -64,7 +64,7 @@ def main() -> int:
                 pass
 
         base = best_of(baseline)
-        study_agreement(Study(root), ["gold", "pert"], "sentence", n_boot=0)  # warm the sentence cache
+        study_agreement(Study(root), ["gold", "pert"], "sentence", n_boot=0)  # build the sentence index
         probe = Study(root)
         words = sum(t.words for t in probe.iter_transcripts())
         codings = sum(len(probe.fold(c).codings) for c in ("gold", "pert"))

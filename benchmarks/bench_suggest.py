@@ -29,11 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decisions", type=int, default=1000)
     args = parser.parse_args(argv)
 
-    from piri_qual.assist.candidates import turn_paragraph_texts, units
     from piri_qual.assist.engine import Engine, SuggestRun
     from piri_qual.assist.pipeline import load_pipeline
     from piri_qual.assist.similarity import shipped_vectors
     from piri_qual.assist.synthetic import generate_study
+    from piri_qual.core.sentences import segments
     from piri_qual.study import Study
 
     with tempfile.TemporaryDirectory(prefix="piri-bench-") as tmp:
@@ -48,18 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         texts = []
         for tid in study.transcript_ids():
             t = study.transcript(tid)
-            for unit in units(t):
-                texts.extend(t.text[a:b] for a, b in turn_paragraph_texts(t, unit))
+            texts.extend(t.text[a:b] for a, b in segments(t))  # what the engine parses
 
         def bare() -> int:
             return sum(len(doc) for doc in pipeline.nlp.pipe(texts, batch_size=256))
 
         # The coder's model is trained first (timed separately below); then the throughput run
-        # starts from an empty feature and suggestion cache, as on a freshly imported study.
+        # starts from an empty sentence index, feature and suggestion cache, as on a freshly
+        # imported study.
         Engine(study).retrain("bench")
         cache = study.cache_dir / "assist"
 
         def ours() -> SuggestRun:
+            shutil.rmtree(study.cache_dir / "sentences", ignore_errors=True)
             shutil.rmtree(cache / "features", ignore_errors=True)
             shutil.rmtree(cache / "suggestions", ignore_errors=True)
             (cache / "stats.npz").unlink(missing_ok=True)

@@ -70,9 +70,9 @@ def build_study(root: Path) -> tuple[str, int]:
     ).save(root / "corpus" / "BIG.json")
     study = Study(root)
     big = study.transcript("BIG")
-    from piri_qual.tui.assist_bridge import sentences, suggest
+    from piri_qual.tui.assist_bridge import suggest
 
-    spans = [(a, b) for a, b in sentences(study, "BIG") if big.turns[big.turn_at(a) or 0].role == "participant"]
+    spans = [(a, b) for a, b in study.sentences("BIG") if big.turns[big.turn_at(a) or 0].role == "participant"]
     step = max(1, len(spans) // CODINGS)
     themes = study.codebook.ids
     items = []

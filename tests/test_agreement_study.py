@@ -33,7 +33,7 @@ from piri_qual.analysis.study_agreement import (
     compute_agreement,
     study_agreement,
 )
-from piri_qual.analysis.units import MIN_COVER, UnitSpans, covered, regex_sentences, regex_source
+from piri_qual.analysis.units import MIN_COVER, UnitSpans, covered
 from piri_qual.core.codings import Coding
 from piri_qual.errors import PiriQualError
 from piri_qual.study import Study
@@ -185,15 +185,6 @@ def test_pattern_coefficients_equal_the_metrics_library(units: list[list[int]]) 
 
 
 # -- units -----------------------------------------------------------------------------------
-def test_regex_sentences_split_at_sentence_ends_and_line_breaks() -> None:
-    text = "Dr. Okafor rang. Then we waited! \"Really?\" she said... 5 weeks.\nNew paragraph e.g. this one"
-    got = [text[a:b] for a, b in regex_sentences(text)]
-    assert got == [
-        "Dr. Okafor rang.", "Then we waited!", "\"Really?\" she said...", "5 weeks.",
-        "New paragraph e.g. this one",
-    ]
-
-
 def test_cover_rule_half_the_unit_or_inside_it() -> None:
     units = UnitSpans("T", np.array([0, 10, 20]), np.array([10, 20, 30]), np.array([0, 0, 0]))
     assert MIN_COVER == 0.5
@@ -209,7 +200,7 @@ def test_units_of_a_transcript_by_kind(tiny_study: Path) -> None:
     for name in ("a", "b"):
         study.store.append(name, "add", transcript="P01", start=60, end=70, quote=study.transcript("P01").text[60:70], theme="waiting_times")
     t = study.transcript("P01")
-    units = coded_units(study, ["a", "b"], "sentence", sentences=regex_source)
+    units = coded_units(study, ["a", "b"], "sentence")
     texts = [t.text[s:e] for s, e in zip(units.unit_start, units.unit_end, strict=True)]
     assert texts == [
         "We waited about six weeks, which felt like forever.", "Then it all moved quickly.",
@@ -224,7 +215,7 @@ def test_units_of_a_transcript_by_kind(tiny_study: Path) -> None:
     assert chars.n_units == (t.turns[1].end - t.turns[1].start) + (t.turns[3].end - t.turns[3].start)
     settings_path = tiny_study / "piri-qual.yaml"
     settings_path.write_text(settings_path.read_text() + "candidates_include_interviewer: true\n")
-    both = coded_units(Study(tiny_study), ["a", "b"], "sentence", sentences=regex_source)
+    both = coded_units(Study(tiny_study), ["a", "b"], "sentence")
     assert both.n_units == 6 and "participant and interviewer turns" in both.unit_description
 
 
@@ -416,7 +407,7 @@ def test_three_coders_give_alpha_but_no_kappa(tiny_study: Path) -> None:
         for r in rows:
             s, e = spans[r]
             study.store.append(coder, "add", transcript="P01", start=s, end=e, quote=text[s:e], theme="waiting_times")
-    result = study_agreement(study, ["a", "b", "c"], "sentence", n_boot=0, sentences=regex_source)
+    result = study_agreement(study, ["a", "b", "c"], "sentence", n_boot=0)
     (row,) = result.themes
     table = [[int(i in rows) for i in range(4)] for rows in marks.values()]
     assert row.cohen_kappa is None
@@ -437,7 +428,7 @@ def test_low_prevalence_and_few_units_are_flagged(perturbed: Perturbed, tiny_stu
     for coder in ("a", "b"):
         study.store.append(coder, "add", transcript="P01", start=text.index(quote),
                                 end=text.index(quote) + len(quote), quote=quote, theme="bonding")
-    (row,) = study_agreement(study, ["a", "b"], "sentence", n_boot=0, sentences=regex_source).themes
+    (row,) = study_agreement(study, ["a", "b"], "sentence", n_boot=0).themes
     assert row.prevalence == 0.25 and row.warning is not None and "only 1 unit coded" in row.warning
     assert row.cohen_kappa.value == 1.0  # type: ignore[union-attr]
 

@@ -272,7 +272,6 @@ async def test_without_engine_codes_by_hand(tiny_study: Path) -> None:
 
     assist = SimpleNamespace(
         engine_available=lambda: False, suggest=unavailable, retrain=unavailable,
-        sentences=assist_bridge.sentences,
     )
     app = CodingApp(Study(tiny_study), "alice", "P01", assist=assist)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -396,7 +395,7 @@ async def test_retraining_runs_in_the_background(example: Path) -> None:
 
     assist = SimpleNamespace(
         engine_available=assist_bridge.engine_available, suggest=assist_bridge.suggest,
-        retrain=slow_retrain, sentences=assist_bridge.sentences,
+        retrain=slow_retrain,
     )
     app = CodingApp(Study(example), "alice", "P01", assist=assist, retrain_delay=0.01)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,11 +10,10 @@ import pytest
 from piri_qual.assist.types import Suggestion
 from piri_qual.errors import PiriQualError
 from piri_qual.study import Study
-from piri_qual.tui import assist_bridge
 from piri_qual.tui.fuzzy import fuzzy_score, rank
 from piri_qual.tui.keys import keymap_from_settings, normalise_key
 from piri_qual.tui.session import READ, SUGGESTIONS, CodingSession
-from piri_qual.tui.textindex import Span, TextIndex, clip_sentences
+from piri_qual.tui.textindex import Span, TextIndex
 
 
 def _log(root: Path, coder: str) -> list[dict]:
@@ -33,19 +32,13 @@ def _suggestion(study: Study, text: str, theme: str, score: float, reason: str =
 @pytest.fixture
 def session(tiny_study: Path) -> CodingSession:
     study = Study(tiny_study)
-    return CodingSession(study, "alice", study.transcript("P01"), assist_bridge.sentences(study, "P01"), mode=READ)
+    return CodingSession(study, "alice", study.transcript("P01"), study.sentences("P01"), mode=READ)
 
 
 def test_sentences_stay_inside_turns(tiny_study: Path) -> None:
     study = Study(tiny_study)
     t = study.transcript("P01")
-    # a sentence given over the whole text is cut at turn edges and loses the labels
-    spans = clip_sentences(t, [(0, len(t.text))])
-    assert [t.text[s.start : s.end] for s in spans][:2] == [
-        "How long did you wait?",
-        "We waited about six weeks, which felt like forever.\nThen it all moved quickly.",
-    ]
-    index = TextIndex(t, assist_bridge.sentences(study, "P01"))
+    index = TextIndex(t, study.sentences("P01"))
     texts = [t.text[s.start : s.end] for s in index.sentences]
     assert "We waited about six weeks, which felt like forever." in texts
     assert "She finally felt like mine." in texts
@@ -147,7 +140,7 @@ def test_filter_search_and_blindness(tiny_study: Path) -> None:
     # bob's coding must not show in alice's session
     study.store.append("bob", "add", transcript="P01", start=t.text.index("I feel"), end=t.text.index("I feel") + 6,
                             quote="I feel", theme="bonding")
-    s = CodingSession(study, "alice", t, assist_bridge.sentences(study, "P01"), mode=READ)
+    s = CodingSession(study, "alice", t, study.sentences("P01"), mode=READ)
     s.goto_offset(t.text.index("I feel"))
     assert s.entries() == []
     assert s.theme_counts() == {}

@@ -16,7 +16,6 @@ from pilot_helpers import settle
 
 from piri_qual.assist.types import Suggestion
 from piri_qual.study import Study
-from piri_qual.tui import assist_bridge
 from piri_qual.tui.app import CodingApp
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -36,9 +35,6 @@ class FixedSuggestions:
 
     def retrain(self, study: Study, coder: str) -> None:
         return None
-
-    def sentences(self, study: Study, transcript_id: str) -> list[tuple[int, int]]:
-        return assist_bridge.sentences(study, transcript_id)
 
 
 def _suggestions(study: Study) -> list[Suggestion]:

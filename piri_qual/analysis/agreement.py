@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from piri_qual.analysis.agreement_weights import weight_matrix, weights_name
+from piri_qual.core.resampling import bootstrap
 from piri_qual.errors import PiriQualError
 
 __all__ = [
@@ -1204,11 +1205,12 @@ def bootstrap_ci(
 
     ``data`` is what ``metric`` takes: coders x units for alpha, AC1, Brennan-Prediger and
     percent agreement; the pair ``(a, b)`` for :func:`cohen_kappa`; the subjects x categories
-    table for :func:`fleiss_kappa` (its rows are resampled). Units are drawn with replacement
-    ``n_boot`` times from ``numpy.random.default_rng(seed)``, the coefficient is recomputed on
-    each resample, and the interval is the ((1 - ci) / 2, (1 + ci) / 2) percentiles. Extra
-    keyword ``options`` go to ``metric`` (e.g. ``level="ordinal"``). Resamples on which the
-    coefficient is undefined are skipped and counted out of ``n_valid``.
+    table for :func:`fleiss_kappa` (its rows are resampled). Units are resampled by
+    :func:`piri_qual.core.resampling.bootstrap` (drawn with replacement ``n_boot`` times from
+    ``numpy.random.default_rng(seed)``; the interval is the ((1 - ci) / 2, (1 + ci) / 2)
+    percentiles), the coefficient recomputed on each resample. Extra keyword ``options`` go to
+    ``metric`` (e.g. ``level="ordinal"``). Resamples on which the coefficient is undefined are
+    skipped and counted out of ``n_valid``.
     """
     if not 0.0 < ci < 1.0:
         raise PiriQualError(
@@ -1259,26 +1261,21 @@ def bootstrap_ci(
 
         n_units = matrix.shape[1]
 
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n_units, size=(n_boot, n_units))
-    values: list[float] = []
-    for index in draws:
-        try:
-            values.append(compute(index).value)
-        except PiriQualError:
-            continue
-    if not values:
+    interval = bootstrap(
+        lambda index: compute(index).value, n_units, n_boot=n_boot, seed=seed, ci=ci,
+        undefined=(PiriQualError,),
+    )
+    if not interval.n_valid:
         raise PiriQualError(
             "every bootstrap resample gave an undefined coefficient",
             hint="The data are too small or too uniform for a bootstrap interval.",
         )
-    low, high = np.quantile(np.asarray(values), [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
     return BootstrapResult(
         estimate=estimate,
-        low=float(low),
-        high=float(high),
+        low=interval.low,
+        high=interval.high,
         ci=ci,
         n_boot=n_boot,
-        n_valid=len(values),
+        n_valid=interval.n_valid,
         seed=seed,
     )

@@ -1,12 +1,13 @@
-"""Agreement coefficients from counts of value patterns, and their cluster bootstrap.
+"""Agreement coefficients from counts of value patterns, for a fast cluster bootstrap.
 
 Why: a study's presence table has thousands of units, and a bootstrap recomputes every
 coefficient a thousand times per theme. With complete data (every coder gave every unit a
 value) percent agreement, Cohen's kappa and nominal Krippendorff's alpha depend on the units
 only through how many units show each *pattern* of values across coders -- for two coders and
 one theme, the four cells of a 2 x 2 table. So the table is reduced once to pattern counts per
-cluster (per unit, or per transcript), a resample is a weighted sum of those counts, and the
-coefficients are a few matrix products over all resamples and themes at once. The values equal
+cluster (per unit, or per transcript), a resample is a weighted sum of those counts (the weights
+come from :mod:`piri_qual.core.resampling`, the one bootstrap), and the coefficients are a few
+matrix products over all resamples and themes at once. The values equal
 those of :mod:`piri_qual.analysis.agreement` on the full table (``tests/test_agreement_study.py``
 checks this).
 """
@@ -81,37 +82,6 @@ def coefficients(counts: np.ndarray, patterns: Patterns) -> dict[str, tuple[np.n
             kappa = np.where(p_e < 1.0 - 1e-12, (pa - p_e) / (1.0 - p_e), np.nan)
             out["cohen_kappa"] = (kappa, pa, p_e)
     return out
-
-
-def bootstrap_weights(n_clusters: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each cluster is drawn in each of ``n_boot`` resamples (n_boot x n_clusters).
-
-    Drawing n clusters with replacement is the same as giving each a multinomial weight; a
-    resample's counts are then the weighted sum of the clusters' counts.
-    """
-    draws = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
-    flat = (draws + (np.arange(n_boot) * n_clusters)[:, None]).ravel()
-    return np.bincount(flat, minlength=n_boot * n_clusters).reshape(n_boot, n_clusters).astype(np.float64)
-
-
-def multinomial_weights(counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How many units of each kind ``n_boot`` resamples of units hold (n_boot x kinds).
-
-    Resampling N units with replacement draws each unit with probability 1/N, so the number of
-    units of each kind (units that are alike for every statistic) is multinomial with N trials
-    and the kinds' shares: exact, and as cheap as the number of kinds.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    total = int(round(counts.sum()))
-    return rng.multinomial(total, counts / counts.sum(), size=n_boot).astype(np.float64)
-
-
-def interval(values: np.ndarray, ci: float) -> tuple[float, float, int]:
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return float("nan"), float("nan"), 0
-    low, high = np.quantile(finite, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
-    return float(low), float(high), int(finite.size)
 
 
 def cluster_table(codes: np.ndarray, clusters: np.ndarray | None, n_clusters: int, n_patterns: int) -> np.ndarray:

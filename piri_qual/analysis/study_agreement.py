@@ -55,22 +55,24 @@ import numpy as np
 from piri_qual.analysis.pattern_counts import (
     Patterns,
     binary_patterns,
-    bootstrap_weights,
     cluster_table,
     coefficients,
-    interval,
-    multinomial_weights,
     small_unique,
 )
 from piri_qual.analysis.pattern_kappas import kappa_coefficients, pair_coefficients
 from piri_qual.analysis.unit_matrix import CodedUnits, coded_units
 from piri_qual.analysis.unitizing_study import alpha_from_weights, study_parts
+from piri_qual.core.resampling import (
+    generator,
+    percentile_interval,
+    resample_counts,
+    resample_kinds,
+)
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from piri_qual.analysis.units import SentenceSource
     from piri_qual.core.study import StudyFolder
 
 __all__ = [
@@ -338,10 +340,8 @@ def _present(estimate: Estimate | None) -> Estimate:
 
 def _estimate(point: tuple[np.ndarray, ...], boot: np.ndarray | None, ci: float, why: str) -> Estimate:
     value, observed, expected = (float(np.asarray(x)) for x in point)
-    low = high = float("nan")
-    valid = 0
-    if boot is not None:
-        low, high, valid = interval(boot, ci)
+    found = percentile_interval(boot, ci) if boot is not None else None
+    low, high, valid = (found.low, found.high, found.n_valid) if found else (float("nan"), float("nan"), 0)
     return Estimate(value, low, high, observed, expected, valid, None if np.isfinite(value) else why)
 
 
@@ -396,7 +396,7 @@ def compute_agreement(
     codes = units.pattern_codes()  # units x themes
     clusters = None if cluster == "units" else units.unit_transcript
     n_clusters = units.n_units if clusters is None else len(units.transcripts)
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)  # one stream for the units' (or transcripts') resamples of every theme
 
     flat = (np.arange(n_themes)[None, :] * n_p + codes).ravel()
     observed = np.bincount(flat, minlength=n_themes * n_p).reshape(n_themes, n_p).astype(np.float64)
@@ -411,10 +411,10 @@ def compute_agreement(
             # are few and a thousand resamples cost one small matrix product.
             kinds, per_kind = np.unique(codes, axis=0, return_counts=True)
             table = cluster_table(kinds, None, kinds.shape[0], n_p)
-            boot_counts = (multinomial_weights(per_kind, n_boot, rng) @ table).reshape(n_boot, n_themes, n_p)
+            boot_counts = (resample_kinds(per_kind, n_boot, rng) @ table).reshape(n_boot, n_themes, n_p)
         else:
             table = cluster_table(codes, clusters, n_clusters, n_p)
-            weights = bootstrap_weights(n_clusters, n_boot, rng)
+            weights = resample_counts(n_clusters, n_boot, rng)
             boot_counts = (weights @ table).reshape(n_boot, n_themes, n_p)
 
     point = _figures(observed, patterns)
@@ -524,10 +524,8 @@ def compute_agreement(
             w_est[name] = None
             continue
         value = float(weighted(vals, prevalence)) if n_themes else float("nan")
-        low = high = float("nan")
-        valid = 0
-        if bvals is not None and boot_prev is not None:
-            low, high, valid = interval(weighted(bvals, boot_prev), ci)
+        found = percentile_interval(weighted(bvals, boot_prev), ci) if bvals is not None and boot_prev is not None else None
+        low, high, valid = (found.low, found.high, found.n_valid) if found else (float("nan"), float("nan"), 0)
         w_est[name] = Estimate(value, low, high, n_valid=valid,
                                note=None if np.isfinite(value) else "no theme has a defined value")
     weighted_row = ThemeAgreement(
@@ -612,7 +610,8 @@ def _pairs(
             defined = np.isfinite(stacked).any(axis=-1)
             means = np.full(stacked.shape[0], np.nan)
             means[defined] = np.nanmean(stacked[defined], axis=-1)
-            low, high, valid = interval(means, ci)
+            found = percentile_interval(means, ci)
+            low, high, valid = found.low, found.high, found.n_valid
     light = Estimate(value, low, high, n_valid=valid,
                      note=None if np.isfinite(value) else "no pair of coders has a defined kappa")
     return pairs, light
@@ -686,13 +685,13 @@ def _constructs(
         point = _figures(observed, patterns)
         boot = None
         if n_boot > 0:
-            rng = np.random.default_rng([seed, number])
+            rng = generator([seed, number])
             if clusters is None:
-                resampled = multinomial_weights(observed, n_boot, rng)  # units are their patterns
+                resampled = resample_kinds(observed, n_boot, rng)  # units are their patterns
             else:
                 n_t = len(units.transcripts)
                 table = cluster_table(unit_pattern[:, None], clusters[rows], n_t, n_pat)
-                resampled = bootstrap_weights(n_t, n_boot, rng) @ table
+                resampled = resample_counts(n_t, n_boot, rng) @ table
             boot = _figures(resampled, patterns)
 
         def est(name: str, point: dict = point, boot: dict | None = boot) -> Estimate | None:
@@ -733,8 +732,7 @@ def study_agreement(
     n_boot: int = 1000,
     seed: int = 0,
     cluster: str | None = None,
-    sentences: SentenceSource | None = None,
 ) -> StudyAgreement:
     """One call from a study to its agreement figures (see :func:`coded_units`)."""
-    units = coded_units(study, coders, unit, transcripts, sentences=sentences)
+    units = coded_units(study, coders, unit, transcripts)
     return compute_agreement(units, ci=ci, n_boot=n_boot, seed=seed, cluster=cluster)

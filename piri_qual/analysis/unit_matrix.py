@@ -18,13 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from piri_qual.analysis.units import (
-    SentenceSource,
     UnitSpans,
     check_kind,
     covered,
-    default_sentence_source,
     describe,
-    regex_source,
     transcript_units,
 )
 from piri_qual.core.theme_check import warn_theme_problems
@@ -172,13 +169,11 @@ def coded_units(
     coders: Sequence[str],
     unit: str = "sentence",
     transcripts: Iterable[str] | None = None,
-    *,
-    sentences: SentenceSource | None = None,
 ) -> CodedUnits:
     """Build the presence table of ``coders`` over the units of the transcripts they all coded.
 
-    ``sentences`` overrides the sentence splitter (default: the language engine if installed,
-    else the rule-based splitter of :mod:`~piri_qual.analysis.units`).
+    Sentence units are the sentences of the study's sentence index (``study.sentence_index``),
+    the ones suggestions are made on and the terminal UI moves by.
     """
     check_kind(unit)
     names = _parse_coders(study, coders)
@@ -212,17 +207,14 @@ def coded_units(
         )
 
     include_interviewer = study.settings.candidates_include_interviewer
-    splitter_name: str | None = None
-    if unit == "sentence":
-        if sentences is None:
-            sentences, splitter_name = default_sentence_source(study)
-        else:
-            splitter_name = "rule-based splitter" if sentences is regex_source else "given splitter"
-
     texts = {tid: study.transcript(tid) for tid in compared}
+    sentences = (
+        study.sentence_index.spans_many([texts[tid] for tid in compared])
+        if unit == "sentence" else [None] * len(compared)
+    )
     spans: list[UnitSpans] = [
-        transcript_units(texts[tid], unit, include_interviewer=include_interviewer, sentences=sentences)
-        for tid in compared
+        transcript_units(texts[tid], unit, include_interviewer=include_interviewer, sentences=found)
+        for tid, found in zip(compared, sentences, strict=True)
     ]
     sizes = np.asarray([len(s) for s in spans], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)))
@@ -292,7 +284,7 @@ def coded_units(
     return CodedUnits(
         coders=names,
         unit=unit,
-        unit_description=describe(unit, include_interviewer, splitter_name),
+        unit_description=describe(unit, include_interviewer),
         transcripts=tuple(compared),
         skipped=skipped,
         themes=tuple(order),

@@ -25,14 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piri_qual.assist.cache import (
-    assist_dir,
-    content_key,
-    load_arrays,
-    load_json,
-    save_arrays,
-    save_json,
-)
+from piri_qual.assist.cache import assist_dir, load_json, save_json
 from piri_qual.assist.features import FeatureExtractor, TranscriptFeatures
 from piri_qual.assist.learner import (
     LEARNER_VERSION,
@@ -44,10 +37,12 @@ from piri_qual.assist.learner import (
     label_transcript,
     train,
 )
-from piri_qual.assist.rules import VETO
+from piri_qual.assist.pipeline import load_pipeline
+from piri_qual.assist.rules import VETO, compile_rules
 from piri_qual.assist.scoring import (
     SIGNAL_GROUPS,
     F,
+    K,
     StudyStats,
     base_signals,
     combine,
@@ -55,8 +50,15 @@ from piri_qual.assist.scoring import (
     explain,
     signal_matrix,
 )
-from piri_qual.assist.similarity import SIMILARITY_VERSION
+from piri_qual.assist.similarity import (
+    SIMILARITY_VERSION,
+    pipeline_vectors,
+    shipped_vectors,
+    theme_vectors,
+    unit_rows,
+)
 from piri_qual.assist.types import Suggestion
+from piri_qual.core.cache import content_key, load_arrays, save_arrays
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -90,8 +92,6 @@ class SuggestionTable:
 
     @classmethod
     def empty(cls) -> SuggestionTable:
-        from piri_qual.assist.scoring import K
-
         z = np.zeros(0, np.int64)
         return cls(z, z, z, z, z, np.zeros(0, np.float32), np.zeros(0, np.int8), np.zeros((0, K), np.float32),
                    np.zeros(0, np.float32), [])
@@ -129,9 +129,12 @@ def candidate_spans(study: StudyFolder, transcript_id: str) -> list[tuple[int, i
 
 
 def sentences(study: StudyFolder, transcript_id: str) -> list[tuple[int, int]]:
-    """Every sentence of the transcript, interviewer turns included, in text order."""
-    feats = Engine(study).features([transcript_id])[transcript_id]
-    return [(int(a), int(b)) for a, b in feats.sentences]
+    """Every sentence of the transcript, interviewer turns included, in text order.
+
+    The study's sentence index (:attr:`StudyFolder.sentence_index`): the sentences suggestions
+    are made on, and the ones agreement units and the terminal UI use.
+    """
+    return study.sentences(transcript_id)
 
 
 class SpanRanker:
@@ -202,10 +205,6 @@ class Engine:
     """Suggestion machinery bound to one study (its settings and codebook at construction)."""
 
     def __init__(self, study: StudyFolder) -> None:
-        from piri_qual.assist.pipeline import load_pipeline
-        from piri_qual.assist.rules import compile_rules
-        from piri_qual.assist.similarity import pipeline_vectors, shipped_vectors, theme_vectors
-
         self.study = study
         settings = study.settings
         try:
@@ -225,7 +224,8 @@ class Engine:
         # as well as on the codebook (the derivation can change without the codebook changing)
         rules_key = content_key(self.codebook_key, sorted((k, v) for k, v in self.rules.derived.items()))
         self.extractor = FeatureExtractor(
-            self.pipeline, self.vectors, self.rules, rules_key, settings.candidates_include_interviewer
+            self.pipeline, self.vectors, self.rules, rules_key, settings.candidates_include_interviewer,
+            study.sentence_index,
         )
         self.prototypes = theme_vectors(self.themes, self.embed_texts)
         pairs = [(i, text) for i, t in enumerate(self.themes) for text in t.examples if text.strip()]
@@ -255,8 +255,6 @@ class Engine:
 
     # -- embedding helpers ----------------------------------------------------------------------
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        from piri_qual.assist.similarity import unit_rows
-
         rows = [self.vectors.doc_token_vectors(doc).sum(0) for doc in self.pipeline.pipe(texts)]
         return unit_rows(np.vstack(rows)) if rows else np.zeros((0, self.vectors.dims), np.float32)
 

@@ -37,6 +37,8 @@ from piri_qual.assist.learner import (
 )
 from piri_qual.assist.scoring import StudyStats
 from piri_qual.assist.types import Suggestion
+from piri_qual.core.resampling import percentile_interval, resample_indices
+from piri_qual.core.study import StudyFolder
 from piri_qual.errors import PiriQualError
 
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
@@ -201,7 +203,8 @@ def bootstrap_ci(per_transcript: list[list[Counts]], level: float = 0.95, seed: 
     """Percentile bootstrap intervals for micro precision, recall and F1, resampling transcripts.
 
     Transcripts, not suggestions, are resampled because suggestions within a transcript are not
-    independent (one interview's themes and wording run through all of them).
+    independent (one interview's themes and wording run through all of them). The resamples and
+    the interval are the study's one bootstrap (:mod:`piri_qual.core.resampling`), seeded.
     """
     if len(per_transcript) < 2:
         return {}
@@ -210,18 +213,14 @@ def bootstrap_ci(per_transcript: list[list[Counts]], level: float = 0.95, seed: 
           sum(c.found for c in counts)] for counts in per_transcript],
         dtype=np.float64,
     )
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(totals), size=(BOOTSTRAP, len(totals)))
+    picks = resample_indices(len(totals), BOOTSTRAP, seed)
     sums = totals[picks].sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(sums[:, 0] > 0, sums[:, 1] / sums[:, 0], 0.0)
         recall = np.where(sums[:, 2] > 0, sums[:, 3] / sums[:, 2], 0.0)
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    tail = (1 - level) / 2 * 100
-    return {
-        name: [round(float(np.percentile(x, tail)), 4), round(float(np.percentile(x, 100 - tail)), 4)]
-        for name, x in (("precision", precision), ("recall", recall), ("f1", f1))
-    }
+    intervals = {name: percentile_interval(x, level) for name, x in (("precision", precision), ("recall", recall), ("f1", f1))}
+    return {name: [round(i.low, 4), round(i.high, 4)] for name, i in intervals.items()}
 
 
 def _summarise(per: list[Counts], names: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, float]]:
@@ -240,8 +239,6 @@ def _summarise(per: list[Counts], names: list[str]) -> tuple[dict[str, dict[str,
 
 
 def _open(gold: Path) -> Engine:
-    from piri_qual.core.study import StudyFolder
-
     if gold.suffix.lower() == ".qdpx":
         raise PiriQualError(
             "evaluating against a .qdpx file is not supported yet",

@@ -2,27 +2,28 @@
 
 This is the expensive part of suggesting (running spaCy over the text), so it is batched with
 ``nlp.pipe`` across all transcripts that need it, vectorised with numpy, and cached per transcript
-under a key of everything it depends on. Scoring against themes and the learned model happens
-later, from these arrays, and is cheap.
+under a key of everything it depends on. The sentences are the study's sentence index
+(:mod:`piri_qual.core.sentences`), parsed in the same pass. Scoring against themes and the
+learned model happens later, from these arrays, and is cheap.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from piri_qual.assist.cache import content_key, load_arrays, save_arrays
-from piri_qual.assist.candidates import Unit, turn_paragraph_texts, units
+from piri_qual.assist.candidates import Unit, units
 from piri_qual.assist.rules import CompiledRules, match_doc
-from piri_qual.assist.similarity import StaticVectors
+from piri_qual.assist.similarity import StaticVectors, unit_rows
+from piri_qual.core.cache import content_key, load_arrays, save_arrays
 from piri_qual.core.corpus import Transcript
+from piri_qual.core.sentences import SENTENCES_VERSION, SentenceBatch, SentenceIndex
 
-FEATURES_VERSION = 6
+FEATURES_VERSION = 7  # 7: sentences from the study's sentence index
 
 _ARRAY_FIELDS = (
     "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_labelled", "unit_context",
@@ -95,7 +96,12 @@ class TranscriptFeatures:
 
 
 class FeatureExtractor:
-    """Turns transcripts into :class:`TranscriptFeatures` with one spaCy pipeline and codebook."""
+    """Turns transcripts into :class:`TranscriptFeatures` with one spaCy pipeline and codebook.
+
+    Sentences are the study's sentence index (:mod:`piri_qual.core.sentences`): the extractor
+    parses the index's segments with its own pipeline through :meth:`SentenceIndex.parse`, so a
+    transcript is tokenised once, and its sentences are the ones agreement and the terminal UI use.
+    """
 
     def __init__(
         self,
@@ -104,12 +110,14 @@ class FeatureExtractor:
         rules: CompiledRules,
         codebook_key: str,
         include_interviewer: bool,
+        index: SentenceIndex,
     ) -> None:
         self.pipeline = pipeline
         self.vectors = vectors
         self.rules = rules
         self.codebook_key = codebook_key
         self.include_interviewer = include_interviewer
+        self.index = index
         self._keys: dict[str, tuple[Transcript, str]] = {}
 
     def key(self, transcript: Transcript) -> str:
@@ -125,6 +133,7 @@ class FeatureExtractor:
         turns = [(t.speaker, t.role, t.start, t.end) for t in transcript.turns]
         return content_key(
             FEATURES_VERSION,
+            SENTENCES_VERSION,
             self.pipeline.version,
             self.vectors.version,
             self.codebook_key,
@@ -137,72 +146,50 @@ class FeatureExtractor:
         self, transcripts: list[Transcript], advance: Callable[[int], None] | None = None
     ) -> list[TranscriptFeatures]:
         """Features of each transcript, in order; ``advance(words)`` reports progress."""
+        from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LEMMA, LENGTH, LOWER, NORM, SENT_START
+
+        columns = (LOWER, LEMMA, NORM, IDX, LENGTH, SENT_START, IS_ALPHA, IS_SPACE)
         plans = [units(t, self.include_interviewer) for t in transcripts]
         builders = [_Builder(t, u, self.vectors.dims) for t, u in zip(transcripts, plans, strict=True)]
-
-        contexts: deque[tuple[int, int, int]] = deque()
-
-        def stream() -> Iterable[str]:
-            # plain texts (``as_tuples`` costs ~15% of the pipeline); contexts queue up in order
-            for ti, (transcript, plan) in enumerate(zip(transcripts, plans, strict=True)):
-                for ui, unit in enumerate(plan):
-                    for a, b in turn_paragraph_texts(transcript, unit):
-                        contexts.append((ti, ui, a))
-                        yield transcript.text[a:b]
-
-        batch: list[tuple[Any, tuple[int, int, int]]] = []
-        for doc in self.pipeline.pipe(stream(), batch_size=256):
-            where = contexts.popleft()
-            if len(doc):
-                batch.append((doc, where))
-            if len(batch) >= 256:
-                self._flush(batch, builders, advance)
-                batch = []
-        if batch:
-            self._flush(batch, builders, advance)
+        where = _UnitLookup(plans)
+        # the pipeline's lock is held for the whole stream (spaCy's string store is shared)
+        with self.pipeline.lock:
+            for batch in self.index.parse(transcripts, self.pipeline.nlp, attrs=columns):
+                assert batch.columns == columns
+                self._flush(batch, builders, where, advance)
         return [b.finish(self.key(t)) for b, t in zip(builders, transcripts, strict=True)]
 
     def _flush(
         self,
-        batch: list[tuple[Any, tuple[int, int, int]]],
+        batch: SentenceBatch,
         builders: list[_Builder],
+        where: _UnitLookup,
         advance: Callable[[int], None] | None,
     ) -> None:
-        """Vectorised work for a batch of docs: sentences, their vectors, rule hits."""
-        from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LEMMA, LENGTH, LOWER, NORM, SENT_START
+        """Vectorised work for a batch of docs: their sentences' vectors and rule hits.
 
-        arrays = [doc.to_array([LOWER, LEMMA, NORM, IDX, LENGTH, SENT_START, IS_ALPHA, IS_SPACE]) for doc, _ in batch]
-        lengths = np.array([len(a) for a in arrays])
-        doc_start = np.r_[0, np.cumsum(lengths)[:-1]]
-        a = np.concatenate(arrays)
-        is_start = a[:, 5] == 1
-        is_start[doc_start] = True
-        starts = np.nonzero(is_start)[0]
-        ends = np.r_[starts[1:], len(a)]
-        sent_doc = np.searchsorted(doc_start, starts, side="right") - 1
-        offsets = np.array([where[2] for _, where in batch], np.int64)
-        idx = a[:, 3].astype(np.int64)
-        length = a[:, 4].astype(np.int64)
-        spans = np.stack([idx[starts], idx[ends - 1] + length[ends - 1]], axis=1) + offsets[sent_doc, None]
-        space = a[:, 7] == 1
-        ragged = np.nonzero(space[starts] | space[ends - 1])[0]
-        token_sentence = np.cumsum(is_start) - 1
+        ``batch.tokens`` columns: LOWER, LEMMA, NORM, IDX, LENGTH, SENT_START, IS_ALPHA, IS_SPACE.
+        """
+        a = batch.tokens
+        doc_start = batch.doc_start
+        lengths = np.diff(np.r_[doc_start, len(a)])
+        starts = batch.starts
+        spans = batch.spans
+        sent_doc = batch.sentence_doc
+        token_sentence = batch.token_sentence
         sums_t = self._sentence_sums(a, token_sentence, len(starts))  # (dims, sentences)
         sums = sums_t.T
         words = np.add.reduceat(a[:, 6].astype(np.int64), starts).astype(np.int32)
         alpha = a[:, 6] == 1
         alpha_norms = a[alpha, 2]
         alpha_ptr = np.r_[0, np.cumsum(np.bincount(token_sentence[alpha], minlength=len(starts)))]
-        doc_ti = np.array([where[0] for _, where in batch], np.int64)
-        doc_ui = np.array([where[1] for _, where in batch], np.int64)
-        doc_candidate = np.array([builders[ti].plan[ui].candidate for ti, ui in zip(doc_ti, doc_ui, strict=True)])
+        doc_ti = batch.transcript
+        doc_unit = where.unit_of(doc_ti, batch.segment_start)
+        doc_ui = doc_unit - where.first[doc_ti]
+        doc_candidate = where.candidate[doc_unit]
         sent_ti, sent_ui = doc_ti[sent_doc], doc_ui[sent_doc]
-        for r in ragged:  # trim whitespace tokens at sentence edges (rare)
-            text = builders[int(sent_ti[r])].transcript.text
-            piece = text[spans[r, 0] : spans[r, 1]]
-            spans[r] = (spans[r, 0] + len(piece) - len(piece.lstrip()), spans[r, 1] - (len(piece) - len(piece.rstrip())))
         hits = [h for h in self.rules.derived_hits(a[:, 2], token_sentence) if doc_candidate[sent_doc[h.sentence]]]
-        for d, (doc, _) in enumerate(batch):
+        for d, doc in enumerate(batch.docs):
             if doc_candidate[d]:
                 hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]]))
         hits.sort(key=lambda h: h.sentence)
@@ -263,6 +250,27 @@ class FeatureExtractor:
         return np.add.reduceat(columns, seg, axis=1)
 
 
+class _UnitLookup:
+    """Which unit each parsed segment belongs to, for a list of transcripts at once.
+
+    Units of one transcript are sorted and do not overlap, and every segment lies inside one, so
+    a segment's unit is the last one starting at or before it: one ``searchsorted`` per batch
+    over keys that put the transcript's position above the offset.
+    """
+
+    def __init__(self, plans: list[list[Unit]]) -> None:
+        counts = np.array([len(p) for p in plans], np.int64)
+        self.first = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+        owner = np.repeat(np.arange(len(plans), dtype=np.int64), counts)
+        starts = np.array([u.start for p in plans for u in p], np.int64)
+        self.keys = (owner << 40) | starts
+        self.candidate = np.array([u.candidate for p in plans for u in p], bool)
+
+    def unit_of(self, transcript: np.ndarray, offset: np.ndarray) -> np.ndarray:
+        """The (study-wide) unit holding each segment ``offset`` of transcript ``transcript``."""
+        return np.searchsorted(self.keys, (transcript << 40) | offset, side="right") - 1
+
+
 class _Builder:
     """Accumulates one transcript's sentences, vectors and hits as its docs stream past."""
 
@@ -305,16 +313,12 @@ class _Builder:
         cosine error well under 1%."""
         if not self.sums:
             return np.zeros((0, self.dims), np.int8), np.zeros(0, np.float32)
-        from piri_qual.assist.similarity import unit_rows
-
         unit = unit_rows(np.concatenate(self.sums))
         scale = np.abs(unit).max(1) / 127.0
         scale[scale == 0] = 1.0
         return np.rint(unit / scale[:, None]).astype(np.int8), scale.astype(np.float32)
 
     def finish(self, key: str) -> TranscriptFeatures:
-        from piri_qual.assist.similarity import unit_rows
-
         plan = self.plan
         context = np.full(len(plan), -1, np.int32)
         last = -1

@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from piri_qual.assist.cache import content_key, load_arrays, save_arrays
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.scoring import (
     DEFAULT_THRESHOLD,
@@ -47,6 +46,7 @@ from piri_qual.assist.scoring import (
     signal_matrix,
 )
 from piri_qual.assist.similarity import ThemeVectors
+from piri_qual.core.cache import content_key, load_arrays, save_arrays
 
 LEARNER_VERSION = 2
 RIDGE_LAMBDA = 30.0

@@ -1,7 +1,9 @@
 """The language pipeline: tokens, sentences, lemmas and a matching key, offline and fast.
 
-By default this is spaCy's blank English tokenizer, the rule-based ``sentencizer`` and one small
-component of our own, ``piri_lemma_norm``. That component gives every token
+By default this is the sentence index's pipeline (:func:`piri_qual.core.sentences.sentence_pipeline`:
+spaCy's blank English tokenizer and the rule-based ``sentencizer``) plus one small component of
+our own, ``piri_lemma_norm``, so that the engine's docs split into exactly the index's sentences
+and a transcript is tokenised once. That component gives every token
 
 * a lemma from spaCy's English lookup table (``spacy-lookups-data``, read once when the pipeline
   is built), trying the word as written, then lower-cased, and falling back to the lower-case
@@ -12,8 +14,9 @@ component of our own, ``piri_lemma_norm``. That component gives every token
 
 A study can instead name an installed spaCy pipeline (``pipeline: en_core_web_sm`` in
 ``piri-qual.yaml``); its own lemmatizer then provides the lemmas and ``piri_lemma_norm`` only adds
-the ``NORM`` key (and a sentencizer if the pipeline has no sentence boundaries). Nothing is ever
-downloaded: a pipeline that is not installed is a user error with a clear message.
+the ``NORM`` key; its tokens are laid over the index's sentences by offset, so sentences stay the
+same whichever pipeline tokenises. Nothing is ever downloaded: a pipeline that is not installed
+is a user error with a clear message.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.core.sentences import sentence_pipeline
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -170,8 +174,7 @@ def load_pipeline(name: str | None = None) -> Pipeline:
 
     _register_factory()
     if not name or name in ("builtin", "blank:en", "en"):
-        nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
+        nlp = sentence_pipeline()
         nlp.add_pipe("piri_lemma_norm")
         nlp.initialize()
         return Pipeline(nlp, "builtin")
@@ -182,9 +185,7 @@ def load_pipeline(name: str | None = None) -> Pipeline:
             hint=f"Install it with pip (e.g. `pip install {name}` from a wheel you trust), or remove "
             f"the `pipeline:` line to use the built-in one. Installed pipelines: {installed}",
         )
-    nlp = spacy.load(name, exclude=["ner"])
-    if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
-        nlp.add_pipe("sentencizer")
+    nlp = spacy.load(name, exclude=["ner"])  # sentences come from the index, not its parser
     keep = nlp.has_pipe("lemmatizer")
     nlp.add_pipe("piri_lemma_norm", config={"keep_lemmas": keep}, last=True)
     return Pipeline(nlp, name)

@@ -37,6 +37,8 @@ from piri_qual.errors import PiriQualError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from piri_qual.core.sentences import SentenceIndex
+
 T = TypeVar("T")
 HISTORY_SUFFIX = ".history.jsonl"
 
@@ -74,6 +76,7 @@ class StudyFolder:
         self._cache: dict[str, tuple[Any, Any]] = {}
         self._store: CodingStore | None = None
         self._codebook_store: CodebookStore | None = None
+        self._sentence_index: SentenceIndex | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.root)!r})"
@@ -218,6 +221,23 @@ class StudyFolder:
     def iter_transcripts(self) -> Iterator[Transcript]:
         for tid in self.transcript_ids():
             yield self.transcript(tid)
+
+    @property
+    def sentence_index(self) -> SentenceIndex:
+        """The sentence index every sentence-based feature reads (suggestions, agreement units,
+        the terminal UI): computed once per transcript and cached in ``.piri-cache/sentences/``."""
+        if self._sentence_index is None:
+            # Deferred: the index imports numpy (about 60 ms), which commands that only read the
+            # study's files (summary, codings list) would otherwise pay on every start.
+            from piri_qual.core.sentences import SentenceIndex
+
+            self._sentence_index = SentenceIndex(self.cache_dir)
+        return self._sentence_index
+
+    def sentences(self, transcript_id: str) -> list[tuple[int, int]]:
+        """The sentences of one transcript as ``(start, end)`` pairs, in text order."""
+        spans = self.sentence_index.spans(self.transcript(transcript_id))
+        return [(int(a), int(b)) for a, b in spans.tolist()]
 
     def transcripts(self) -> pd.DataFrame:
         """One row per transcript: participant, group, format, turns, words, speakers."""

@@ -38,7 +38,7 @@ from piri_qual.core.safe_xml import XmlDialect
 from piri_qual.core.safe_xml import parse_xml as parse_safe_xml
 from piri_qual.core.safe_zip import MiB, NotAZipError, SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.readers import SourceDocument
+from piri_qual.ingest.source import SourceDocument
 from piri_qual.ingest.turns import SourceParagraph, label_shape, parse_clock, segment, speaker_key
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -1,22 +1,26 @@
 """One entry point for every transcript format: :func:`read_source`.
 
-Each reader returns a :class:`SourceDocument`: the speaker turns as written (labels, paragraphs,
-times) and whatever else the file carried that is not transcript text (Word comments, header
-text, a caption file's preamble). Turning that into a study transcript (ids, hashing, roles,
-``corpus/<id>.json``) is the job of the study-level import, so readers stay small and testable.
+Each reader returns a :class:`~piri_qual.ingest.source.SourceDocument`: the speaker turns as
+written (labels, paragraphs, times) and whatever else the file carried that is not transcript
+text (Word comments, header text, a caption file's preamble). Turning that into a study
+transcript (ids, hashing, roles, ``corpus/<id>.json``) is the job of the study-level import, so
+readers stay small and testable.
 
-This module is on the CLI start-up path, so the readers themselves (which import lxml) are
-imported only when a file is read.
+Nothing on the CLI's start-up path imports this module (the import command loads it when it
+runs), so the readers, and the lxml the Word reader needs, are imported here at the top.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from piri_qual.core.corpus import RawTurn
 from piri_qual.errors import PiriQualError
+from piri_qual.ingest.docx import read_docx
+from piri_qual.ingest.source import SourceDocument
+from piri_qual.ingest.txt import read_text
+from piri_qual.ingest.vtt import read_vtt
+
+__all__ = ["SUPPORTED", "SourceDocument", "read_source"]
 
 #: File extension -> format name.
 SUPPORTED: dict[str, str] = {".docx": "docx", ".vtt": "vtt", ".txt": "txt", ".md": "md"}
@@ -29,19 +33,6 @@ _ADVICE = {
     ".pdf": "PDF text is not reliable enough to code: export the transcript as .docx or .txt.",
     ".srt": "Convert the subtitles to WebVTT (.vtt) or export the transcript as .txt.",
 }
-
-
-@dataclass
-class SourceDocument:
-    """What a reader found in one file.
-
-    ``turns`` never contains an empty turn. ``metadata`` holds what is not transcript text, e.g.
-    ``comments`` (Word comments with their anchors), ``header_text``, ``title``, ``encoding``.
-    """
-
-    format: str
-    turns: list[RawTurn]
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def read_source(path: Path) -> SourceDocument:
@@ -61,16 +52,10 @@ def read_source(path: Path) -> SourceDocument:
     if not path.is_file():
         raise PiriQualError("file not found", path=path, hint="Check the path and try again.")
     if fmt == "docx":
-        from piri_qual.ingest.docx import read_docx
-
         doc = read_docx(path)
     elif fmt == "vtt":
-        from piri_qual.ingest.vtt import read_vtt
-
         doc = read_vtt(path)
     else:
-        from piri_qual.ingest.txt import read_text
-
         doc = read_text(path, markdown=(fmt == "md"))
     if not doc.turns:
         raise PiriQualError(

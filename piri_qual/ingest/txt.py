@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.readers import SourceDocument
+from piri_qual.ingest.source import SourceDocument
 from piri_qual.ingest.turns import SourceParagraph, match_header, parse_clock, segment
 
 _OTTER_FOOTER_RE = re.compile(r"\s*Transcribed by\s+(?:https?://)?(?:www\.)?otter\.ai\s*", re.I)

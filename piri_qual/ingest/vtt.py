@@ -18,7 +18,7 @@ from pathlib import Path
 
 from piri_qual.core.corpus import RawTurn
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.readers import SourceDocument
+from piri_qual.ingest.source import SourceDocument
 from piri_qual.ingest.turns import label_shape, speaker_key
 from piri_qual.ingest.txt import decode_text
 

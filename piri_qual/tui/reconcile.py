@@ -13,7 +13,7 @@ consensus log says what was decided and which coder it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,6 @@ import numpy as np
 from piri_qual.analysis.units import UnitSpans, covered, transcript_units
 from piri_qual.core.codings import Coding, Event, FoldResult, fold, last_undoable
 from piri_qual.errors import PiriQualError
-from piri_qual.tui.assist_bridge import sentences as bridge_sentences
 
 if TYPE_CHECKING:
     from piri_qual.study import Study
@@ -150,7 +149,6 @@ class ReconcileSession:
         coder_a: str,
         coder_b: str,
         consensus: str = "consensus",
-        sentences_for: Callable[[str], list[tuple[int, int]]] | None = None,
     ) -> None:
         if len({coder_a, coder_b, consensus}) != 3:
             raise PiriQualError(
@@ -167,22 +165,14 @@ class ReconcileSession:
         fa, fb = study.fold(coder_a), study.fold(coder_b)
         tids = sorted({c.transcript for c in [*fa.codings.values(), *fb.codings.values()]})
         known = set(study.transcript_ids())
-        if sentences_for is None:
-            def sentences_for(tid: str) -> list[tuple[int, int]]:
-                return bridge_sentences(study, tid)
-
-        source = sentences_for
         include = study.settings.candidates_include_interviewer
+        transcripts = [study.transcript(tid) for tid in tids if tid in known]
         inputs = []
-        for tid in tids:
-            if tid not in known:
-                continue
-            transcript = study.transcript(tid)
-            spans = transcript_units(
-                transcript, "sentence", include_interviewer=include,
-                sentences=lambda t: source(t.id),
-            )
-            inputs.append((tid, transcript.text, spans))
+        for transcript, sentences in zip(
+            transcripts, study.sentence_index.spans_many(transcripts), strict=True
+        ):
+            spans = transcript_units(transcript, "sentence", include_interviewer=include, sentences=sentences)
+            inputs.append((transcript.id, transcript.text, spans))
         self.all_units = build_units(inputs, fa.codings.values(), fb.codings.values())
         self.units = [u for u in self.all_units if u.disputed]
         self.position = 0

@@ -1,14 +1,17 @@
 """Sentences and words of one transcript, for moving and resizing excerpts.
 
-An excerpt is resized at one *edge* (start or end) by a sentence or a word. Resizing never
-crosses a turn, because a quote that runs into the next speaker's turn would carry their label
-and words into the coding.
+An excerpt is resized at one *edge* (start or end) by a sentence or a word. The sentences are
+the study's sentence index (:attr:`piri_qual.core.study.StudyFolder.sentence_index`), the same
+ones suggestions and agreement units use, and they never cross a turn. Resizing never crosses a
+turn either, because a quote that runs into the next speaker's turn would carry their label and
+words into the coding.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from piri_qual.core.corpus import Transcript
@@ -27,39 +30,16 @@ class Span:
         return self.start < end and start < self.end
 
 
-def clip_sentences(transcript: Transcript, sentences: list[tuple[int, int]]) -> list[Span]:
-    """Sentences cut at turn boundaries, trimmed of whitespace, sorted and unique.
-
-    Engines may give sentences over the whole text; a sentence that straddles two turns (a
-    turn ending without punctuation) becomes two, and text outside turns (speaker labels) drops.
-    """
-    text = transcript.text
-    turns = transcript.turns
-    starts = [t.start for t in turns]
-    out: set[Span] = set()
-    for s, e in sentences:
-        i = max(0, bisect_right(starts, s) - 1)
-        while i < len(turns) and turns[i].start < e:
-            a, b = max(s, turns[i].start), min(e, turns[i].end)
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if a < b:
-                out.add(Span(a, b))
-            i += 1
-    return sorted(out)
-
-
 class TextIndex:
-    """Sentence and word boundaries of a transcript, with the resizing rules."""
+    """Sentence and word boundaries of a transcript, with the resizing rules.
 
-    def __init__(self, transcript: Transcript, sentences: list[tuple[int, int]]) -> None:
+    ``sentences`` are the transcript's spans from the sentence index (``study.sentences(id)``).
+    """
+
+    def __init__(self, transcript: Transcript, sentences: Iterable[tuple[int, int]]) -> None:
         self.transcript = transcript
         self.text = transcript.text
-        self.sentences = clip_sentences(transcript, sentences)
-        if not self.sentences:  # an engine that found none: fall back to whole turns
-            self.sentences = clip_sentences(transcript, [(t.start, t.end) for t in transcript.turns])
+        self.sentences = sorted({Span(int(a), int(b)) for a, b in sentences})
         self._sent_starts = [s.start for s in self.sentences]
         self._sent_ends = [s.end for s in self.sentences]
         words: list[tuple[int, int]] = []

@@ -105,7 +105,7 @@ class CodingScreen(Screen[None]):
         app = self.review_app
         try:
             transcript = app.study.transcript(transcript_id)
-            sentences = app.assist.sentences(app.study, transcript_id)
+            sentences = app.study.sentences(transcript_id)  # the study's sentence index
         except Exception as exc:  # noqa: BLE001 - reported in the UI, the session stays usable
             app.call_from_thread(self._worker_failed, "could not open the transcript", exc)
             return

@@ -72,10 +72,7 @@ class ReconcileScreen(Screen[None]):
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", PiriQualWarning)
-                session = ReconcileSession(
-                    app.study, self.coder_a, self.coder_b, self.consensus,
-                    sentences_for=lambda tid: app.assist.sentences(app.study, tid),
-                )
+                session = ReconcileSession(app.study, self.coder_a, self.coder_b, self.consensus)
         except Exception as exc:  # noqa: BLE001 - shown in the UI
             app.call_from_thread(self._failed, exc)
             return
