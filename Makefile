@@ -28,9 +28,10 @@ demo: $(STAMP)
 	$(BIN)/piri-qual export all --coder gold
 	@echo "Exports are in $(CURDIR)/exports/"
 
-## test: install, lint, type-check the package and run the whole test suite
+## test: install, lint, check the layers (import-linter), type-check the package, run the tests
 test: $(STAMP)
 	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -42,6 +43,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 clean:
