@@ -1,17 +1,26 @@
-"""Appending lines to an append-only JSON-lines file: the one way piri-qual grows a log.
+"""Append-only JSON-lines files: the one way piri-qual grows a log and the one way it reads one.
 
 Coder logs (``codings/<coder>.jsonl``) and codebook histories (``codebooks/<name>.history.jsonl``)
 are both append-only, both merged by git's union driver, and both written here: under the file's
 cross-platform lock (:mod:`piri_qual.core.locking`), in binary mode, with a torn last line from a
-crash ended first so that it stays one bad line, and fsynced before the call returns.
+crash ended first so that it stays one bad line, and fsynced before the call returns. Both are
+read by :func:`parse_records`, which skips a line that is not a record with one warning naming
+file:line, so a crash or a hand edit costs that line and never the log.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from piri_qual.core.locking import log_lock
+from piri_qual.errors import PiriQualWarning
+
+T = TypeVar("T")
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in the log
 
@@ -44,3 +53,30 @@ def _append(path: Path, lines: list[str]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def parse_records(data: bytes, path: Path, build: Callable[[dict[str, Any]], T], what: str) -> Iterator[T]:
+    """Each line of ``data`` built into a record by ``build``; lines that are not JSON objects, or
+    that ``build`` refuses (``ValueError``/``TypeError``), are skipped with a warning that names
+    ``path:line`` and calls the file ``what`` ("log", "codebook history")."""
+    lines = data.split(b"\n")
+    torn_tail = bool(lines and lines[-1])
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            record = build(obj)
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            last = number == len(lines) and torn_tail
+            why = (
+                "an incomplete last line (a write cut off by a crash?)"
+                if last
+                else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
+            )
+            warnings.warn(f"{path}:{number}: skipped {why}; the rest of the {what} is intact",
+                          PiriQualWarning, stacklevel=3)
+            continue
+        yield record

@@ -24,13 +24,12 @@ The YAML stays the readable codebook. Edits made to it by hand are recorded as c
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from piri_qual.errors import PiriQualWarning
+from piri_qual.core.appendlog import parse_records
 
 #: What a history line may record. ``snapshot`` is the codebook as it stood when its history
 #: began; ``remove`` is a theme deleted from the YAML by hand (it maps nowhere).
@@ -354,28 +353,12 @@ CHANGE_FIELDS = set(Change.__dataclass_fields__)
 
 def parse_history_bytes(data: bytes, path: Path) -> Iterator[Change]:
     """Parse a history, skipping (with a warning naming file:line) lines that are not changes."""
-    lines = data.split(b"\n")
-    torn_tail = bool(lines and lines[-1])
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-            if not isinstance(obj, dict) or obj.get("op") not in CHANGE_OPS or not isinstance(obj.get("id"), str):
-                raise ValueError("not a codebook change")
-            yield _change(obj)
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
-            last = number == len(lines) and torn_tail
-            why = (
-                "an incomplete last line (a write cut off by a crash?)"
-                if last
-                else f"a damaged or incomplete line ({exc})"
-            )
-            warnings.warn(f"{path}:{number}: skipped {why}; the rest of the codebook history is intact",
-                          PiriQualWarning, stacklevel=2)
+    return parse_records(data, path, _change, "codebook history")
 
 
 def _change(obj: dict[str, Any]) -> Change:
+    if obj.get("op") not in CHANGE_OPS or not isinstance(obj.get("id"), str):
+        raise ValueError("not a codebook change")
     values = {k: v for k, v in obj.items() if k in CHANGE_FIELDS}
     for name in ("time", "coder", "op", "theme", "to", "why", "source"):
         if values.get(name) is not None and not isinstance(values[name], str):

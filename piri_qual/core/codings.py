@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from piri_qual.errors import PiriQualError, PiriQualWarning
+from piri_qual.core.appendlog import parse_records
+from piri_qual.errors import PiriQualError
 
 OPS = ("add", "confirm", "reject", "adjust", "delete", "undo", "memo")
 CODER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -149,31 +150,15 @@ EVENT_FIELDS = set(Event.__dataclass_fields__)
 
 def parse_log_bytes(data: bytes, path: Path) -> Iterator[Event]:
     """Parse a log, skipping (with a warning naming file:line) lines that are not events."""
-    lines = data.split(b"\n")
-    torn_tail = bool(lines and lines[-1])
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-            if not isinstance(obj, dict) or obj.get("op") not in OPS or "id" not in obj:
-                raise ValueError("not a coding event")
-            event = Event(**{k: v for k, v in obj.items() if k in EVENT_FIELDS})
-            _check_types(event)
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
-            last = number == len(lines) and torn_tail
-            why = (
-                "an incomplete last line (a write cut off by a crash?)"
-                if last
-                else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
-            )
-            warnings.warn(
-                f"{path}:{number}: skipped {why}; the rest of the log is intact",
-                PiriQualWarning,
-                stacklevel=2,
-            )
-            continue
-        yield event
+    return parse_records(data, path, _event, "log")
+
+
+def _event(obj: dict[str, Any]) -> Event:
+    if obj.get("op") not in OPS or "id" not in obj:
+        raise ValueError("not a coding event")
+    event = Event(**{k: v for k, v in obj.items() if k in EVENT_FIELDS})
+    _check_types(event)
+    return event
 
 
 _INT_FIELDS = ("start", "end")
