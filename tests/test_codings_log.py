@@ -241,3 +241,10 @@ def test_two_processes_never_interleave_lines(study: StudyFolder) -> None:
     bad = [w for w in caught if "incomplete last line" not in str(w.message)]
     assert not bad, [str(w.message) for w in bad]
     assert len(events) >= len([x for x in lines if x]) - 1 > 10
+
+
+def test_every_event_field_has_a_checked_type() -> None:
+    """A field added to Event without a type in the log reader would be dropped from every log."""
+    from piri_qual.core.codings import _FIELD_TYPES
+
+    assert set(_FIELD_TYPES) == set(Event.__dataclass_fields__)
