@@ -53,9 +53,8 @@ def qdpx(file: Path | None, study_dir: Path | None, coders: tuple[str, ...]) -> 
       piri-qual export qdpx piri.qdpx
       piri-qual export qdpx --coder alice --coder bob double-coded.qdpx
     """
-    from piri_qual.exchange.qdpx_writer import QDPX, export_qdpx
-
     from piri_qual.core.output_path import is_stdout, output_file
+    from piri_qual.exchange.qdpx_writer import QDPX, export_qdpx
 
     study = open_study(study_dir)
     path = _target(study, QDPX, file)
@@ -78,9 +77,8 @@ def qdc(file: Path | None, study_dir: Path | None) -> None:
     Example:
       piri-qual export qdc codebook.qdc
     """
-    from piri_qual.exchange.qdc_writer import QDC, export_qdc
-
     from piri_qual.core.output_path import is_stdout, output_file
+    from piri_qual.exchange.qdc_writer import QDC, export_qdc
 
     study = open_study(study_dir)
     path = _target(study, QDC, file)
