@@ -28,14 +28,22 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]], justify_
 
     out = Table(title=title, title_justify="left", header_style="bold")
     numeric = [
-        justify_numbers and rows and all(isinstance(r[i], int | float) for r in rows if r[i] is not None)
+        justify_numbers and rows and all(isinstance(r[i], int | float) for r in rows if blank(r[i]))
         for i in range(len(columns))
     ]
     for name, is_num in zip(columns, numeric, strict=True):
         out.add_column(name, justify="right" if is_num else "left")
     for row in rows:
-        out.add_row(*["" if v is None else str(v) for v in row])
+        out.add_row(*[blank(v) for v in row])
     return out
+
+
+def blank(value: Any) -> str:
+    """A cell's text: empty for None and for pandas' NaN (a missing group, a missing time),
+    which would otherwise print as "nan"."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
 
 
 def write_output(path: Path, fmt: str, text: str) -> None:
