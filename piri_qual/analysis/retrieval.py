@@ -176,6 +176,7 @@ def retrieve(
             if c.transcript not in sentence_cache:
                 sentence_cache[c.transcript] = study.sentences(c.transcript)
             a, b = context_bounds(sentence_cache[c.transcript], c.start, c.end, context)
+            a = _with_label(transcript, a)
             before, after = transcript.text[a:c.start], transcript.text[c.end:b]
         out.append(Excerpt(
             coding=c, theme=c.theme, participant=transcript.participant,
@@ -190,6 +191,19 @@ def retrieve(
     ) or "all participants"
     return Retrieval(coder=coder, themes=infos, excerpts=out, context=context, filters=described,
                      participants=len(kept), orphaned=orphaned, groups=group)
+
+
+def _with_label(transcript: Transcript, offset: int) -> int:
+    """Context that starts at the start of a turn starts at its speaker's label (``Interviewer: ``),
+    so the question above an answer reads as who asked it."""
+    index = transcript.turn_at(offset)
+    if index is None:
+        return offset
+    turn = transcript.turns[index]
+    label = f"{turn.speaker}: " if turn.speaker else ""
+    if label and offset == turn.start and transcript.text[offset - len(label):offset] == label:
+        return offset - len(label)
+    return offset
 
 
 def _memo_text(memos: Mapping[tuple[str, tuple[str, ...]], Memo], *keys: tuple[str, tuple[str, ...]]) -> str:

@@ -118,6 +118,7 @@ def output_file(path: Path, fmt: str) -> Iterator[Path]:
         real = Path(folder) / f"output.{fmt}"
         yield real
         data = real.read_bytes() if real.exists() else b""
+        data = data.removeprefix(b"\xef\xbb\xbf")  # the CSV byte-order mark is for Excel, not for a pipe
         sys.stdout.flush()
         stream = getattr(sys.stdout, "buffer", None)
         if stream is not None:
