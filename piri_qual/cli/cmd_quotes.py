@@ -18,6 +18,7 @@ import click
 
 from piri_qual.cli.options import (
     coder_option,
+    complete_themes,
     context_option,
     format_option,
     open_study,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("themes", nargs=-1, required=True)
+@click.argument("themes", nargs=-1, required=True, shell_complete=complete_themes)
 @study_option
 @coder_option(help_text="Whose codings (default: PIRI_QUAL_CODER, or the study's only coder).")
 @participant_filters

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from piri_qual.cli.options import json_option, open_study, split_names, study_option
+from piri_qual.cli.options import (
+    complete_transcripts,
+    json_option,
+    open_study,
+    split_names,
+    study_option,
+)
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -68,7 +74,7 @@ def _clock(seconds: float | None) -> str:
 
 
 @click.command()
-@click.argument("transcript_id", metavar="TRANSCRIPT")
+@click.argument("transcript_id", metavar="TRANSCRIPT", shell_complete=complete_transcripts)
 @study_option
 @click.option("--coder", "coders", multiple=True,
               help="Whose codings to mark (repeat or comma-separate; default: PIRI_QUAL_CODER or the only coder).")

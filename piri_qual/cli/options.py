@@ -107,3 +107,36 @@ def where_pairs(values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], .
 def context_option(func: F) -> F:
     return click.option("--context", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
                         help="Sentences of context shown before and after each excerpt.")(func)
+
+
+def _completion_study(ctx: click.Context) -> Path | None:
+    """The study a command line being completed points at (--study, else found from here)."""
+    from piri_qual.core.settings import SETTINGS_FILE
+
+    given = ctx.params.get("study_dir")
+    start = Path(given) if given else Path.cwd()
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
+def complete_transcripts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a transcript id: the study's corpus file names (nothing else is read)."""
+    root = _completion_study(ctx)
+    if root is None:
+        return []
+    return sorted(p.stem for p in (root / "corpus").glob("*.json") if p.stem.startswith(incomplete))
+
+
+def complete_themes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a theme id from the study's codebook (silent when it cannot be read)."""
+    root = _completion_study(ctx)
+    if root is None:
+        return []
+    try:
+        from piri_qual.core.study import StudyFolder
+
+        return [t.id for t in StudyFolder(root).codebook.all_themes if t.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - a broken codebook must not break the shell's completion
+        return []
