@@ -66,19 +66,15 @@ def lemma(word: str) -> str:
     return (table.get(word) or table.get(lower) or lower).lower()
 
 
-@lru_cache(maxsize=1)
-def _forms() -> dict[str, frozenset[str]]:
-    grouped: dict[str, set[str]] = {}
-    for form, base in lemma_table().items():
-        grouped.setdefault(base.lower(), set()).add(form.lower())
-    return {base: frozenset(forms) for base, forms in grouped.items()}
-
-
+@lru_cache(maxsize=256)
 def forms_of(word: str) -> frozenset[str]:
     """Every lower-case word form whose lemma is the lemma of ``word`` (the word itself included):
-    ``waited`` -> {wait, waited, waiting, waits}."""
+    ``waited`` -> {wait, waited, waiting, waits}. One pass over the table (a few milliseconds),
+    not an inverted copy of it, since a search asks for a word or two."""
     base = lemma(word)
-    return _forms().get(base, frozenset()) | {base, word.lower()}
+    table = lemma_table()
+    forms = {form.lower() for form, target in table.items() if target == base or target.lower() == base}
+    return frozenset(forms | {base, word.lower()})
 
 
 @lru_cache(maxsize=2)
