@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Library imports sit inside the commands: every command module loads for `piri-qual --help`, which
 # must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,40 +117,65 @@ def search(pattern: str, study_dir: Path | None, regex: bool, lemma: bool, case_
 
 
 def _render(result: SearchResult, limit: int) -> None:
+    """The hits in context, then the counts by group and by participant: styled tables on a
+    terminal; in a pipe plain aligned columns (the hit in brackets), written without rich, so a
+    search piped to grep or less costs what the search costs."""
+    people = result.by_participant()
+    mode = {"lemma": "every form", "regex": "regular expression", "words": "words"}[result.mode]
+    head = (f"{len(result.hits)} hit{'s' if len(result.hits) != 1 else ''} of {result.pattern!r} ({mode}) "
+            f"from {len(people)} of {len(result.people)} participants ({result.speakers}; {result.filters})")
+    shown = result.hits if limit == 0 else result.hits[:limit]
+    width = max((len(f"{h.transcript} t{h.turn}") for h in shown), default=0)
+    lines = [(f"{h.transcript} t{h.turn}".ljust(width), *result.context(h, CONTEXT)) for h in shown]
+    more = f"(showing {len(shown)} of {len(result.hits)}; --limit 0 lists all)" if len(shown) < len(result.hits) else ""
+    groups = []
+    for group, (hits, said, size) in result.by_group().items():
+        words = sum(result.words[p] for p, g in result.people if g == group)
+        groups.append([group, hits, f"{said} of {size}", _rate(hits, words)])
+    participants = [[pid, group, people[pid], _rate(people[pid], result.words[pid])]
+                    for pid, group in result.people if people[pid]]
+    if sys.stdout.isatty():
+        _render_terminal(head, lines, more, groups, participants, bool(result.hits))
+        return
+    out = [head]
+    out += [f"{where}  {left.rjust(CONTEXT)}[{match}]{right}" for where, left, match, right in lines]
+    if more:
+        out.append(more)
+    if result.hits:
+        out += ["", "Hits by group", *_columns(["group", "hits", "participants", "per 1,000 words"], groups)]
+        out += ["", "Hits by participant",
+                *_columns(["participant", "group", "hits", "per 1,000 words"], participants)]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _columns(head: list[str], rows: list[list[object]]) -> list[str]:
+    """Rows as plain left-aligned columns (numbers right-aligned), two spaces apart."""
+    cells = [head, *[[str(v) for v in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    numeric = [all(isinstance(row[i], int | float) for row in rows) for i in range(len(head))]
+    return ["  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(r, widths, numeric, strict=True)).rstrip()
+            for r in cells]
+
+
+def _render_terminal(head: str, lines: list[tuple[str, str, str, str]], more: str, groups: list[list[object]],
+                     participants: list[list[object]], any_hits: bool) -> None:
     from rich.text import Text
 
     from piri_qual.cli.render import console, table
 
     out = console()
-    styled = out.is_terminal
-    people = result.by_participant()
-    mode = {"lemma": "every form", "regex": "regular expression", "words": "words"}[result.mode]
-    head = (f"{len(result.hits)} hit{'s' if len(result.hits) != 1 else ''} of {result.pattern!r} ({mode}) "
-            f"from {len(people)} of {len(result.people)} participants ({result.speakers}; {result.filters})")
-    out.print(Text(head, style="bold"), soft_wrap=not styled)
-    shown = result.hits if limit == 0 else result.hits[:limit]
-    if shown:
-        width = max(len(f"{h.transcript} t{h.turn}") for h in shown)
-        for h in shown:
-            left, match, right = result.context(h, CONTEXT)
-            where = f"{h.transcript} t{h.turn}".ljust(width)
-            line = Text(f"{where}  ", style="dim")
-            line.append(left.rjust(CONTEXT))
-            line.append(match if styled else f"[{match}]", style="bold yellow" if styled else "")
-            line.append(right)
-            out.print(line, soft_wrap=True, no_wrap=True, overflow="ellipsis" if styled else "ignore")
-        if len(shown) < len(result.hits):
-            out.print(f"(showing {len(shown)} of {len(result.hits)}; --limit 0 lists all)", style="dim")
-    if not result.hits:
-        return
-    rows = []
-    for group, (hits, said, size) in result.by_group().items():
-        words = sum(result.words[p] for p, g in result.people if g == group)
-        rows.append([group, hits, f"{said} of {size}", _rate(hits, words)])
-    out.print(table("Hits by group", ["group", "hits", "participants", "per 1,000 words"], rows))
-    rows = [[pid, group, people[pid], _rate(people[pid], result.words[pid])]
-            for pid, group in result.people if people[pid]]
-    out.print(table("Hits by participant", ["participant", "group", "hits", "per 1,000 words"], rows))
+    out.print(Text(head, style="bold"))
+    for where, left, match, right in lines:
+        line = Text(f"{where}  ", style="dim")
+        line.append(left.rjust(CONTEXT))
+        line.append(match, style="bold yellow")
+        line.append(right)
+        out.print(line, no_wrap=True, overflow="ellipsis")
+    if more:
+        out.print(more, style="dim")
+    if any_hits:
+        out.print(table("Hits by group", ["group", "hits", "participants", "per 1,000 words"], groups))
+        out.print(table("Hits by participant", ["participant", "group", "hits", "per 1,000 words"], participants))
 
 
 def _rate(hits: int, words: int) -> str:
