@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.core.appendlog import append_lines
 from piri_qual.core.codings import MEMO_SCOPES, OPS, Clock, Event, validate_coder_name
 from piri_qual.core.quote_match import find_quote
 from piri_qual.errors import PiriQualError
@@ -203,6 +202,10 @@ class CodingStore:
     # -- the append itself -------------------------------------------------------------------
     @staticmethod
     def _write(path: Path, lines: list[str]) -> None:
+        # Deferred: the lock library costs 40 ms to import, which every command that only reads
+        # the study (search, quotes, show) would otherwise pay for a store it never writes with.
+        from piri_qual.core.appendlog import append_lines
+
         append_lines(path, lines)
 
 
