@@ -10,6 +10,7 @@ from __future__ import annotations
 # Library imports sit inside the commands: every command module loads for `piri-qual --help`, which
 # must not pay for spaCy, pandas, Textual or python-docx (tests/test_study_cli.py, bench_startup).
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,47 +88,51 @@ def quotes(themes: tuple[str, ...], study_dir: Path | None, coder: str | None, g
 
 
 def _render(result: Retrieval) -> None:
-    """Themes, then participants, then each excerpt in its context, on the terminal.
+    """Themes, then participants, then each excerpt in its context.
 
-    On a terminal the excerpt is bold inside its dimmed context; in a pipe (plain text) it is
-    set off by ``[[`` and ``]]`` when context surrounds it, and no line is ever wrapped, so a
-    quote can be copied exactly.
+    On a terminal the excerpt is bold inside its dimmed context; in a pipe the output is plain
+    text written without rich (quick for a thousand excerpts), the excerpt set off by ``[[`` and
+    ``]]`` when context surrounds it, and no line is ever wrapped, so a quote can be copied
+    exactly.
     """
-    from rich.markup import escape
-    from rich.text import Text
-
-    from piri_qual.cli.render import console, print_indented
     from piri_qual.export.retrieval_writer import location, plural, summary_line
 
-    out = console()
-    styled = out.is_terminal
-
-    def line(text: Text, indent: int) -> None:
-        print_indented(out, text, indent)
-
-    out.print(summary_line(result), style="dim", soft_wrap=not styled)
+    styled = sys.stdout.isatty()
+    blocks: list[tuple[int, list[tuple[str, str]]]] = []  # (indent, [(text, style)])
+    blocks.append((0, [(summary_line(result), "dim")]))
     for theme in result.themes:
         excerpts = result.by_theme(theme.id)
         people = Counter(e.participant for e in excerpts)
-        head = Text.assemble("\n", (theme.label, "bold cyan"), f"  {theme.id}")
+        head = [("\n", ""), (theme.label, "bold cyan"), (f"  {theme.id}", "")]
         if theme.path:
-            head.append(f"  ({theme.path})", style="dim")
-        head.append(f"  {plural(len(excerpts), 'excerpt')}, {plural(len(people), 'participant')}")
-        line(head, 0)
+            head.append((f"  ({theme.path})", "dim"))
+        head.append((f"  {plural(len(excerpts), 'excerpt')}, {plural(len(people), 'participant')}", ""))
+        blocks.append((0, head))
         if theme.memo:
-            line(Text.assemble(("memo: ", "bold"), theme.memo), 2)
+            blocks.append((2, [("memo: ", "bold"), (theme.memo, "")]))
         current = None
         for e in excerpts:
             if e.participant != current:
                 current = e.participant
-                line(Text.from_markup(f"[bold]{escape(e.participant)}[/bold] \u00b7 {escape(e.group)} \u00b7 "
-                                      f"{plural(people[e.participant], 'excerpt')}"), 2)
+                blocks.append((2, [(e.participant, "bold"), (f" \u00b7 {e.group} \u00b7 "
+                                                             f"{plural(people[e.participant], 'excerpt')}", "")]))
             speaker = f"{e.speaker}, " if e.speaker and e.speaker != e.participant else ""
-            line(Text(speaker + location(e), style="dim"), 4)
+            blocks.append((4, [(speaker + location(e), "dim")]))
             marks = ("", "") if styled or not (e.before or e.after) else ("[[", "]]")
-            line(Text.assemble((e.before, "dim"), marks[0], (e.quote, "bold"), marks[1], (e.after, "dim")), 6)
+            blocks.append((6, [(e.before, "dim"), (marks[0], ""), (e.quote, "bold"), (marks[1], ""),
+                               (e.after, "dim")]))
             if e.memo:
-                line(Text.assemble(("memo: ", "bold"), e.memo), 6)
+                blocks.append((6, [("memo: ", "bold"), (e.memo, "")]))
+    if not styled:
+        sys.stdout.write("".join(" " * indent + "".join(text for text, _ in parts) + "\n" for indent, parts in blocks))
+        return
+    from rich.text import Text
+
+    from piri_qual.cli.render import console, print_indented
+
+    out = console()
+    for indent, parts in blocks:
+        print_indented(out, Text.assemble(*[(text, style) if style else text for text, style in parts]), indent)
 
 
 COMMANDS = [quotes]
