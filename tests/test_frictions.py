@@ -193,3 +193,15 @@ def test_shell_completion_is_documented_and_works(example_study: Path) -> None:
     assert complete("piri-qual quo") == ["quotes"]
     assert complete("piri-qual show P0") == sorted(p.stem for p in (example_study / "corpus").glob("P0*.json"))
     assert complete("piri-qual quotes bon") == ["bonding"]
+
+
+# -- codings list cut every quote at 70 characters ------------------------------------------------
+def test_codings_list_full_shows_whole_quotes(tiny_study: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    quote = "We waited about six weeks, which felt like forever.\nThen it all moved quickly."
+    assert run(capsys, "codings", "add", "--study", str(tiny_study), "--coder", "alice", "--transcript", "P01",
+               "--theme", "waiting_times", "--quote", quote)[0] == 0
+    code, out, _ = run(capsys, "codings", "list", "--study", str(tiny_study), "--coder", "alice")
+    assert "\u2026" in out and "quickly" not in out
+    code, out, _ = run(capsys, "codings", "list", "--study", str(tiny_study), "--coder", "alice", "--full")
+    cells = " ".join(line.split("\u2502")[-2].strip() for line in out.splitlines() if line.count("\u2502") > 2)
+    assert "\u2026" not in out and " ".join(quote.split()) in " ".join(cells.split())
