@@ -98,7 +98,8 @@ class Matcher:
     look-behind at its start and case-insensitive matching stop ``re`` from skipping to the
     literal first letters it begins with. So a words or lemma search runs ``fast`` (the same
     expression in lower case, without the look-behind) over the lower-cased text, and checks the
-    look-behind itself, resuming one character after a refused match so that no match is missed.
+    look-behind itself, scanning again from one character after a refused match so that no match
+    is missed (refusals are rare: a word inside another, "wait" in "await").
     A text whose lower-case form has another length (a few non-Latin letters) is searched with
     ``plain``, so offsets always point into the original text.
     """
@@ -119,18 +120,19 @@ class Matcher:
                 if match.end() > match.start():
                     yield match.span()
             return
-        search = self.fast.search
+        finditer = self.fast.finditer
         pos = 0
         while True:
-            found = search(target, pos)
-            if found is None:
+            for found in finditer(target, pos):
+                a, b = found.span()
+                if a == b:
+                    continue
+                if a and (target[a - 1].isalnum() or target[a - 1] == "_"):
+                    pos = a + 1  # inside a word: not a match; scan again from just after its start
+                    break
+                yield a, b
+            else:
                 return
-            a, b = found.span()
-            if a and (target[a - 1].isalnum() or target[a - 1] == "_"):
-                pos = a + 1  # preceded by a word character: not a whole word; look again just after
-                continue
-            yield a, b
-            pos = b if b > a else a + 1
 
 
 def compile_pattern(pattern: str, *, regex: bool = False, lemma: bool = False,
@@ -241,17 +243,16 @@ def search(
         words[transcript.participant] += sum(len(text[t.start:t.end].split()) for _, t in turns)
         starts = [t.start for _, t in turns]
         spans = coded.get(transcript.id) if coded is not None else None
-        for a, b in compiled.spans(text):
+        who = (transcript.id, transcript.participant, group.get(transcript.participant, "(no group)"))
+        ends = [t.end for _, t in turns]
+        about = [(index + 1, t.speaker or "", t.role, t.time) for index, t in turns]
+        for a, b in compiled.spans(text):  # tens of thousands of hits: keep this loop lean
             k = bisect_right(starts, a) - 1
-            if k < 0:
-                continue
-            index, turn = turns[k]
-            if b > turn.end:
+            if k < 0 or b > ends[k]:
                 continue
             if coded is not None and not _keep(spans or [], a, b, not_coded):
                 continue
-            hits.append(Hit(transcript.id, transcript.participant, group.get(transcript.participant, "(no group)"),
-                            index + 1, turn.speaker or "", turn.role, turn.time, a, b, turn.start, turn.end))
+            hits.append(Hit(*who, *about[k], a, b, starts[k], ends[k]))
     described_filters = "; ".join(
         [f"group {', '.join(groups)}"] * bool(groups) + [f"participants {', '.join(participants)}"] * bool(participants)
         + [f"{k} = {' or '.join(v)}" for k, v in where]
