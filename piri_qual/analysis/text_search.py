@@ -243,7 +243,7 @@ def search(
         words[transcript.participant] += sum(len(text[t.start:t.end].split()) for _, t in turns)
         starts = [t.start for _, t in turns]
         spans = coded.get(transcript.id) if coded is not None else None
-        who = (transcript.id, transcript.participant, group.get(transcript.participant, "(no group)"))
+        tid, pid, grp = transcript.id, transcript.participant, group.get(transcript.participant, "(no group)")
         ends = [t.end for _, t in turns]
         about = [(index + 1, t.speaker or "", t.role, t.time) for index, t in turns]
         for a, b in compiled.spans(text):  # tens of thousands of hits: keep this loop lean
@@ -252,7 +252,8 @@ def search(
                 continue
             if coded is not None and not _keep(spans or [], a, b, not_coded):
                 continue
-            hits.append(Hit(*who, *about[k], a, b, starts[k], ends[k]))
+            n, speaker_of, role, time = about[k]
+            hits.append(Hit(tid, pid, grp, n, speaker_of, role, time, a, b, starts[k], ends[k]))
     described_filters = "; ".join(
         [f"group {', '.join(groups)}"] * bool(groups) + [f"participants {', '.join(participants)}"] * bool(participants)
         + [f"{k} = {' or '.join(v)}" for k, v in where]
