@@ -60,9 +60,38 @@ def test_accept_and_reject_write_events_with_evidence(study: Study) -> None:
 
 
 def test_bad_number_is_a_one_line_error(study: Study, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["suggestions", "accept", "--study", str(study.root), "--coder", "alice", "99"]) == 2
+    root = str(study.root)
+    assert cli_main(["suggest", "--study", root, "--coder", "alice"]) == 0
+    assert cli_main(["suggestions", "--study", root, "--coder", "alice"]) == 0
+    capsys.readouterr()
+    assert cli_main(["suggestions", "accept", "--study", root, "--coder", "alice", "99"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: no suggestion number 99") and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: no suggestion number 99 in the last listing") and len(err.strip().splitlines()) == 1
+
+
+def test_numbers_keep_meaning_the_listing_they_came_from(study: Study, capsys: pytest.CaptureFixture[str]) -> None:
+    """Friction: after `accept 1`, a later number acted on what a new listing would show under it
+    (the list renumbers after each decision); numbers now keep meaning the last listing."""
+    root = str(study.root)
+    # without a listing a number means nothing: refused, nothing written
+    assert cli_main(["suggestions", "accept", "--study", root, "--coder", "alice", "1"]) == 2
+    assert "no listing" in capsys.readouterr().err and not study.log("alice").read()
+    run("suggest", "--study", root, "--coder", "alice")
+    listed = json.loads(run("suggestions", "--study", root, "--coder", "alice", "--json")[1])
+    assert len(listed) >= 2
+    run("suggestions", "accept", "--study", root, "--coder", "alice", "1")
+    code, out = run("suggestions", "reject", "--study", root, "--coder", "alice", "2")
+    assert code == 0
+    decided = [(e.op, e.theme, e.start, e.end) for e in study.log("alice").read()]
+    assert decided == [("confirm", listed[0]["theme"], listed[0]["start"], listed[0]["end"]),
+                       ("reject", listed[1]["theme"], listed[1]["start"], listed[1]["end"])]
+    # a number already decided is refused, not passed on to what a new listing would number 1
+    assert cli_main(["suggestions", "accept", "--study", root, "--coder", "alice", "1"]) == 2
+    assert "no longer open" in capsys.readouterr().err
+    # another filter has another listing: its numbers are not this one's
+    assert cli_main(["suggestions", "accept", "--study", root, "--coder", "alice", "--transcript", "P01", "2"]) == 2
+    assert "other filters" in capsys.readouterr().err
+    assert len(study.log("alice").read()) == 2
 
 
 def test_evaluate_prints_tables_and_json(tmp_path: Path) -> None:

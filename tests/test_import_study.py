@@ -70,7 +70,7 @@ def test_changed_source_reanchors_codings_or_reports_orphans(tiny_study: Path, t
     _docx(source, edited)
     assert main(["import", str(source), "--study", str(tiny_study)]) == 0
     captured = capsys.readouterr()
-    assert "1 codings re-anchored" in captured.out
+    assert "1 coding re-anchored" in captured.out
     assert "orphaned coding on P07: alice: waiting_times" in captured.err
     frame = Study(tiny_study).codings("alice")
     text = Study(tiny_study).transcript("P07").text

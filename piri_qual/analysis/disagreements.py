@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from piri_qual.analysis.unit_matrix import CodedUnits
 
 
-def _clock(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
+def _clock(seconds: float | None) -> str:
+    """``H:MM:SS``, or "" when the source had no times (never None: a table would print "nan")."""
+    if seconds is None or seconds != seconds:
+        return ""
     whole = int(seconds)
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
@@ -31,7 +32,7 @@ def disagreement_list(units: CodedUnits) -> pd.DataFrame:
     codes), ordered by transcript and then by position, so a meeting reads each interview once
     from top to bottom. Columns: transcript, participant, group, unit (number within its
     transcript), start, end, time (of the turn, when the source had times), text, one column
-    per coder listing the theme labels they applied, ``disputed`` (labels of the themes on which
+    per coder listing the theme labels they applied (time and group are "" when unknown), ``disputed`` (labels of the themes on which
     the coders differ) and ``disputed_ids``.
     """
     import pandas as pd
@@ -68,7 +69,7 @@ def disagreement_list(units: CodedUnits) -> pd.DataFrame:
         rec: dict[str, Any] = {
             "transcript": tid,
             "participant": t.participant,
-            "group": t.group,
+            "group": t.group or "",
             "unit": a - int(first_of[k]) + 1,
             "start": start,
             "end": end,

@@ -229,37 +229,14 @@ def select_participants(participants: pd.DataFrame, filters: Filters, source: Pa
     An attribute value may be given as written in participants.csv or as its pseudonym (what
     the exports show).
     """
-    import pandas as pd
+    from piri_qual.analysis.participant_filter import filter_participants
 
-    frame = participants
-    if filters.groups:
-        known = list(dict.fromkeys(frame.group))
-        wanted = {g.casefold() for g in filters.groups}
-        missing = [g for g in filters.groups if g.casefold() not in {k.casefold() for k in known}]
-        if missing:
-            raise PiriQualError(f"no participant group {', '.join(map(repr, missing))}", path=source,
-                                hint=f"Groups: {', '.join(known)}.")
-        frame = frame[frame.group.str.casefold().isin(wanted)]
-    if filters.participants:
-        wanted_ids = {p.casefold() for p in filters.participants}
-        missing = [p for p in filters.participants if p.casefold() not in set(participants.participant.str.casefold())]
-        if missing:
-            raise PiriQualError(f"no interviewed participant {', '.join(map(repr, missing))}", path=source,
-                                hint=f"Participants: {', '.join(participants.participant[:15])}.")
-        frame = frame[frame.participant.str.casefold().isin(wanted_ids)]
-    for key, values in filters.where:
-        if key not in participants.columns or key in ("n_group", "n_role"):
-            columns = [c for c in participants.columns if c not in ("n_group", "n_role", "participant")]
-            raise PiriQualError(f"--where names no participant attribute {key!r}", path=source,
-                                hint=f"Attributes: {', '.join(columns)}.")
-        wanted_values = {v.casefold() for v in values}
-        raw = frame[key].astype(str)
-        keep = raw.str.casefold().isin(wanted_values)
-        if pseudonymiser:
-            shown = pd.Series(pseudonymiser.apply_all(raw), index=raw.index, dtype=object)
-            keep = keep | shown.str.casefold().isin(wanted_values)
-        frame = frame[keep]
-    return frame
+    frame = participants.drop(columns=["n_group", "n_role"], errors="ignore").astype(str)
+    people = [{str(k): str(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    shown = (lambda value: pseudonymiser.apply(value)) if pseudonymiser else None
+    keep = filter_participants(people, filters.groups, filters.participants, filters.where,
+                               source=source, shown=shown)
+    return participants.loc[keep]
 
 
 # -- attribution ---------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ spaCy's blank English tokenizer and the rule-based ``sentencizer``) plus one sma
 our own, ``piri_lemma_norm``, so that the engine's docs split into exactly the index's sentences
 and a transcript is tokenised once. That component gives every token
 
-* a lemma from spaCy's English lookup table (``spacy-lookups-data``, read once when the pipeline
-  is built), trying the word as written, then lower-cased, and falling back to the lower-case
+* a lemma from spaCy's English lookup table (``spacy-lookups-data``, read once by
+  :func:`piri_qual.core.lemmas.lemma_table`, the table search and word counts use too), trying the word as written, then lower-cased, and falling back to the lower-case
   word itself when the table has neither (names, jargon, misspellings); and
 * a ``NORM`` that is the lemma with a few derivational suffixes taken off (:func:`light_stem`),
   so that a codebook keyword ``referral`` finds "referred" and "referring", and ``judgement``
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from piri_qual.core.lemmas import lemma_table
 from piri_qual.core.sentences import sentence_pipeline
 from piri_qual.errors import PiriQualError
 
@@ -120,27 +121,8 @@ def _register_factory() -> None:
 
     @Language.factory("piri_lemma_norm", default_config={"keep_lemmas": False})
     def make_lemma_norm(nlp: Language, name: str, keep_lemmas: bool) -> LemmaNorm:
-        table = None if keep_lemmas else _lemma_table()
+        table = None if keep_lemmas else lemma_table()
         return LemmaNorm(nlp.vocab, table, keep_lemmas)
-
-
-@lru_cache(maxsize=1)
-def _lemma_table() -> dict[str, str]:
-    """English word -> lemma lookup table shipped by spacy-lookups-data, read once per process."""
-    import gzip
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("spacy_lookups_data")
-    path = Path(spec.origin).parent / "data" / "en_lemma_lookup.json.gz" if spec and spec.origin else None
-    if path is None or not path.exists():
-        raise PiriQualError(
-            "the English lemma table is missing (spacy-lookups-data is not installed)",
-            hint="Reinstall piri-qual, which depends on spacy-lookups-data.",
-        )
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 @dataclass

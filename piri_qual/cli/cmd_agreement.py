@@ -171,7 +171,15 @@ def agreement(
     frame = disagreement_list(units) if disagreements else None
     written: Path | None = None
     if frame is not None and target is not None:
-        written = _export(result, frame, *target)
+        from piri_qual.core.output_path import is_stdout, output_file
+
+        with output_file(target[1], target[0]) as real:
+            _export(result, frame, target[0], real)
+        if is_stdout(target[1]):  # standard output holds the list; the figures would garble it
+            click.echo(f"{len(frame)} disagreement{'s' if len(frame) != 1 else ''} written to standard output",
+                       err=True)
+            return
+        written = target[1]
     if as_json:
         data = result.to_dict(constructs=constructs)
         if frame is not None:

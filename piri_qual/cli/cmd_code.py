@@ -28,15 +28,16 @@ def code(transcript: str | None, study_dir: Path | None, coder: str | None, read
          reconcile: str | None, into: str, split: str | None) -> None:
     """Code transcripts in the terminal: review suggestions, code by hand, write memos.
 
-    Every decision is appended to codings/<coder>.jsonl the moment it is made, so closing the
-    terminal loses nothing. Press ? in the app for the keys (remap them under keys: in
+    Without TRANSCRIPT it opens where the coder stopped last time (their latest decision). Every
+    decision is appended to codings/<coder>.jsonl the moment it is made, so closing the terminal
+    loses nothing. Press ? in the app for the keys (remap them under keys: in
     piri-qual.yaml). With --reconcile A,B the app shows where two coders disagree, side by side,
     and writes each decision to the --into coder's log. With --split THEME it opens the review
     queue of a split theme first (p opens it from the coding screen too).
 
     \b
     Examples:
-      piri-qual code --coder alice            # the first transcript, suggestions first
+      piri-qual code --coder alice            # where you stopped last time, suggestions first
       piri-qual code --coder alice P07 --read
       piri-qual code --reconcile alice,bob --into consensus
       piri-qual code --coder alice --split support     # after `piri-qual codebook split support ...`

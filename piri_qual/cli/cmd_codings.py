@@ -60,14 +60,16 @@ def add(study_dir: Path | None, coder: str | None, transcript_id: str, theme: st
 @coder_option()
 @click.option("--transcript", "transcript_id", default=None, help="Only this transcript.")
 @click.option("--theme", default=None, help="Only this theme (id or label).")
+@click.option("--full", is_flag=True, help="Whole quotes (by default cut at 70 characters; `piri-qual quotes` reads them in context).")
 @json_option
 def list_(study_dir: Path | None, coder: str | None, transcript_id: str | None, theme: str | None,
-          as_json: bool) -> None:
+          full: bool, as_json: bool) -> None:
     """List current codings (the fold of the coder logs).
 
     \b
     Example:
       piri-qual codings list --coder gold --transcript P07
+      piri-qual codings list --coder gold --theme bonding --full
     """
     study = open_study(study_dir)
     if coder:
@@ -80,7 +82,8 @@ def list_(study_dir: Path | None, coder: str | None, transcript_id: str | None, 
     if as_json:
         print_json(frame.drop(columns=["time"]).to_dict(orient="records"))
         return
-    rows = [[r.coder, r.transcript, r.start, r.end, r.theme, _short(str(r.quote)) + (" [orphaned]" if r.orphaned else "")]
+    rows = [[r.coder, r.transcript, r.start, r.end, r.theme,
+             (str(r.quote) if full else _short(str(r.quote))) + (" [orphaned]" if r.orphaned else "")]
             for r in frame.itertuples()]
     console().print(table(f"{len(rows)} codings", ["coder", "transcript", "start", "end", "theme", "quote"], rows))
 

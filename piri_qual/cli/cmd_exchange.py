@@ -26,6 +26,11 @@ def _target(study: Study, kind: OutputKind, file: Path | None) -> Path:
     return resolve_output(kind, None, file, study.exports_dir, stem)[1]
 
 
+def _stdout_line(line: str) -> str:
+    """A report line for ``-`` (standard output): the temporary file's name is of no use."""
+    return "wrote to standard output: " + line.split(": ", 1)[-1]
+
+
 def _warn(lines: list[str]) -> None:
     for line in lines:
         click.echo(f"warning: {line}", err=True)
@@ -48,13 +53,15 @@ def qdpx(file: Path | None, study_dir: Path | None, coders: tuple[str, ...]) -> 
       piri-qual export qdpx piri.qdpx
       piri-qual export qdpx --coder alice --coder bob double-coded.qdpx
     """
+    from piri_qual.core.output_path import is_stdout, output_file
     from piri_qual.exchange.qdpx_writer import QDPX, export_qdpx
 
     study = open_study(study_dir)
     path = _target(study, QDPX, file)
-    report = export_qdpx(study, path, list(coders) or None)
+    with output_file(path, "qdpx") as real:
+        report = export_qdpx(study, real, list(coders) or None)
     _warn(report.warnings())
-    click.echo(report.line())
+    click.echo(report.line() if not is_stdout(path) else _stdout_line(report.line()), err=is_stdout(path))
 
 
 @click.command("qdc")
@@ -70,11 +77,14 @@ def qdc(file: Path | None, study_dir: Path | None) -> None:
     Example:
       piri-qual export qdc codebook.qdc
     """
+    from piri_qual.core.output_path import is_stdout, output_file
     from piri_qual.exchange.qdc_writer import QDC, export_qdc
 
     study = open_study(study_dir)
     path = _target(study, QDC, file)
-    click.echo(export_qdc(study, path).line())
+    with output_file(path, "qdc") as real:
+        line = export_qdc(study, real).line()
+    click.echo(line if not is_stdout(path) else _stdout_line(line), err=is_stdout(path))
 
 
 export.add_command(qdpx)

@@ -59,14 +59,13 @@ def _data(study: Study, coder: str | None, groups: tuple[str, ...], themes: tupl
     return load_selection(study, coder, filters, attributes=attributes.split(",") if attributes else None)
 
 
-def _report(result: ExportResult, study: Study) -> None:
-    """List the files written, then any likely identifiers left in exported text."""
-    for path in result.paths:
-        try:
-            shown = path.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            shown = path
-        click.echo(f"wrote {shown}")
+def _report(result: ExportResult, study: Study, stdout: bool = False) -> None:
+    """List the files written (none for ``-o -``: standard output holds the file), then any
+    likely identifiers left in exported text (on standard error, as always)."""
+    from piri_qual.cli.render import shown_path
+
+    for path in result.paths if not stdout else []:
+        click.echo(f"wrote {shown_path(path)}")
     flagged = result.flagged
     if flagged is not None and len(flagged):
         # one line per text: the same excerpt coded with several themes is listed once
@@ -108,13 +107,15 @@ def matrix(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
       piri-qual export matrix --coder consensus -o matrix.xlsx
       piri-qual export matrix --coder gold --cells summary --format docx --group parent
     """
-    from piri_qual.core.output_path import resolve_output
+    from piri_qual.core.output_path import is_stdout, output_file, resolve_output
     from piri_qual.export.study_exports import OUTPUTS, write_matrix
 
     study = open_study(study_dir)
     fmt, path = resolve_output(OUTPUTS["matrix"], fmt, output, study.exports_dir)
     data = _data(study, coder, groups, themes, participants, where, attributes)
-    _report(write_matrix(data, path, fmt, cells, redact=redact, strict=strict), study)
+    with output_file(path, fmt) as real:
+        result = write_matrix(data, real, fmt, cells, redact=redact, strict=strict)
+    _report(result, study, is_stdout(path))
 
 
 @export.command("quotes")
@@ -140,13 +141,15 @@ def quotes(study_dir: Path | None, coder: str | None, fmt: str | None, output: P
       piri-qual export quotes --coder consensus --per-theme 5 -o quotes.docx
       piri-qual export quotes --coder gold --group parent --theme outcomes --format md
     """
-    from piri_qual.core.output_path import resolve_output
+    from piri_qual.core.output_path import is_stdout, output_file, resolve_output
     from piri_qual.export.study_exports import OUTPUTS, write_quotes
 
     study = open_study(study_dir)
     fmt, path = resolve_output(OUTPUTS["quotes"], fmt, output, study.exports_dir)
     data = _data(study, coder, groups, themes, participants, where, attributes)
-    _report(write_quotes(data, path, fmt, per_theme=per_theme, redact=redact, strict=strict), study)
+    with output_file(path, fmt) as real:
+        result = write_quotes(data, real, fmt, per_theme=per_theme, redact=redact, strict=strict)
+    _report(result, study, is_stdout(path))
 
 
 @export.command("codebook")
@@ -168,7 +171,7 @@ def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output:
       piri-qual export codebook --coder consensus -o codebook.docx --development
     """
     from piri_qual.analysis.selection import load_selection
-    from piri_qual.core.output_path import resolve_output
+    from piri_qual.core.output_path import is_stdout, output_file, resolve_output
     from piri_qual.errors import PiriQualError
     from piri_qual.export.study_exports import OUTPUTS, write_codebook
 
@@ -180,7 +183,9 @@ def codebook(study_dir: Path | None, coder: str | None, fmt: str | None, output:
         if coder:
             raise
         data = None  # no single coder to count for: the codebook alone
-    _report(write_codebook(study, data, path, fmt, developed=development), study)
+    with output_file(path, fmt) as real:
+        result = write_codebook(study, data, real, fmt, developed=development)
+    _report(result, study, is_stdout(path))
 
 
 @export.command("map")
@@ -203,19 +208,20 @@ def map_(study_dir: Path | None, coder: str | None, fmt: str | None, output: Pat
       piri-qual export map --coder alice                 # exports/thematic-map.svg
       piri-qual export map --coder alice -o map.mmd
     """
-    from piri_qual.core.output_path import resolve_output
+    from piri_qual.core.output_path import is_stdout, output_file, resolve_output
     from piri_qual.export.thematic_map import OUTPUT, build_map, summary_lines, write_map
 
     study = open_study(study_dir)
     fmt, path = resolve_output(OUTPUT, fmt, output, study.exports_dir)
     data = _data(study, coder, groups, themes, participants, where, attributes)
     root = build_map(study.codebook, study.framework, data, f"Thematic map: {study.settings.title}")
-    write_map(root, path, fmt)
+    with output_file(path, fmt) as real:
+        write_map(root, real, fmt)
     for line in summary_lines(root)[1:]:
-        click.echo(line)
+        click.echo(line, err=is_stdout(path))  # standard output holds the map itself
     from piri_qual.export.study_exports import ExportResult
 
-    _report(ExportResult([path]), study)
+    _report(ExportResult([path]), study, is_stdout(path))
 
 
 @export.command("frequencies")
@@ -241,13 +247,19 @@ def frequencies(study_dir: Path | None, coder: str | None, fmt: str | None, outp
       piri-qual export frequencies --coder gold --by site --format csv
       piri-qual export frequencies --coder gold --format png --plot saturation -o saturation.png
     """
-    from piri_qual.core.output_path import resolve_output
+    from piri_qual.core.output_path import is_stdout, output_file, resolve_output
+    from piri_qual.errors import PiriQualError
     from piri_qual.export.study_exports import OUTPUTS, write_frequencies
 
     study = open_study(study_dir)
     fmt, path = resolve_output(OUTPUTS["frequencies"], fmt, output, study.exports_dir)
+    if is_stdout(path) and fmt == "png" and plot == "all":
+        raise PiriQualError("-o - writes one file, and --plot all draws three",
+                            hint="Choose one with --plot heatmap, groups or saturation.")
     data = _data(study, coder, groups, themes, participants, where, attributes)
-    _report(write_frequencies(data, path, fmt, by=by, table=table, plot=plot), study)
+    with output_file(path, fmt) as real:
+        result = write_frequencies(data, real, fmt, by=by, table=table, plot=plot)
+    _report(result, study, is_stdout(path))
 
 
 @export.command("all")

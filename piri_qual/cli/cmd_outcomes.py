@@ -58,19 +58,25 @@ def outcomes(data: Path, spec_path: Path, sheet: str | None, by: str | None, fmt
         target = resolve_output(OUTCOMES, fmt, output, exports_dir)
     spec = load_spec(spec_path)
     summary = summarise(read_data(data, sheet), spec, by=by or None)
-    if as_json:
+    from piri_qual.core.output_path import is_stdout
+
+    to_stdout = target is not None and is_stdout(target[1])  # then standard output holds the table alone
+    if as_json and not to_stdout:
         print_json({
             "referred": summary.referred, "completed": summary.completed,
             "outside_window": summary.excluded_out_of_window, "measures": summary.table_rows(),
             "by": {k: {v: s.table_rows() for v, s in g.items()} for k, g in summary.by_group.items()},
         })
-    else:
+    elif not to_stdout:
         _render(summary)
     if target is not None:
+        from piri_qual.core.output_path import output_file
         from piri_qual.export.outcomes_writer import write_outcomes
 
-        write_outcomes(summary, target[1], target[0])
-        click.echo(f"wrote {target[1]}", err=as_json)
+        with output_file(target[1], target[0]) as real:
+            write_outcomes(summary, real, target[0])
+        if not to_stdout:
+            click.echo(f"wrote {target[1]}", err=as_json)
     if joint:
         from piri_qual.analysis.joint_display import joint_display
         from piri_qual.export.outcomes_writer import JOINT_FORMATS, write_joint_display
@@ -80,7 +86,7 @@ def outcomes(data: Path, spec_path: Path, sheet: str | None, by: str | None, fmt
         for ext in JOINT_FORMATS:
             joint_path = study.exports_dir / f"joint_display.{ext}"
             write_joint_display(rows, summary, joint_path, ext)
-            click.echo(f"wrote {joint_path}", err=as_json)
+            click.echo(f"wrote {joint_path}", err=as_json or to_stdout)
 
 
 def _render(summary) -> None:  # noqa: ANN001

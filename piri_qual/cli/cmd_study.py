@@ -74,15 +74,18 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
         run_exchange_import(files, study_dir, into, comments_as_codings, add_themes)
         return
     study = open_study(study_dir)
+    # ids come from file names (or are the ones already imported), so the longest name bounds
+    # the column: a long id no longer pushes its line out of line with the others
+    width = max([10, *(len(t) for t in study.transcript_ids()), *(len(f.stem) for f in files)])
 
     def progress(outcome) -> None:  # noqa: ANN001
         if outcome.status == "failed":
             click.echo(f"error: {outcome.message}", err=True)
             return
-        detail = f"{outcome.turns} turns, {outcome.words} words"
+        detail = f"{_count(outcome.turns, 'turn')}, {_count(outcome.words, 'word')}"
         if outcome.reanchored:
-            detail += f", {outcome.reanchored} codings re-anchored"
-        click.echo(f"{outcome.status:>9}  {outcome.transcript_id:<10} {outcome.path.name}  ({detail})")
+            detail += f", {_count(outcome.reanchored, 'coding')} re-anchored"
+        click.echo(f"{outcome.status:>9}  {outcome.transcript_id:<{width}} {outcome.path.name}  ({detail})")
         for orphan in outcome.orphaned:
             click.echo(f"warning: orphaned coding on {outcome.transcript_id}: {orphan} "
                        "(its quote is no longer in the text; re-code it)", err=True)
@@ -93,6 +96,11 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
     if not report.ok:
         raise click.exceptions.Exit(2)
+
+
+def _count(n: int, word: str) -> str:
+    """``1 turn``, ``33 turns``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @click.command()

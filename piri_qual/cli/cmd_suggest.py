@@ -120,6 +120,44 @@ def _listing(study: Study, coder: str | None, transcript_id: str | None, theme: 
     return found
 
 
+def _listing_path(study: Study, coder: str | None) -> Path:
+    return study.cache_dir / "listings" / f"suggestions-{coder or '_cold'}.json"
+
+
+def _filters_of(transcript_id: str | None, theme: str | None) -> dict[str, str | None]:
+    return {"transcript": transcript_id, "theme": theme}
+
+
+def _save_listing(study: Study, coder: str | None, transcript_id: str | None, theme: str | None,
+                  ids: list[str]) -> None:
+    """Remember what the numbers of this listing meant, so `accept 3` means this listing's 3
+    even after `accept 1` changed what a new listing would show."""
+    import json
+
+    from piri_qual.core.atomic import atomic_write_text
+
+    data = {"filters": _filters_of(transcript_id, theme), "ids": ids}
+    atomic_write_text(_listing_path(study, coder), json.dumps(data) + "\n")
+
+
+def _listed_id(study: Study, coder: str | None, transcript_id: str | None, theme: str | None, n: int) -> str:
+    """The id of suggestion number ``n`` of the last listing with these filters, or a clear refusal."""
+    import json
+
+    hint = ("Numbers refer to the last listing with the same --coder, --transcript and --theme: list them "
+            "with `piri-qual suggestions`, or accept by id (s1a2b3c4).")
+    try:
+        data = json.loads(_listing_path(study, coder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise PiriQualError(f"no listing to take suggestion number {n} from", hint=hint) from None
+    if not isinstance(data, dict) or data.get("filters") != _filters_of(transcript_id, theme):
+        raise PiriQualError(f"the last listing had other filters, so number {n} is ambiguous", hint=hint)
+    ids = data.get("ids") or []
+    if not 1 <= n <= len(ids):
+        raise PiriQualError(f"no suggestion number {n} in the last listing ({len(ids)} shown)", hint=hint)
+    return str(ids[n - 1])
+
+
 def _short(text: str, limit: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
@@ -148,8 +186,9 @@ def suggestions(ctx: click.Context, study_dir: Path | None, coder: str | None, t
                 theme: str | None, limit: int, as_json: bool) -> None:
     """List cached suggestions, best first, with their reasons; accept or reject them.
 
-    Numbers refer to this listing (same --coder, --transcript and --theme); ids (s1a2b3c4)
-    stay the same between listings. Accepting appends a `confirm` event and rejecting a `reject`
+    Numbers refer to the last listing with the same --coder, --transcript and --theme, and keep
+    their meaning after decisions (accept 1, then accept 3: the 3 listed); ids (s1a2b3c4) stay
+    the same between listings. Accepting appends a `confirm` event and rejecting a `reject`
     event to the coder's log, each carrying the suggestion's source, score and reason.
 
     \b
@@ -168,6 +207,7 @@ def suggestions(ctx: click.Context, study_dir: Path | None, coder: str | None, t
     who = _coder_or_none(study, coder)
     found = _listing(study, who, transcript_id, theme)
     shown = found if limit <= 0 else found[:limit]
+    _save_listing(study, who, transcript_id, theme, [suggestion_id(s) for s in shown])
     if as_json:
         print_json([{"n": i, "id": suggestion_id(s), **s.__dict__} for i, s in enumerate(shown, start=1)])
         return
@@ -207,18 +247,14 @@ def _decide(accept: bool) -> click.Command:
         found = _listing(study, who, transcript_id, theme)
         by_id = {suggestion_id(s): s for s in found}
         chosen: list[Suggestion] = []
-        for item in items:
-            if item.isdigit():
-                n = int(item)
-                if not 1 <= n <= len(found):
-                    raise PiriQualError(f"no suggestion number {n} in this listing ({len(found)} shown)",
-                                        hint="List them again with the same --coder/--transcript/--theme.")
-                chosen.append(found[n - 1])
-            elif item in by_id:
-                chosen.append(by_id[item])
-            else:
-                raise PiriQualError(f"no open suggestion {item!r}",
-                                    hint="Use a number or an id from `piri-qual suggestions`; decided ones are gone.")
+        for item in items:  # every number is read from the last listing before anything is decided
+            ident = _listed_id(study, who, transcript_id, theme, int(item)) if item.isdigit() else item
+            if ident not in by_id:
+                what = f"suggestion number {item} ({ident})" if item.isdigit() else f"suggestion {item!r}"
+                raise PiriQualError(f"{what} is no longer open: it was decided, or is no longer suggested",
+                                    hint="List them again with `piri-qual suggestions` (numbers then change).")
+            if by_id[ident] not in chosen:
+                chosen.append(by_id[ident])
         for s in chosen:
             decide(study, who, s, accept)
             click.echo(f"{'confirmed' if accept else 'rejected'} {s.theme} on {s.transcript} "

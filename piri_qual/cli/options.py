@@ -58,7 +58,7 @@ def output_option(func: F) -> F:
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="File to write (default: under the study's exports/ folder).",
+        help="File to write (default: under the study's exports/ folder); - for standard output.",
     )(func)
 
 
@@ -76,3 +76,67 @@ def open_study(study_dir: Path | None) -> Study:
 def default_coder(study: Study, coder: str | None) -> str:
     """The coder to act as (the study's one rule: --coder, PIRI_QUAL_CODER, the only coder)."""
     return study.resolve_coder(coder, reading=False)
+
+
+def participant_filters(func: F) -> F:
+    """``--group``, ``--participant`` and ``--where``: which participants a reading command covers."""
+    options = [
+        click.option("--group", "groups", multiple=True, help="Only this participant group (repeat or comma-separate)."),
+        click.option("--participant", "participants", multiple=True,
+                     help="Only this participant, e.g. P07 (repeat or comma-separate)."),
+        click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
+                     help="Only participants whose participants.csv column ATTR has VALUE (e.g. site=Northvale)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def split_names(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeated and comma-separated option values as one tuple (``--group a,b --group c``)."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def where_pairs(values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``--where site=A,B`` options as ``(("site", ("A", "B")),)`` (a clear error when malformed)."""
+    from piri_qual.analysis.selection import parse_where
+
+    return tuple(parse_where(values).items())
+
+
+def context_option(func: F) -> F:
+    return click.option("--context", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+                        help="Sentences of context shown before and after each excerpt.")(func)
+
+
+def _completion_study(ctx: click.Context) -> Path | None:
+    """The study a command line being completed points at (--study, else found from here)."""
+    from piri_qual.core.settings import SETTINGS_FILE
+
+    given = ctx.params.get("study_dir")
+    start = Path(given) if given else Path.cwd()
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
+def complete_transcripts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a transcript id: the study's corpus file names (nothing else is read)."""
+    root = _completion_study(ctx)
+    if root is None:
+        return []
+    return sorted(p.stem for p in (root / "corpus").glob("*.json") if p.stem.startswith(incomplete))
+
+
+def complete_themes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a theme id from the study's codebook (silent when it cannot be read)."""
+    root = _completion_study(ctx)
+    if root is None:
+        return []
+    try:
+        from piri_qual.core.study import StudyFolder
+
+        return [t.id for t in StudyFolder(root).codebook.all_themes if t.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - a broken codebook must not break the shell's completion
+        return []

@@ -7,17 +7,34 @@ There used to be two rules: ``export matrix -o out`` wrote ``out.xlsx`` while ``
 2. else the extension of ``-o`` names the format (``.markdown`` counts as ``.md``);
 3. an ``-o`` without an extension gets the default format and its extension;
 4. an extension that is not one of the formats is one clear error listing them;
-5. without ``-o`` the file is ``<stem>.<format>`` in the study's ``exports/`` folder.
+5. without ``-o`` the file is ``<stem>.<format>`` in the study's ``exports/`` folder;
+6. ``-o -`` writes to standard output, in ``--format`` or the default format, so an export can be
+   piped (``piri-qual export quotes -o - --format md | less``). A binary format (.docx, .xlsx,
+   .png, .qdpx) is refused when standard output is a terminal. Writers still write a file: they
+   are handed a temporary one by :func:`output_file`, whose bytes then go to standard output.
 """
 
 from __future__ import annotations
 
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from piri_qual.errors import PiriQualError
 
 _ALIASES = {"markdown": "md"}
+#: ``-o -``: standard output.
+STDOUT = Path("-")
+#: Formats that are not text, refused on a terminal.
+BINARY = frozenset({"xlsx", "docx", "png", "qdpx"})
+
+
+def is_stdout(path: Path | None) -> bool:
+    """Whether ``path`` is ``-o -`` (standard output)."""
+    return path is not None and str(path) == "-"
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,16 @@ def resolve_output(kind: OutputKind, fmt: str | None, output: Path | None,
         fmt = _ALIASES.get(fmt.lower(), fmt.lower())
         if fmt not in kind.formats:
             raise _unknown(kind, repr(fmt), output)
+    if is_stdout(output):
+        chosen = fmt or kind.formats[0]
+        if chosen in BINARY and sys.stdout.isatty():
+            raise PiriQualError(
+                f"{kind.what} as .{chosen} is binary and would garble the terminal",
+                hint="Redirect it (`-o - > file`), pipe it, or give -o FILE"
+                + (f" (or --format {next((f for f in kind.formats if f not in BINARY), '')})"
+                   if any(f not in BINARY for f in kind.formats) else "") + ".",
+            )
+        return chosen, STDOUT
     if output is None:
         if exports_dir is None:
             raise ValueError("resolve_output needs the exports folder when no output is given")
@@ -74,3 +101,29 @@ def _unknown(kind: OutputKind, shown: str, output: Path | None) -> PiriQualError
         what = f"it can be {kind.extensions()}"
         hint = "End the file name in one of those, or choose one with --format."
     return PiriQualError(f"cannot write {kind.what} as {shown} ({what})", path=output, hint=hint)
+
+
+@contextmanager
+def output_file(path: Path, fmt: str) -> Iterator[Path]:
+    """The file a writer should write: ``path`` itself, or for ``-o -`` a temporary file whose
+    bytes are copied to standard output once the ``with`` block ends without an error.
+
+    A temporary file rather than a stream because the .docx and .xlsx writers need a seekable
+    file (they are zip archives) and every writer writes atomically by path.
+    """
+    if not is_stdout(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="piri-qual-") as folder:
+        real = Path(folder) / f"output.{fmt}"
+        yield real
+        data = real.read_bytes() if real.exists() else b""
+        data = data.removeprefix(b"\xef\xbb\xbf")  # the CSV byte-order mark is for Excel, not for a pipe
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is not None:
+            stream.write(data)
+            stream.flush()
+        else:  # a text-only stream (rare): text formats still arrive intact
+            sys.stdout.write(data.decode("utf-8-sig", errors="replace"))
+            sys.stdout.flush()

@@ -15,7 +15,10 @@ from pathlib import Path
 from piri_qual.core.atomic import atomic_write_text
 from piri_qual.errors import PiriQualError
 
-FILENAME_ID = re.compile(r"^(?P<id>[A-Za-z]{1,4}\d{1,4})(?:[ _\-]+(?P<group>[A-Za-z][A-Za-z\-]*))?")
+# An id as studies write them: capitals then digits (P07, S01, INT3), or one letter then digits
+# (p7). ``utf8`` and ``mp3`` are not ids, so ``utf8_bom.docx`` names no participant.
+FILENAME_ID = re.compile(r"^(?P<id>(?:[A-Z]{1,4}|[A-Za-z])\d{1,4})(?:[ _\-]+(?P<rest>.*))?$")
+FILENAME_GROUP = re.compile(r"^[A-Za-z][A-Za-z\-]*$")
 
 
 def load_participants(path: Path) -> dict[str, dict[str, str]]:
@@ -66,9 +69,15 @@ def save_participants(path: Path, people: dict[str, dict[str, str]]) -> None:
 
 
 def guess_from_filename(path: Path) -> tuple[str | None, str | None]:
-    """``P07_parent.docx`` -> ("P07", "parent"); names without an id pattern give (None, None)."""
-    match = FILENAME_ID.match(path.stem)
+    """Participant and group from a file name that starts with an id.
+
+    ``P07_parent.docx`` -> ("P07", "parent"); ``P83 with spaces.txt`` -> ("P83", None), because
+    only a single word after the id is a group; ``utf8_bom.docx`` -> (None, None), because
+    ``utf8`` does not look like an id.
+    """
+    match = FILENAME_ID.match(path.stem.strip())
     if not match:
         return None, None
-    group = match.group("group")
-    return match.group("id").upper(), group.lower() if group else None
+    rest = (match.group("rest") or "").strip()
+    group = rest.lower() if FILENAME_GROUP.match(rest) else None
+    return match.group("id").upper(), group

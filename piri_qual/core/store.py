@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.core.appendlog import append_lines
 from piri_qual.core.codings import MEMO_SCOPES, OPS, Clock, Event, validate_coder_name
+from piri_qual.core.quote_match import find_quote
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -99,7 +99,9 @@ class CodingStore:
         if start is None or end is None:
             if not quote:
                 raise PiriQualError("give the excerpt as --quote TEXT or as --start and --end offsets")
-            start, end = locate_quote(self.study.transcript(transcript_id), quote)
+            transcript = self.study.transcript(transcript_id)
+            start, end = locate_quote(transcript, quote)
+            quote = transcript.text[start:end]  # the transcript's own characters, however it was typed
         return self.append(
             coder, op, transcript=transcript_id, start=start, end=end, quote=quote, theme=theme,
             source=source, score=score, reason=reason,
@@ -200,24 +202,30 @@ class CodingStore:
     # -- the append itself -------------------------------------------------------------------
     @staticmethod
     def _write(path: Path, lines: list[str]) -> None:
+        # Deferred: the lock library costs 40 ms to import, which every command that only reads
+        # the study (search, quotes, show) would otherwise pay for a store it never writes with.
+        from piri_qual.core.appendlog import append_lines
+
         append_lines(path, lines)
 
 
 def locate_quote(transcript: Transcript, quote: str) -> tuple[int, int]:
-    """The one place ``quote`` occurs in a transcript, or a clear error."""
-    hits: list[int] = []
-    at = transcript.text.find(quote)
-    while at != -1 and len(hits) < 3:
-        hits.append(at)
-        at = transcript.text.find(quote, at + 1)
+    """The one place ``quote`` occurs in a transcript, or a clear error.
+
+    Curly and straight quotation marks, dashes and runs of white space are forgiven
+    (:mod:`piri_qual.core.quote_match`); the offsets are the transcript's, so the caller stores
+    the transcript's own text at them.
+    """
+    hits = find_quote(transcript.text, quote)
     if not hits:
         raise PiriQualError(
             f"the quote is not in transcript {transcript.id!r}",
-            hint="Copy it exactly from the transcript, or give --start/--end.",
+            hint=f"Copy it from `piri-qual show {transcript.id}` (quotation marks, dashes and spacing "
+            "need not match), or give --start/--end.",
         )
     if len(hits) > 1:
         raise PiriQualError(
             f"the quote occurs more than once in transcript {transcript.id!r}",
             hint="Quote more words, or give --start/--end.",
         )
-    return hits[0], hits[0] + len(quote)
+    return hits[0]

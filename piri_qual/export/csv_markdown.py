@@ -9,7 +9,7 @@ quotes. Both are built as strings and written atomically.
 from __future__ import annotations
 
 import io
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, SupportsInt, cast
 
@@ -125,7 +125,10 @@ def quote_source(row: QuoteRow) -> str:
     return f"{row.location}; coder {row.coder}"
 
 
-def quotes_markdown(quotes: pd.DataFrame, themes: pd.DataFrame, title: str, intro: str) -> str:
+def quotes_markdown(quotes: pd.DataFrame, themes: pd.DataFrame, title: str, intro: str,
+                    memos: Mapping[str, str] | None = None) -> str:
+    """Quotes under domain and theme headings; a theme's memo (``memos``: theme -> text) under
+    its heading, before its quotes."""
     out = [f"# {title}\n", intro + "\n"]
     by_theme: dict[Hashable, pd.DataFrame] = {t: part for t, part in quotes.groupby("theme", sort=False)}
     for _domain, dthemes in themes.groupby("domain", sort=False):
@@ -135,6 +138,9 @@ def quotes_markdown(quotes: pd.DataFrame, themes: pd.DataFrame, title: str, intr
             count = 0 if part is None else len(part)
             out.append(f"### {theme.label}\n")
             out.append(f"*{theme.construct_label}; {count} quote{'s' if count != 1 else ''}*\n")
+            memo = (memos or {}).get(str(theme.theme))
+            if memo:
+                out.append("**Memo:** " + md_escape(memo).replace("<br>", "  \n") + "\n")
             if part is None:
                 continue
             for row in part.itertuples():

@@ -9,7 +9,7 @@ header that repeats on every page, a shaded band per participant group and the s
 from __future__ import annotations
 
 import io
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -207,8 +207,10 @@ def matrix_docx(matrix: FrameworkMatrix, path: Path, title: str, intro: str) -> 
 
 
 # -- quote bank ----------------------------------------------------------------------------------
-def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: str, intro: str) -> None:
-    """A heading per domain and per theme; each quote a block quote with its attribution.
+def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: str, intro: str,
+                memos: Mapping[str, str] | None = None) -> None:
+    """A heading per domain and per theme (with the theme's memo, from ``memos``: theme -> text);
+    each quote a block quote with its attribution.
 
     Attributions get a paragraph style of their own ("Quote Attribution"), so a report's
     template can restyle them all at once.
@@ -239,6 +241,11 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
             )
             run.italic = True
             run.font.size = Pt(9)
+            memo = (memos or {}).get(str(theme.theme))
+            if memo:
+                paragraph = document.add_paragraph()
+                paragraph.add_run("Memo: ").bold = True
+                paragraph.add_run(memo)
             if part is None:
                 continue
             for row in part.itertuples():

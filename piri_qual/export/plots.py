@@ -129,3 +129,33 @@ def saturation_curve(table: pd.DataFrame, path: Path, title: str) -> None:
     axes.set_title(title, fontsize=10)
     axes.grid(axis="y", alpha=0.3)
     _save(figure, path)
+
+
+def word_chart(terms: list[tuple[str, float, dict[str, float]]], values: list[str], path: Path, title: str,
+               measure: str) -> None:
+    """Horizontal bars of word frequencies, most frequent at the top; one bar per value of the
+    ``--by`` attribute when ``values`` are given (each a rate within that value's talk).
+
+    ``terms`` are ``(word, overall, {value: figure})``.
+    """
+    import numpy as np
+
+    n = len(terms)
+    groups = values or [""]
+    figure = _figure(7.5, min(MAX_INCHES, max(2.5, 0.9 + 0.28 * n * max(1, len(groups)) ** 0.5)))
+    axes = figure.add_subplot()
+    positions = np.arange(n)[::-1]
+    if values:
+        height = 0.8 / len(values)
+        for k, value in enumerate(values):
+            figures = [by.get(value, 0.0) for _, _, by in terms]
+            axes.barh(positions + (len(values) - 1 - 2 * k) * height / 2, figures, height=height, label=value)
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+    else:
+        axes.barh(positions, [overall for _, overall, _ in terms], height=0.7, color="#1f4e79")
+    axes.set_yticks(positions, [_shorten(word, 30) for word, _, _ in terms], fontsize=8)
+    axes.set_xlabel(measure, fontsize=8)
+    axes.tick_params(axis="x", labelsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(title, fontsize=10, loc="left")
+    _save(figure, path)

@@ -175,10 +175,11 @@ def write_quotes(data: Selection, path: Path, fmt: str, *, per_theme: int | None
     flagged = identifier_report(quotes)
     _guard(flagged, strict, "quote")
     what = "Quote bank" + (f" (up to {per_theme} quotes per theme, spread across participants)" if per_theme else "")
+    memos = theme_memos(data)
     if fmt == "docx":
         from piri_qual.export.docx_writer import quotes_docx
 
-        quotes_docx(quotes, data.themes, path, "Quote bank", intro(data, what))
+        quotes_docx(quotes, data.themes, path, "Quote bank", intro(data, what), memos)
     elif fmt == "csv":
         from piri_qual.export.csv_markdown import quotes_csv
 
@@ -186,8 +187,25 @@ def write_quotes(data: Selection, path: Path, fmt: str, *, per_theme: int | None
     else:
         from piri_qual.export.csv_markdown import quotes_markdown, write_markdown
 
-        write_markdown(quotes_markdown(quotes, data.themes, "Quote bank", intro(data, what)), path)
+        write_markdown(quotes_markdown(quotes, data.themes, "Quote bank", intro(data, what), memos), path)
     return ExportResult([path], flagged, data.orphaned)
+
+
+def theme_memos(data: Selection) -> dict[str, str]:
+    """The coder's theme memos (theme -> text) with the pseudonym map applied, for the quote bank."""
+    return {key[0]: data.pseudonymiser.apply(memo.text) for (scope, key), memo in data.memos.items()
+            if scope == "theme" and memo.text.strip()}
+
+
+# -- memos ---------------------------------------------------------------------------------------
+def write_memos(study: StudyFolder, data: Selection, path: Path, fmt: str) -> ExportResult:
+    """The memo report of the export's coder (and the notes in memos/), pseudonymised."""
+    from piri_qual.analysis.memos import collect_memos
+    from piri_qual.export.memo_report import write_memo_report
+
+    found = collect_memos(study, [data.coder])
+    write_memo_report(found, path, fmt, data.study_title, data.pseudonymiser.apply, len(data.pseudonymiser.mapping))
+    return ExportResult([path], None, data.orphaned)
 
 
 # -- codebook ------------------------------------------------------------------------------------
@@ -379,6 +397,8 @@ def export_all(study: StudyFolder, data: Selection, out_dir: Path, *, per_theme:
     for fmt in FORMATS["codebook"]:
         result.extend(write_codebook(study, data, out_dir / f"codebook.{fmt}", fmt,
                                      developed=bool(study.history.changes)))
+    for fmt in ("md", "docx"):
+        result.extend(write_memos(study, data, out_dir / f"memos.{fmt}", fmt))
     for fmt in ("xlsx", "md"):
         result.extend(write_frequencies(data, out_dir / f"frequencies.{fmt}", fmt))
     for table in TABLES:

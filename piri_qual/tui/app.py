@@ -18,7 +18,7 @@ from piri_qual.tui import assist_bridge
 from piri_qual.tui.keys import keymap_from_settings
 from piri_qual.tui.screens.coding import CodingScreen
 from piri_qual.tui.screens.reconcile import ReconcileScreen
-from piri_qual.tui.session import SUGGESTIONS
+from piri_qual.tui.session import SUGGESTIONS, where_stopped
 
 
 class CodingApp(App[None]):
@@ -71,8 +71,8 @@ class CodingApp(App[None]):
                     "this study has no imported transcripts", path=study.corpus_dir,
                     hint="Import some with `piri-qual import FILE...`.",
                 )
-            if transcript_id is None:
-                transcript_id = ids[0]
+            if transcript_id is None:  # where this coder stopped last time, else the first
+                transcript_id = where_stopped(study.log(coder).read(), ids) or ids[0]
             else:
                 study.transcript(transcript_id)  # a clear error for an unknown id
         self.coder = coder or consensus

@@ -1,7 +1,7 @@
 """The one place the terminal UI talks to the suggestion engine (:mod:`piri_qual.assist.engine`).
 
-The UI needs two things from the engine: ranked suggestions for a transcript, and a retrain
-after new decisions. (Sentences are not the engine's: the UI reads them from the study's sentence
+The UI needs three things from the engine: ranked suggestions for a transcript, a retrain after
+new decisions, and (for the jump list) how many suggestions each transcript still has pending. (Sentences are not the engine's: the UI reads them from the study's sentence
 index, ``study.sentences(id)``, like the agreement units.) Going through this adapter keeps the
 screens independent of the engine's module layout, and lets the app run with another adapter
 (tests pass fixed suggestions); an adapter that cannot suggest raises :class:`EngineUnavailable`,
@@ -38,6 +38,12 @@ def suggest(study: Study, transcript_id: str, coder: str) -> list[Suggestion]:
 def retrain(study: Study, coder: str) -> object:
     """Update the coder's model from their log (slow: call it from a worker thread)."""
     return engine.retrain(study, coder)
+
+
+def pending_counts(study: Study, coder: str) -> dict[str, int]:
+    """Pending suggestions per transcript (the jump list), from the cached suggestions, never retraining."""
+    run = engine.Engine(study).suggest_all(study.transcript_ids(), coder, retrain_if_stale=False)
+    return dict(run.suggestions)
 
 
 def span_ranker(study: Study, coder: str) -> Callable[[str, int, int, Sequence[str]], list[tuple[str, float]]]:

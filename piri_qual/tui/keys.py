@@ -36,7 +36,7 @@ class KeyAction:
 
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("next_excerpt", "j", "Next", "Next excerpt (next suggested span, or next sentence when reading)"),
-    KeyAction("prev_excerpt", "k", "Prev", "Previous excerpt"),
+    KeyAction("prev_excerpt", "k", "", "Previous excerpt", show=False),
     KeyAction("next_suggestion", "down", "", "Highlight the next suggested theme", show=False),
     KeyAction("prev_suggestion", "up", "", "Highlight the previous suggested theme", show=False),
     KeyAction("accept", "a", "Accept", "Accept the highlighted theme for the current excerpt"),
@@ -49,16 +49,21 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("widen_word", "full_stop", "", "Widen the excerpt by a word (at the active edge)", show=False),
     KeyAction("narrow_word", "comma", "", "Narrow the excerpt by a word (at the active edge)", show=False),
     KeyAction("switch_edge", "e", "", "Switch the edge that widen/narrow move (start or end)", show=False),
-    KeyAction("delete", "d", "Delete", "Delete the highlighted (or only) coding on this excerpt"),
+    KeyAction("delete", "d", "", "Delete the highlighted (or only) coding on this excerpt", show=False),
     KeyAction("undo", "u", "Undo", "Undo your last decision (the undo is logged too)"),
     KeyAction("redo", "r", "", "Redo the decision last undone", show=False),
-    KeyAction("memo", "m", "Memo", "Write a memo on the excerpt, the theme, or the participant x theme cell"),
-    KeyAction("jump", "g", "", "Jump to another transcript", show=False),
+    KeyAction("memo", "m", "Memo", "Write a memo: on the excerpt just decided (right after a decision), this "
+              "excerpt, the theme, the participant x theme cell, the transcript, the participant or the study "
+              "(ctrl+t changes the target)"),
+    KeyAction("excerpts", "o", "Excerpts", "Open the highlighted theme: every excerpt of it across the study, "
+              "by participant, with jump-to"),
+    KeyAction("jump", "g", "", "Jump to another transcript (with its pending suggestions and where you stopped)",
+              show=False),
     KeyAction("search", "slash", "", "Search the transcript text", show=False),
     KeyAction("search_next", "n", "", "Go to the next match of the last search", show=False),
     KeyAction("filter", "f", "", "Show only one theme (again to clear)", show=False),
     KeyAction("toggle_mode", "s", "", "Switch between 'suggestions first' and 'read the whole transcript'", show=False),
-    KeyAction("codebook", "c", "Codebook", "The framework tree with your counts and each theme's rules"),
+    KeyAction("codebook", "c", "", "The framework tree with your counts and each theme's rules", show=False),
     KeyAction("page_down", "pagedown", "", "Scroll the transcript down", show=False),
     KeyAction("page_up", "pageup", "", "Scroll the transcript up", show=False),
     KeyAction("help", "question_mark", "Help", "This help"),

@@ -104,6 +104,9 @@ class CodingSession:
         self.highlight = 0
         self.current: Span | None = None
         self.anchor: Span | None = None
+        #: The decision just made (accept, reject, assign), until the coder moves on by hand: a
+        #: memo written now is about its excerpt, even though accepting moved to the next one.
+        self.last_decided: Event | None = None
         self.load(transcript, sentences)
 
     # -- loading -----------------------------------------------------------------------------
@@ -116,9 +119,16 @@ class CodingSession:
         self.current = None
         self.anchor = None
         self.highlight = 0
+        self.last_decided = None
         self._refresh_derived()
         self.units = self._units()
-        if self.units:
+        resume = self.stopped_at(transcript.id)
+        if resume is not None:  # where this coder stopped in this transcript last time
+            self.anchor = self.index.sentence_at(resume) or Span(resume, resume + 1)
+            target = self._unit_after(self.anchor, inclusive=True) or (self.units[0] if self.units else None)
+            if target is not None:
+                self._goto_unit(target)
+        elif self.units:
             self._goto_unit(self.units[0])
 
     def set_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
@@ -230,6 +240,7 @@ class CodingSession:
         return self.units[i - 1] if i > 0 else None
 
     def next_excerpt(self) -> bool:
+        self.last_decided = None  # a move key, even at the end: the coder has moved on
         target = self._unit_after(self.anchor)
         if target is None:
             return False
@@ -237,6 +248,7 @@ class CodingSession:
         return True
 
     def prev_excerpt(self) -> bool:
+        self.last_decided = None  # a move key, even at the end: the coder has moved on
         target = self._unit_before(self.anchor)
         if target is None:
             return False
@@ -255,8 +267,16 @@ class CodingSession:
         sentence = self.index.sentence_at(offset)
         if sentence is None:
             return False
+        self.last_decided = None
         self._goto_unit(sentence)
         return True
+
+    def goto_span(self, start: int, end: int) -> None:
+        """Make ``[start, end)`` the current excerpt (a coding chosen in the retrieval view)."""
+        if not 0 <= start < end <= len(self.transcript.text):
+            raise PiriQualError(f"[{start}, {end}) is not inside transcript {self.transcript.id}")
+        self.last_decided = None
+        self._goto_unit(Span(start, end))
 
     def resize(self, unit: str, widen: bool) -> bool:
         """Widen or narrow the current excerpt by a sentence or a word at the active edge."""
@@ -265,6 +285,7 @@ class CodingSession:
         new = self.index.resize(self.current, self.edge, unit, widen)
         if new is None:
             return False
+        self.last_decided = None
         self.current = new
         self._clamp_highlight()
         return True
@@ -277,6 +298,7 @@ class CodingSession:
         if mode not in MODES:
             raise ValueError(mode)
         self.mode = mode
+        self.last_decided = None
         self.units = self._units()
         if self.current is None or (mode == SUGGESTIONS and not self._pending_here()):
             target = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
@@ -294,6 +316,7 @@ class CodingSession:
         if theme_id is not None:
             theme_id = self.codebook.resolve(theme_id, source=self.study.codebook_path).id
         self.theme_filter = theme_id
+        self.last_decided = None
         self._pending = None
         self.units = self._units()
         if self.current is not None and self.current not in self.units and self.units:
@@ -409,6 +432,7 @@ class CodingSession:
             quote=self.quote(cur), theme=s.theme, source=s.source, score=s.score, reason=s.reason,
         )
         self._rebuild(stay=False)
+        self.last_decided = event
         return Outcome(event, f"accepted {self._label(s.theme)}")
 
     def reject(self) -> Outcome:
@@ -426,6 +450,7 @@ class CodingSession:
             theme=s.theme, source=s.source, score=s.score, reason=s.reason,
         )
         self._rebuild(stay=False)
+        self.last_decided = event
         return Outcome(event, f"rejected {self._label(s.theme)}")
 
     def assign(self, theme: str) -> Outcome:
@@ -439,6 +464,7 @@ class CodingSession:
             quote=self.quote(cur), theme=resolved.id, source="manual",
         )
         self._rebuild(stay=True)
+        self.last_decided = event
         return Outcome(event, f"coded {resolved.label}")
 
     # -- creating themes while coding ------------------------------------------------------------
@@ -492,6 +518,7 @@ class CodingSession:
             quote=c.quote, theme=c.theme,
         )
         self._rebuild(stay=True)
+        self.last_decided = None
         return Outcome(event, f"deleted {self._label(c.theme)}")
 
     def undo(self) -> Outcome:
@@ -515,6 +542,7 @@ class CodingSession:
 
     def _show_event(self, event: Event) -> None:
         """After undo/redo, bring the excerpt the decision was about back into view."""
+        self.last_decided = None
         self._refresh_derived()
         self.units = self._units()
         if event.transcript == self.transcript.id and event.start is not None and event.end is not None:
@@ -526,8 +554,19 @@ class CodingSession:
 
     # -- memos ---------------------------------------------------------------------------------
     def memo_scopes(self) -> list[tuple[str, str]]:
-        """The memo targets available here: (scope, description)."""
+        """The memo targets available here, as (scope, description), the likeliest first.
+
+        Right after a decision the first is the excerpt just decided (``decided``): accepting a
+        suggestion moves on to the next excerpt, but the thought the coder wants to note is
+        about the one they just coded.
+        """
         out: list[tuple[str, str]] = []
+        decided = self.last_decided
+        if decided is not None and decided.transcript == self.transcript.id:
+            verb = {"confirm": "accepted", "add": "coded", "reject": "rejected"}.get(decided.op, decided.op)
+            words = " ".join((decided.quote or "").split())
+            shown = words if len(words) <= 40 else words[:39] + "\u2026"
+            out.append(("decided", f"just {verb} {self._label(decided.theme or '')}: \u201c{shown}\u201d"))
         if self.current is not None:
             out.append(("excerpt", "this excerpt"))
         theme = self.highlighted_theme()
@@ -535,10 +574,21 @@ class CodingSession:
             out.append(("theme", f"theme: {theme.label}"))
             out.append(("cell", f"{self.transcript.participant} x {theme.label}"))
         out.append(("transcript", f"transcript {self.transcript.id}"))
+        out.append(("participant", f"participant {self.transcript.participant}"))
+        out.append(("study", "the study"))
         return out
 
     def _memo_fields(self, scope: str) -> MemoFields:
         tid = self.transcript.id
+        if scope == "decided":
+            decided = self.last_decided
+            if decided is None or decided.start is None or decided.end is None:
+                raise PiriQualError("no decision to write a memo on", hint="Write it on this excerpt instead.")
+            fields: MemoFields = {"scope": "excerpt", "transcript": decided.transcript or tid,
+                                  "start": decided.start, "end": decided.end, "quote": decided.quote or ""}
+            # a coding's memo follows the coding (its id); a rejection's stays on the span
+            fields["target"] = decided.id if decided.op in ("add", "confirm") else None
+            return fields
         if scope == "excerpt":
             cur = self._require_current()
             entry = self.highlighted()
@@ -549,12 +599,16 @@ class CodingSession:
             theme = self.highlighted_theme()
             if theme is None:
                 raise PiriQualError("no theme highlighted for a theme memo")
-            fields: MemoFields = {"scope": scope, "theme": theme.id}
+            fields = {"scope": scope, "theme": theme.id}
             if scope == "cell":
                 fields["participant"] = self.transcript.participant
             return fields
         if scope == "transcript":
             return {"scope": scope, "transcript": tid, "participant": self.transcript.participant}
+        if scope == "participant":
+            return {"scope": scope, "participant": self.transcript.participant}
+        if scope == "study":
+            return {"scope": scope}
         raise PiriQualError(f"unknown memo scope {scope!r}")
 
     def memo_text(self, scope: str) -> str:
@@ -563,10 +617,94 @@ class CodingSession:
 
         fields.pop("quote", None)  # a probe for memo_key, which does not read the quote
         probe = Event(id="", time="", coder=self.coder, op="memo", **fields)
-        memo = self.state.memos.get((scope, memo_key(probe)))
+        memo = self.state.memos.get((fields["scope"], memo_key(probe)))
         return memo.text if memo else ""
 
     def write_memo(self, scope: str, text: str) -> Outcome:
         fields = self._memo_fields(scope)
         event = self._append("memo", text=text.strip() or None, **fields)
-        return Outcome(event, f"memo saved ({scope})" if text.strip() else f"memo cleared ({scope})")
+        kind = fields["scope"] if scope != "decided" else "the excerpt just decided"
+        return Outcome(event, f"memo saved ({kind})" if text.strip() else f"memo cleared ({kind})")
+
+    # -- where the coder is, across the study --------------------------------------------------
+    def stopped_at(self, transcript_id: str) -> int | None:
+        """Where this coder's latest decision on a transcript starts (None: nothing decided there)."""
+        latest: Event | None = None
+        for event in self.events:
+            if event.transcript == transcript_id and event.start is not None and event.op in DECISIONS:
+                if latest is None or event.sort_key > latest.sort_key:
+                    latest = event
+        return latest.start if latest is not None else None
+
+    def pending_total(self) -> int:
+        """Suggestions on this transcript not yet decided, whatever the theme filter."""
+        return sum(1 for s in self.suggestions if not self._decided(s))
+
+    # -- the retrieval view: one theme across the study ------------------------------------------
+    def reconciled(self) -> bool:
+        """Whether the study has been reconciled (a log holds decisions made in reconciliation), so
+        coding is no longer blind and every coder's excerpts may be read side by side."""
+        for coder in self.study.coders():
+            if self.study.log(coder).path.exists():
+                fold = self.study.fold(coder)
+                if any(c.source == "reconcile" for c in fold.codings.values()) or any(
+                        r.source == "reconcile" for r in fold.rejections):
+                    return True
+        return False
+
+    def theme_excerpts(self, theme_id: str, *, all_coders: bool = False) -> list[ThemeExcerpt]:
+        """Every current coding of a theme (with the codes under it) across the study: this coder's,
+        or every coder's once the study is reconciled. By participant (participants.csv order),
+        then transcript and position."""
+        if all_coders and not self.reconciled():
+            raise PiriQualError("other coders' codings stay hidden until the study is reconciled (blind coding)",
+                                hint="Reconcile with `piri-qual code --reconcile A,B --into consensus`.")
+        wanted = {theme_id} | {t.id for t in self.codebook.all_themes if self._under(t.id, theme_id)}
+        folds = [self.study.fold(c) for c in self.study.coders() if self.study.log(c).path.exists()] \
+            if all_coders else [self.state]
+        order = {pid: i for i, pid in enumerate(self.study.participant_table())}
+        known = set(self.study.transcript_ids())
+        out: list[ThemeExcerpt] = []
+        for state in folds:
+            for c in state.codings.values():
+                if c.theme in wanted and c.transcript in known:
+                    t = self.study.transcript(c.transcript)
+                    turn = t.turn_at(c.start)
+                    out.append(ThemeExcerpt(c, t.participant, t.group or "", (turn + 1) if turn is not None else 0))
+        out.sort(key=lambda x: (order.get(x.participant, len(order)), x.participant, x.coding.transcript,
+                                x.coding.start, x.coding.end, x.coding.coder))
+        return out
+
+    def _under(self, theme_id: str, ancestor: str) -> bool:
+        seen: set[str] = set()
+        theme = self.codebook.lookup(theme_id)
+        while theme is not None and theme.parent and theme.parent not in seen:
+            if theme.parent == ancestor:
+                return True
+            seen.add(theme.parent)
+            theme = self.codebook.lookup(theme.parent)
+        return False
+
+
+#: Ops that place the coder somewhere in a transcript (an undo or a memo does not).
+DECISIONS = ("add", "confirm", "reject", "adjust", "delete")
+
+
+@dataclass(frozen=True)
+class ThemeExcerpt:
+    """One coding in the retrieval view, with who said it and in which turn."""
+
+    coding: Coding
+    participant: str
+    group: str
+    turn: int  # from 1; 0 between turns
+
+
+def where_stopped(events: Iterable[Event], known: Iterable[str]) -> str | None:
+    """The transcript of the coder's latest decision (among ``known``), for where to open."""
+    ids = set(known)
+    latest: Event | None = None
+    for event in events:
+        if event.op in DECISIONS and event.transcript in ids and (latest is None or event.sort_key > latest.sort_key):
+            latest = event
+    return latest.transcript if latest is not None else None

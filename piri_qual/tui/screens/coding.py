@@ -70,6 +70,8 @@ class CodingScreen(Screen[None]):
         self._shown_entries: object = None
         self._shown_detail: object = None
         self._shown_status = ""
+        self._goto_after_load: tuple[int, int] | None = None  # an excerpt chosen in the retrieval view
+        self.pending_counts: dict[str, int] = {}  # pending suggestions per transcript (the jump list)
 
     @property
     def review_app(self) -> CodingApp:
@@ -127,6 +129,10 @@ class CodingScreen(Screen[None]):
             if issubclass(warning.category, PiriQualWarning):
                 self.notify(str(warning.message), severity="warning", timeout=10)
         self.transcript_id = transcript.id
+        if self._goto_after_load is not None:
+            start, end = self._goto_after_load
+            self._goto_after_load = None
+            self.session.goto_span(start, end)
         self._shown_codings = self._shown_entries = self._shown_detail = None
         self.query_one(TranscriptView).show_transcript(transcript)
         self.remove_class("-loading")
@@ -162,6 +168,13 @@ class CodingScreen(Screen[None]):
             app.call_from_thread(self._worker_failed, "suggestions failed", exc)
             return
         app.call_from_thread(self._on_suggestions, transcript_id, found)
+        counter = getattr(app.assist, "pending_counts", None)
+        if counter is not None:  # for the jump list; an adapter without it shows this transcript's only
+            try:
+                counts = counter(app.study, app.coder)
+            except Exception:  # noqa: BLE001 - the counts are a convenience, never an error to show
+                return
+            app.call_from_thread(self._on_pending_counts, counts)
 
     def _on_suggestions(self, transcript_id: str, found: list[Suggestion]) -> None:
         self._suggesting = False
@@ -172,6 +185,9 @@ class CodingScreen(Screen[None]):
         self.refresh_view()
         _freeze_heap()
         self._drain_queue()
+
+    def _on_pending_counts(self, counts: dict[str, int]) -> None:
+        self.pending_counts.update(counts)
 
     def _worker_failed(self, what: str, exc: Exception) -> None:
         self._suggesting = False
@@ -468,19 +484,70 @@ class CodingScreen(Screen[None]):
         items = [PickItem("", "(all themes)", "clear the filter"), *self._theme_items()]
         self.app.push_screen(FuzzyPicker("Show only one theme", items), chosen)
 
-    def action_jump(self) -> None:
+    def jump_items(self) -> list[PickItem]:
+        """The jump list: each transcript with its pending suggestions and where this coder stopped."""
         study = self.review_app.study
+        session = self.session
+        counts = dict(self.pending_counts)
+        if session is not None and session.suggestions_ready:
+            counts[session.transcript_id] = session.pending_total()  # this one is known exactly, now
         items = []
         for tid in study.transcript_ids():
             t = study.transcript(tid)
-            items.append(PickItem(tid, tid, f"{t.participant} \u00b7 {t.group or ''} \u00b7 {t.words} words",
-                                  (t.participant, t.group or "")))
+            parts = [t.participant, t.group or "no group", f"{t.words} words"]
+            if tid in counts:
+                parts.append(f"{counts[tid]} pending")
+            stopped = session.stopped_at(tid) if session is not None else None
+            if stopped is not None and t.text:
+                parts.append(f"stopped {100 * stopped // len(t.text)}% in")
+            items.append(PickItem(tid, tid, " \u00b7 ".join(parts), (t.participant, t.group or "")))
+        return items
 
+    def action_jump(self) -> None:
         def chosen(tid: str | None) -> None:
             if tid:
                 self.load(tid)
 
-        self.app.push_screen(FuzzyPicker("Jump to a transcript", items), chosen)
+        session = self.session
+        here = session.transcript_id if session is not None else self.transcript_id
+        self.app.push_screen(FuzzyPicker("Jump to a transcript (opens where you stopped)", self.jump_items(),
+                                         initial=here), chosen)
+
+    def action_excerpts(self) -> None:
+        """The retrieval view of the highlighted theme (or of one chosen, when none is)."""
+        session = self.session
+        if session is None:
+            return
+        theme = session.highlighted_theme()
+        if theme is None:
+            self.app.push_screen(FuzzyPicker("Open which theme's excerpts?", self._theme_items()),
+                                 lambda t: self.open_excerpts(t) if t else None)
+            return
+        self.open_excerpts(theme.id)
+
+    def open_excerpts(self, theme_id: str) -> None:
+        from piri_qual.tui.screens.excerpts import ExcerptsScreen
+
+        session = self.session
+        assert session is not None
+        theme = session.codebook.lookup(theme_id)
+        here = (session.transcript_id, session.current.start) if session.current is not None else None
+
+        def chosen(target: tuple[str, int, int] | None) -> None:
+            if target is None or self.session is None:
+                return
+            tid, start, end = target
+            if tid == self.session.transcript_id:
+                self._run(lambda s: s.goto_span(start, end))
+            else:
+                self._goto_after_load = (start, end)
+                self.load(tid)
+
+        self.app.push_screen(
+            ExcerptsScreen(theme.label if theme else theme_id, session.coder,
+                           lambda every: session.theme_excerpts(theme_id, all_coders=every), here=here),
+            chosen,
+        )
 
     def action_codebook(self) -> None:
         if self.session is None:

@@ -46,13 +46,15 @@ class FuzzyPicker(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Up", show=False),
     ]
 
-    def __init__(self, title: str, items: Sequence[PickItem], *, limit: int = 60, create: str | None = None) -> None:
+    def __init__(self, title: str, items: Sequence[PickItem], *, limit: int = 60, create: str | None = None,
+                 initial: str | None = None) -> None:
         super().__init__(classes="picker")
         self.title_text = title
         self.items = list(items)
         self.by_key = {item.key: item for item in self.items}
         self.limit = limit
         self.create = create
+        self.initial = initial  # the item highlighted before anything is typed
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
@@ -65,7 +67,8 @@ class FuzzyPicker(ModalScreen[str | None]):
         self.query_one(Input).focus()
 
     def _fill(self, query: str) -> None:
-        matches = rank(query, [(i.key, i.texts) for i in self.items], limit=self.limit)
+        limit = self.limit if query else max(self.limit, len(self.items))  # all of them before any typing
+        matches = rank(query, [(i.key, i.texts) for i in self.items], limit=limit)
         options = []
         for match in matches:
             item = self.by_key[match.key]
@@ -81,7 +84,10 @@ class FuzzyPicker(ModalScreen[str | None]):
             options = [offer, *options] if not matches else [*options, offer]
         listing = self.query_one(OptionList)
         listing.set_options(options)
-        listing.highlighted = 0 if options else None
+        start = 0
+        if not query and self.initial is not None:
+            start = next((i for i, option in enumerate(options) if option.id == self.initial), 0)
+        listing.highlighted = start if options else None
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
