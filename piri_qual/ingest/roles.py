@@ -92,8 +92,10 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
     ``overrides`` maps labels (case-insensitive) to roles and always wins. Labels that name a role
     or an id are mapped by :func:`label_role`. Personal names are resolved only when no
     interviewer was found that way: the speaker whose turns most often ask a question (``?``) is
-    the interviewer and the other named speakers are participants. Turns without a speaker are
-    participant text (captions, survey answers).
+    the interviewer and the other named speakers are participants. Turns without a speaker take
+    the role their layout gave them (``other`` for a title or a study-script prompt,
+    ``participant`` for unlabelled answers) and are otherwise participant text (captions, survey
+    answers).
     """
     table: dict[str, str] = {}
     for label, role in (overrides or {}).items():
@@ -128,7 +130,8 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
             decided.update(_guess_by_questions(turns, unnamed))
 
     return [
-        "participant" if turn.speaker is None else decided[_key(turn.speaker)] for turn in turns
+        (turn.role or "participant") if turn.speaker is None else decided[_key(turn.speaker)]
+        for turn in turns
     ]
 
 
@@ -156,6 +159,16 @@ def _guess_by_questions(turns: list[RawTurn], names: list[str]) -> dict[str, str
     if asked[best] > 0:
         roles[best] = "interviewer"
     return roles
+
+
+def role_for(label: str, overrides: Mapping[str, str] | None = None) -> str | None:
+    """The role one label gets from the overrides or by itself (None: decided by questions)."""
+    if overrides:
+        table = {_key(k): v for k, v in overrides.items()}
+        found = table.get(_key(label))
+        if found is not None:
+            return found
+    return label_role(label)
 
 
 def _key(label: str) -> str:

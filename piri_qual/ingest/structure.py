@@ -1,0 +1,182 @@
+"""Lines that are the transcript's structure, not anyone's talk: titles, metadata, script prompts.
+
+Why: a transcript often opens with a title ("Interview with carer 3") and a metadata block
+("Date: 12 May 2024   Interviewer: HK"), and usability and think-aloud sessions are divided by
+the prompts of the study script ("Task 2. Find the opening hours", "3.b Did anything surprise
+you?"). Read as paragraphs without a speaker, those lines became participant talk: suggested,
+counted in agreement and quoted. Here they are recognised so that the detector keeps them in the
+text as turns of role ``other``; a prompt also becomes the ``section`` of the turns after it.
+
+The rules are deliberately cautious, because a participant's own words must never be taken for
+structure:
+
+* before the first speaker turn of a transcript that has speakers, every paragraph is header
+  (nobody is speaking yet); in a transcript without speakers only a short title that names what
+  the document is ("Transcript", "Interview", "Session" ...) or a metadata block is;
+* a metadata block is lines of ``Key: value`` with short values, at least one of whose keys is a
+  metadata word (date, time, duration, location ...), so ``Interviewer: HK`` beside ``Date:`` is
+  metadata while ``Interviewer: Hello.`` opening the interview is a turn;
+* a prompt is a short paragraph that starts with a script word and a number ("Task 2.",
+  "Question 3:", "Q3.") or, for a bare number ("2. Find", "3.b Did"), one of at least two such
+  paragraphs whose numbers rise through the document with talk between them -- a participant's
+  own numbered list is consecutive paragraphs and is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Keys of metadata lines (compared case-insensitively, spacing collapsed).
+META_KEYS = frozenset(
+    {
+        "date", "time", "duration", "length", "location", "venue", "place", "setting", "mode",
+        "title", "subject", "project", "study", "session", "session id", "recording", "audio",
+        "video", "file", "filename", "file name", "transcript", "transcriber", "transcribed by",
+        "transcription", "interview date", "date of interview", "start time", "end time",
+        "recorded", "recorded on", "site", "service", "group", "language", "wave", "round",
+        "version", "id", "pid", "participant id", "participant code", "code", "consent", "age",
+        "gender", "role", "occupation", "notes", "note", "keywords", "tags",
+    }
+)
+#: People named in a metadata block (``Interviewer: HK``): metadata only beside a metadata key.
+PEOPLE_KEYS = frozenset(
+    {
+        "interviewer", "interviewers", "interviewee", "participant", "participants", "respondent",
+        "facilitator", "moderator", "observer", "observers", "researcher", "note taker",
+        "notetaker", "carer", "parent", "staff", "present", "attendees", "speaker", "speakers",
+    }
+)
+#: Words that say a short first line is a document title, in a transcript without speakers.
+TITLE_WORDS = re.compile(
+    r"(?i)\b(?:transcripts?|interviews?|focus\s+group|session|recording|meeting|usability|"
+    r"think[- ]aloud|test|participant|notes|evaluation|study|conversation|discussion|debrief)\b"
+)
+
+_META_LINE_RE = re.compile(r"[ \t]*([A-Za-z][A-Za-z .'/&-]{0,30}?)[ \t]*:[ \t]*(\S.*?)?[ \t]*")
+_SCRIPT_PROMPT_RE = re.compile(
+    r"(?i)[ \t]*(?:task|question|q|section|part|scenario|activity|exercise|topic|prompt|step|theme)"
+    r"[ \t]*(\d{1,3})[a-z]?(?:\.\d{1,3})*(?P<punct>[.):\u2013-]|[ \t])[ \t]*\S"
+)
+_BARE_PROMPT_RE = re.compile(r"[ \t]*(\d{1,2})(?:\.\d{1,2})*(?:\.?[a-z])?[.)]?[ \t]+[A-Z\u201c\"']")
+_TERMINAL_VALUE = frozenset(".?!\u2026")
+MAX_PROMPT_WORDS = 25
+MAX_TITLE_WORDS = 15
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What a structure paragraph is: ``title``, ``meta``, ``header`` (other lines before the
+    first speaker) or ``prompt``; ``section`` is set for a prompt (its text)."""
+
+    kind: str
+    section: str | None = None
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def meta_lines(text: str) -> tuple[bool, bool] | None:
+    """For a paragraph: None when it is not all ``Key: value`` lines, else (has a metadata key,
+    has only metadata or people keys)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines or len(lines) > 12:
+        return None
+    meta = False
+    for line in lines:
+        m = _META_LINE_RE.fullmatch(line)
+        if m is None:
+            return None
+        key = _key(m.group(1))
+        value = m.group(2) or ""
+        if key in META_KEYS:
+            meta = True
+            continue
+        if key not in PEOPLE_KEYS:
+            return None
+        if len(value.split()) > 6 or value[-1:] in _TERMINAL_VALUE:
+            return None  # "Interviewer: Hello, thanks for coming." opens the interview
+    return meta, True
+
+
+def is_title(text: str, speaker_mode: bool) -> bool:
+    """A short line that reads as a document title."""
+    stripped = text.strip()
+    if not stripped or "\n" in stripped or len(stripped.split()) > MAX_TITLE_WORDS:
+        return False
+    if stripped[-1] in ".?!":
+        return False
+    return speaker_mode or TITLE_WORDS.search(stripped) is not None
+
+
+def prompt_number(text: str) -> tuple[str, int] | None:
+    """("script", n) or ("bare", n) when ``text`` looks like a numbered study-script prompt."""
+    if len(text) > 300 or "\n" in text.strip() or len(text.split()) > MAX_PROMPT_WORDS:
+        return None
+    m = _SCRIPT_PROMPT_RE.match(text)
+    # "Task 2. Find ..." or "Question 3 How ...?"; not "Part 2 of the course was hard."
+    if m is not None and (not m.group("punct").isspace() or not text.rstrip().endswith(".")):
+        return "script", int(m.group(1))
+    m = _BARE_PROMPT_RE.match(text)
+    if m is not None:
+        return "bare", int(m.group(1))
+    return None
+
+
+def find_structure(
+    texts: list[str], labelled: list[bool], speaker_mode: bool, headings: set[int] | None = None
+) -> dict[int, Structure]:
+    """Which paragraphs are structure. ``labelled[i]``: paragraph ``i`` opens a speaker's turn;
+    ``headings``: paragraphs the source marked as headings that name no speaker."""
+    found: dict[int, Structure] = {}
+    filled = [i for i, t in enumerate(texts) if t.strip()]
+    # -- the header: title and metadata before the first turn --
+    meta_block: dict[int, tuple[bool, bool]] = {}
+    for i in filled:
+        shape = meta_lines(texts[i])
+        if shape is None:
+            if labelled[i] or not is_title(texts[i], True):
+                break
+            continue
+        meta_block[i] = shape
+    has_meta_key = any(shape[0] for shape in meta_block.values())
+    for pos, i in enumerate(filled):
+        text = texts[i]
+        if i in meta_block and has_meta_key:
+            found[i] = Structure("meta")
+            continue
+        if labelled[i]:
+            break
+        if speaker_mode:
+            found[i] = Structure("title" if pos == 0 and is_title(text, True) else "header")
+            continue
+        if pos == 0 and is_title(text, False):
+            found[i] = Structure("title")
+            continue
+        break
+    # -- prompts of the study script --
+    bare: list[tuple[int, int]] = []
+    for i in filled:
+        if i in found or labelled[i]:
+            continue
+        if headings and i in headings:
+            found[i] = Structure("prompt", texts[i].strip())
+            continue
+        number = prompt_number(texts[i])
+        if number is None:
+            continue
+        kind, n = number
+        if kind == "script":
+            found[i] = Structure("prompt", texts[i].strip())
+        else:
+            bare.append((i, n))
+    if len(bare) >= 2:
+        numbers = [n for _, n in bare]
+        rising = all(b >= a for a, b in zip(numbers, numbers[1:], strict=False))
+        order = {i: k for k, i in enumerate(filled)}
+        apart = all(order[b] - order[a] >= 2 for (a, _), (b, _) in zip(bare, bare[1:], strict=False))
+        if rising and apart:
+            for i, _ in bare:
+                found[i] = Structure("prompt", texts[i].strip())
+    return found
