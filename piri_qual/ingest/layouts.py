@@ -24,7 +24,7 @@ from typing import NamedTuple
 CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _B = r"(?:\*\*|__)?"  # Markdown bold around a label
 _SP = r"[ \t\u00a0]"
-_LABEL = r"[^\W_][^\n*:()\[\]]*?"
+_LABEL = r"[^\W_][^\n*:\[\]]*?"
 
 # ``Label <sep> time`` where sep is 2+ spaces, a tab, one space, or a dash/bar with spaces; the
 # time may be in brackets or parentheses and be followed by a colon.
@@ -35,11 +35,11 @@ _LABEL_TIME_RE = re.compile(
 # ``time <sep> Label`` (Word's transcribe export, Happy Scribe): a bracketed time may touch the label.
 _TIME_LABEL_RE = re.compile(
     rf"{_SP}*(?:\[(?P<t1>{CLOCK})\]{_SP}*|\((?P<t2>{CLOCK})\){_SP}*|(?P<t3>{CLOCK}){_SP}+)"
-    rf"(?:[-\u2013|\u00b7]{_SP}*)?{_B}(?P<label>[^\W_\d][^\n*:()\[\]]*?){_B}{_SP}*:?{_B}{_SP}*"
+    rf"(?:[-\u2013|\u00b7]{_SP}*)?{_B}(?P<label>[^\W_\d][^\n*:\[\]]*?){_B}{_SP}*:?{_B}{_SP}*"
 )
 # ``Label (time): words`` / ``Label [time]: words``: the colon after the time is required.
 _TIMED_LABEL_RE = re.compile(
-    rf"{_B}(?P<label>[^\W_][^\n*:()\[\]]{{0,44}}?){_SP}*(?:\[(?P<t1>{CLOCK})\]|\((?P<t2>{CLOCK})\)){_B}"
+    rf"{_B}(?P<label>[^\W_][^\n*:\[\]]{{0,44}}?){_SP}*(?:\[(?P<t1>{CLOCK})\]|\((?P<t2>{CLOCK})\)){_B}"
     rf"{_SP}*:{_B}{_SP}*"
 )
 

@@ -782,3 +782,12 @@ def segment(
         structure=dict(Counter(v.kind for v in structure.values())),
     )
     return Segmentation(turns, pieces, speaker_mode, layout)
+
+
+def opens_turn(line: str) -> bool:
+    """Whether a line of text could open a turn (a label, a header or a timestamp): readers of
+    formats that wrap lines visually (PDF) keep such a line from being joined to the one above."""
+    if line.find(":", 0, 121) == -1 and line[:1] not in _STAMP_STARTS:
+        return False
+    cand = _parse_text(line)
+    return cand.label is not None or cand.time is not None
