@@ -149,6 +149,8 @@ def find_structure(
         if labelled[i]:
             break
         if speaker_mode:
+            if prompt_number(text) is not None and pos > 0:
+                break  # the script's first prompt: judged with the others below
             found[i] = Structure("title" if pos == 0 and is_title(text, True) else "header")
             continue
         if pos == 0 and is_title(text, False):
@@ -156,7 +158,7 @@ def find_structure(
             continue
         break
     # -- prompts of the study script --
-    bare: list[tuple[int, int]] = []
+    numbered: list[tuple[int, int, str]] = []  # (paragraph, number, script | bare)
     for i in filled:
         if i in found or labelled[i]:
             continue
@@ -167,15 +169,16 @@ def find_structure(
         if number is None:
             continue
         kind, n = number
+        numbered.append((i, n, kind))
         if kind == "script":
             found[i] = Structure("prompt", texts[i].strip())
-        else:
-            bare.append((i, n))
-    if len(bare) >= 2:
-        numbers = [n for _, n in bare]
+    bare = [(i, n) for i, n, kind in numbered if kind == "bare"]
+    if bare and len(numbered) >= 2:
+        # Bare numbers count only as one rising sequence with talk between the prompts.
+        numbers = [n for _, n, _ in numbered]
         rising = all(b >= a for a, b in zip(numbers, numbers[1:], strict=False))
         order = {i: k for k, i in enumerate(filled)}
-        apart = all(order[b] - order[a] >= 2 for (a, _), (b, _) in zip(bare, bare[1:], strict=False))
+        apart = all(order[b] - order[a] >= 2 for (a, _, _), (b, _, _) in zip(numbered, numbered[1:], strict=False))
         if rising and apart:
             for i, _ in bare:
                 found[i] = Structure("prompt", texts[i].strip())

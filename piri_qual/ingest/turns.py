@@ -301,7 +301,7 @@ def _parse(para: SourceParagraph) -> _Cand:
     if first.time is None and para.time is not None:
         first = _Cand(
             first.kind, first.start, first.after_time, first.after_label, first.label, para.time, first.key,
-            first.shape,
+            "stamp-label" if first.shape == "label" else first.shape,
         )
     return first
 

@@ -27,6 +27,10 @@ _LINE_END = frozenset(".?!\u2026\"\u201d')]")
 _MD_HEADING_RE = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*")
 
 
+#: A first caption time from this many seconds on is read as a wall-clock time.
+WALL_CLOCK_FROM = 3600.0
+
+
 def decode_text(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
     """Decode a text file and normalise line ends; report the encoding used in metadata."""
     if not data.strip():
@@ -116,8 +120,12 @@ def _caption_paragraphs(lines: list[str], metadata: dict[str, Any]) -> list[Sour
         seconds = parse_clock(m.group(1))
         if seconds is not None:
             if origin is None:
-                origin = seconds
-                metadata["clock_start"] = m.group(1)
+                # A first time past the first hour is the clock on the wall (Zoom's closed
+                # captions): times become relative to it. Earlier, they already count from the
+                # start of the recording.
+                origin = seconds if seconds >= WALL_CLOCK_FROM else 0.0
+                if origin:
+                    metadata["clock_start"] = m.group(1)
             seconds -= origin
             if seconds < 0:  # the recording ran past midnight
                 seconds += 24 * 3600
