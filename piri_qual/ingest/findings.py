@@ -41,8 +41,8 @@ class Findings:
 
     def summary(self) -> str:
         """``speakers Interviewer (interviewer), P07 (participant)`` or ``no speakers found``."""
-        if not self.speakers:
-            return "no speakers found"
+        if not any(label != UNLABELLED for label, _, _ in self.speakers):
+            return "no speakers found (all of it counts as participant talk)"
         return "speakers " + ", ".join(f"{label} ({role})" for label, role, _ in self.speakers)
 
 
