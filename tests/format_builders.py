@@ -83,13 +83,14 @@ def write_odt(
     automatic_styles: str = "",
     mimetype: str = "application/vnd.oasis.opendocument.text",
     encrypted: bool = False,
+    body_element: str = "office:text",
 ) -> Path:
     """An .odt package whose ``office:text`` is ``body`` (XML, or paragraphs to write)."""
     xml = body if isinstance(body, str) else "".join(odt_paragraph(p) for p in body)
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ODF_NS}>'
         f"<office:automatic-styles>{automatic_styles}</office:automatic-styles>"
-        f"<office:body><office:text>{tracked}<text:sequence-decls/>{xml}</office:text></office:body>"
+        f"<office:body><{body_element}>{tracked}<text:sequence-decls/>{xml}</{body_element}></office:body>"
         "</office:document-content>"
     )
     master = ""
@@ -107,7 +108,8 @@ def write_odt(
         + "<meta:generator>LibreOffice/7.6</meta:generator></office:meta></office:document-meta>"
     )
     manifest = MANIFEST
-    if encrypted:
+    if encrypted:  # the parts are then ciphertext, as LibreOffice writes them
+        content = bytes(range(256)).decode("latin-1") * 4
         manifest = manifest.replace(
             'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
             'manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data '

@@ -158,7 +158,8 @@ def test_odt_title_style_list_heading_speakers_and_table(tmp_path: Path) -> None
 
 def test_odt_bad_files_get_one_line_each(tmp_path: Path) -> None:
     assert "password-protected" in refused(write_odt(tmp_path / "locked.odt", INTERVIEW, encrypted=True))
-    sheet = write_odt(tmp_path / "sheet.odt", INTERVIEW, mimetype="application/vnd.oasis.opendocument.spreadsheet")
+    sheet = write_odt(tmp_path / "sheet.odt", INTERVIEW, mimetype="application/vnd.oasis.opendocument.spreadsheet",
+                      body_element="office:spreadsheet")
     assert "spreadsheet" in refused(sheet)
     (tmp_path / "renamed.odt").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
     assert ".doc" in refused(tmp_path / "renamed.odt")

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from piri_qual.core.safe_xml import XmlDialect, parse_xml
 from piri_qual.core.safe_zip import MiB, NotAZipError, SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
@@ -60,6 +62,7 @@ ODT_LIMITS = ZipLimits(
     ratio_floor_bytes=1 * MiB,
 )
 _SPACE_RE = re.compile(r"[ \t\r\n]+")
+_RUN_RE = re.compile(r"[\t\r\n][ \t\r\n]*| [ \t\r\n]+")  # white space that is not one space
 _OTHER_ODF = {
     "application/vnd.oasis.opendocument.spreadsheet": "a spreadsheet (.ods)",
     "application/vnd.oasis.opendocument.presentation": "a presentation (.odp)",
@@ -98,6 +101,67 @@ _SKIPPED_BLOCKS = frozenset(
      _t("dde-connection-decls"), f"{{{OFFICE}}}forms", _t("soft-page-break"),
      _t("table-of-content"), _t("alphabetical-index"), _t("illustration-index")}
 )
+
+
+#: What the fast path cannot read as text in one pass: they need the walk.
+_NEEDS_WALK = (
+    NOTE, ANNOTATION, ANNOTATION_END, FRAME, TBL, TRACKED, RUBY, f"{{{DRAW}}}a", f"{{{OFFICE}}}forms",
+    _t("table-of-content"), _t("alphabetical-index"), _t("illustration-index"), _t("user-field-decls"),
+    _t("variable-decls"), _t("dde-connection-decls"),
+)
+# Markers written into the tree by the fast path (private-use characters, checked absent).
+_PARA_END, _SPACE, _TAB, _BREAK = "\ue020", "\ue021", "\ue022", "\ue023"
+
+
+def needs_walk(body: Any) -> bool:
+    """Whether the body holds more than paragraphs of text (notes, comments, tables, frames,
+    tracked changes, indexes): then it is read by the full walk."""
+    return next(body.iter(*_NEEDS_WALK), None) is not None
+
+
+def simple_text(body: Any) -> tuple[list[str], list[Any]] | None:
+    """The paragraphs' texts of a plain body (paragraphs, spans, spaces, tabs, breaks) in one
+    C-level pass, with their elements; None when a marker character was in the text itself (the
+    tree has been written to: parse it again for the walk).
+
+    Most transcripts are nothing else, and for them lxml's text serialisation with markers at
+    the paragraph ends and in the space, tab and break elements, then ODF's white-space rule
+    applied to the whole string at once, gives exactly what the walk gives, several times faster.
+    """
+    paras = list(body.iter(P, H))
+    for para in paras:
+        para.tail = _PARA_END
+    used = set()
+    for el in body.iter(S, TAB, BR):
+        if el.tag == S:
+            try:
+                count = max(1, int(el.get(_t("c"), "1")))
+            except ValueError:
+                count = 1
+            el.text = _SPACE * min(count, 1000)
+            used.add(_SPACE)
+        else:
+            el.text = _TAB if el.tag == TAB else _BREAK
+            used.add(el.text)
+    text = etree.tostring(body, method="text", encoding=str)
+    # ODF white space, on the whole text at once: runs collapse to one space (LibreOffice writes
+    # none, so this is usually skipped), and a space after a paragraph start or a line break
+    # goes; then the markers become the characters they stand for.
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        text = _RUN_RE.sub(" ", text)
+    text = text.lstrip(" ")
+    if f"{_PARA_END} " in text:
+        text = text.replace(f"{_PARA_END} ", _PARA_END)
+    if _BREAK in used:
+        text = text.replace(f"{_BREAK} ", _BREAK).replace(_BREAK, "\n")
+    if _SPACE in used:
+        text = text.replace(_SPACE, " ")
+    if _TAB in used:
+        text = text.replace(_TAB, "\t")
+    chunks = text.split(_PARA_END)
+    if len(chunks) != len(paras) + 1:
+        return None  # a marker character was in the text itself
+    return chunks[: len(paras)], paras
 
 
 @dataclass(slots=True)
@@ -310,15 +374,10 @@ def _open(path: Path) -> SafeArchive:
         ) from exc
 
 
-def _check_package(zf: SafeArchive, path: Path) -> None:
-    mimetype = zf.get("mimetype")
-    kind = mimetype.decode("ascii", "replace").strip() if mimetype else ""
-    if kind in _OTHER_ODF:
-        raise PiriQualError(
-            f"this is {_OTHER_ODF[kind]}, not a text document",
-            path=path,
-            hint="Copy the transcript into a LibreOffice Writer document and save it as .odt.",
-        )
+def _refuse_other(zf: SafeArchive, path: Path) -> None:
+    """When content.xml is missing, unreadable or holds no text body: say what the file is (an
+    encrypted document, a spreadsheet) before saying it is damaged. Checked only then, so the
+    usual file pays nothing for it."""
     manifest = zf.get("META-INF/manifest.xml")
     if manifest is not None and b"encryption-data" in manifest:
         raise PiriQualError(
@@ -327,8 +386,19 @@ def _check_package(zf: SafeArchive, path: Path) -> None:
             hint="Open it in LibreOffice, save a copy without a password (File > Save As, untick "
                  "'Save with password'), then import that.",
         )
-    if zf.find("content.xml") is None:
-        raise PiriQualError("not an OpenDocument text: the package has no content.xml", path=path, hint=_FIX)
+    mimetype = zf.get("mimetype")
+    kind = mimetype.decode("ascii", "replace").strip() if mimetype else ""
+    if kind in _OTHER_ODF:
+        raise PiriQualError(
+            f"this is {_OTHER_ODF[kind]}, not a text document",
+            path=path,
+            hint="Copy the transcript into a LibreOffice Writer document and save it as .odt.",
+        )
+
+
+def _named_style(root: Any, style: str) -> str:
+    """The named style (case-folded) a paragraph style is or derives from."""
+    return _style_parents(root).get(style, style).casefold()
 
 
 def _style_parents(root: Any) -> dict[str, str]:
@@ -343,7 +413,7 @@ def _style_parents(root: Any) -> dict[str, str]:
 
 def _header_footer(zf: SafeArchive, path: Path) -> dict[str, list[str]]:
     data = zf.get("styles.xml")
-    if data is None:
+    if data is None or (b"header" not in data and b"footer" not in data):
         return {}
     root = parse_xml(data, path, "styles.xml", ODF_XML)
     found: dict[str, list[str]] = {}
@@ -360,7 +430,7 @@ def _header_footer(zf: SafeArchive, path: Path) -> dict[str, list[str]]:
 
 def _meta_title(zf: SafeArchive, path: Path) -> str | None:
     data = zf.get("meta.xml")
-    if data is None:
+    if data is None or b"title" not in data:
         return None
     root = parse_xml(data, path, "meta.xml", ODF_XML)
     title = root.find(f".//{{{DC}}}title")
@@ -371,31 +441,55 @@ def _meta_title(zf: SafeArchive, path: Path) -> str | None:
 def read_odt(path: Path, options: TurnOptions | None = None) -> SourceDocument:
     """Read an .odt transcript as LibreOffice shows it with all tracked changes accepted."""
     with _open(path) as zf:
-        _check_package(zf, path)
         data = zf.get("content.xml")
-        assert data is not None  # checked by _check_package
-        root = parse_xml(data, path, "content.xml", ODF_XML)
+        if data is None:
+            _refuse_other(zf, path)
+            raise PiriQualError("not an OpenDocument text: the package has no content.xml", path=path, hint=_FIX)
+        try:
+            root = parse_xml(data, path, "content.xml", ODF_XML)
+        except PiriQualError:
+            _refuse_other(zf, path)
+            raise
         body = root.find(f"{BODY}/{OFFICE_TEXT}")
+        if body is None:
+            _refuse_other(zf, path)
+            raise PiriQualError("not an OpenDocument text: content.xml has no text body", path=path, hint=_FIX)
         walker = _Walker()
         paras: list[_OdtPara] = []
-        if body is not None:
+        texts: list[str] | None = None  # a plain document's paragraphs (the fast path)
+        walk = needs_walk(body)
+        simple = None if walk else simple_text(body)
+        if simple is not None:
+            texts, elements = simple
+            first = next((el for x, el in zip(texts, elements, strict=True) if x.strip()), None)
+            first_style = first.get(STYLE_NAME) if first is not None else None
+            if (first_style and _named_style(root, first_style) == "title") or any(el.tag == H for el in elements):
+                paras = [_OdtPara(x, "heading" if el.tag == H else "auto", style=el.get(STYLE_NAME))
+                         for x, el in zip(texts, elements, strict=True)]
+                texts = None
+        else:
+            if not walk:  # the fast path wrote its markers into this tree
+                body = parse_xml(data, path, "content.xml", ODF_XML).find(f"{BODY}/{OFFICE_TEXT}")
             walker.blocks(body, paras)
-        styles = _style_parents(root)
+        styles = _style_parents(root) if paras else {}
         metadata: dict[str, Any] = dict(_header_footer(zf, path))
         meta_title = _meta_title(zf, path)
     title = None
-    source: list[SourceParagraph] = []
     index_of: list[int] = []
-    for para in paras:
-        style = para.style or ""
-        named = styles.get(style, style).casefold()
-        if named == "title" and title is None and not source and para.text.strip():
-            title = para.text.strip()
-            index_of.append(-1)
-            continue
-        index_of.append(len(source))
-        source.append(para)
-    seg = segment(source, keep_map=bool(walker.comments), options=options)
+    if texts is not None:
+        seg = segment(texts, keep_map=False, options=options)
+    else:
+        source: list[SourceParagraph] = []
+        for para in paras:
+            style = para.style or ""
+            named = styles.get(style, style).casefold()
+            if named == "title" and title is None and not source and para.text.strip():
+                title = para.text.strip()
+                index_of.append(-1)
+                continue
+            index_of.append(len(source))
+            source.append(para)
+        seg = segment(source, keep_map=bool(walker.comments), options=options)
     title = title or meta_title
     if title:
         metadata["title"] = title

@@ -58,6 +58,10 @@ _SCRIPT_PROMPT_RE = re.compile(
     r"(?i)[ \t]*(?:task|question|q|section|part|scenario|activity|exercise|topic|prompt|step|theme)"
     r"[ \t]*(\d{1,3})[a-z]?(?:\.\d{1,3})*(?P<punct>[.):\u2013-]|[ \t])[ \t]*\S"
 )
+# Either kind of prompt's opening, in one anchored pattern: most paragraphs fail it at once.
+_ANY_PROMPT_RE = re.compile(
+    r"(?i)[ \t]*(?:\d|(?:task|question|q|section|part|scenario|activity|exercise|topic|prompt|step|theme)[ \t]*\d)"
+)
 _BARE_PROMPT_RE = re.compile(r"[ \t]*(\d{1,2})(?:\.\d{1,2})*(?:\.?[a-z])?[.)]?[ \t]+[A-Z\u201c\"']")
 _TERMINAL_VALUE = frozenset(".?!\u2026")
 MAX_PROMPT_WORDS = 25
@@ -112,16 +116,21 @@ def is_title(text: str, speaker_mode: bool) -> bool:
 
 def prompt_number(text: str) -> tuple[str, int] | None:
     """("script", n) or ("bare", n) when ``text`` looks like a numbered study-script prompt."""
+    if _ANY_PROMPT_RE.match(text) is None:  # nearly every paragraph stops here
+        return None
+    script = _SCRIPT_PROMPT_RE.match(text)
+    bare = None if script is not None else _BARE_PROMPT_RE.match(text)
+    if script is None and bare is None:
+        return None
     if len(text) > 300 or "\n" in text.strip() or len(text.split()) > MAX_PROMPT_WORDS:
         return None
-    m = _SCRIPT_PROMPT_RE.match(text)
     # "Task 2. Find ..." or "Question 3 How ...?"; not "Part 2 of the course was hard."
-    if m is not None and (not m.group("punct").isspace() or not text.rstrip().endswith(".")):
-        return "script", int(m.group(1))
-    m = _BARE_PROMPT_RE.match(text)
-    if m is not None:
-        return "bare", int(m.group(1))
-    return None
+    if script is not None:
+        if not script.group("punct").isspace() or not text.rstrip().endswith("."):
+            return "script", int(script.group(1))
+        return None
+    assert bare is not None
+    return "bare", int(bare.group(1))
 
 
 def find_structure(
@@ -130,7 +139,7 @@ def find_structure(
     """Which paragraphs are structure. ``labelled[i]``: paragraph ``i`` opens a speaker's turn;
     ``headings``: paragraphs the source marked as headings that name no speaker."""
     found: dict[int, Structure] = {}
-    filled = [i for i, t in enumerate(texts) if t.strip()]
+    filled = [i for i, t in enumerate(texts) if t and not t.isspace()]
     # -- the header: title and metadata before the first turn --
     meta_block: dict[int, tuple[bool, bool]] = {}
     for i in filled:

@@ -312,8 +312,8 @@ def _parse_text(text: str) -> _Cand:
     A header may fill the paragraph (the words follow in the next paragraphs) or be its first
     line, the words following after a line break.
     """
-    m = _match_header_line(text)
     end = len(text)
+    m = _match_header_line(text) if end <= 120 else None  # a header line is short
     if m is None:
         nl = text.find("\n", 0, 121)
         if nl != -1:
@@ -526,7 +526,7 @@ class _Builder:
     def finish(self) -> list[RawTurn]:
         self._drop_empty_current()
         return [
-            RawTurn(t.speaker, tuple(t.paragraphs), t.time, role=t.role, section=t.section)
+            RawTurn(t.speaker, tuple(t.paragraphs), t.time, None, t.role, t.section)
             for t in self.turns if t.paragraphs
         ]
 
@@ -702,7 +702,8 @@ def segment(
         if cand.kind == "turn" and cand.key is not None and cand.label is not None:
             written.setdefault(cand.key, cand.label)
     speaker_mode = bool(accepted)
-    labelled = [c.kind == "turn" or (c.key is not None and c.key in accepted) for c in parsed]
+    labelled = [c.key in accepted or c.kind == "turn" for c in parsed] if accepted else [
+        c.kind == "turn" for c in parsed]
     headings = {i for i, c in enumerate(parsed) if c.kind == "heading" and not labelled[i] and texts[i].strip()}
     structure = find_structure(texts, labelled, speaker_mode, headings)
     one_sided = speaker_mode and _one_sided(accepted, written, parsed, texts, options)
@@ -715,7 +716,7 @@ def segment(
 
     builder = _Builder(keep_map)
     start_turn, add = builder.start, builder.add
-    shapes: Counter[str] = Counter()
+    shapes: Counter[str] = Counter(c.shape for c, lab in zip(parsed, labelled, strict=True) if lab)
     prev_para = -1
     for pi, text in enumerate(texts):
         if not text or text.isspace() or (text[0] in _SEPARATOR_CHARS and is_separator(text)):
@@ -731,7 +732,6 @@ def segment(
             # One candidate (nearly every paragraph): the loop below, unrolled.
             if labelled[pi]:
                 start_turn(cand.label, cand.key, cand.time)
-                shapes[cand.shape] += 1
                 s = cand.after_label or 0
             else:
                 s = cand.after_time
@@ -758,7 +758,8 @@ def segment(
             end = cands[si + 1].start if si < last else len(text)
             if cand.kind == "turn" or (cand.key is not None and cand.key in accepted):
                 start_turn(cand.label, cand.key, cand.time)
-                shapes[cand.shape] += 1
+                if si:
+                    shapes[cand.shape] += 1
                 s, e = _strip_range(text, cand.after_label or cand.start, end)
                 if s < e:
                     add(pi, text, s, e)
