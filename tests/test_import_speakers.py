@@ -53,9 +53,15 @@ def test_no_speakers_one_label_and_one_dominant_speaker_are_warned(tmp_path: Pat
     none = tmp_path / "N1.txt"
     none.write_text("How did you get on with the staff?\n\nReally well, thanks.\n", encoding="utf-8")
     dominant = tmp_path / "D1.txt"
+    # the interviewer's later questions were typed without labels: they run into P09's turn
     dominant.write_text("Interviewer: Tell me everything.\n\nP09: " + "We waited and waited. " * 60 + "\n\n"
-                        "Interviewer: Thanks.\n\nP09: Okay.\n", encoding="utf-8")
-    code, out, err = run(["import", str(none), str(LAYOUTS / "think_aloud.txt"), str(dominant), "--study", str(root)])
+                        "And how was that for you?\n\nHard. Very hard.\n\nWhat helped?\n\nThe visits.\n",
+                        encoding="utf-8")
+    interview = tmp_path / "F1.txt"  # a well-read interview whose participant has 95% of the words
+    interview.write_text("".join(f"Interviewer: Question {i}?\n\nP10: " + "We waited and waited. " * 12 + "\n\n"
+                                 for i in range(5)), encoding="utf-8")
+    code, out, err = run(["import", str(none), str(LAYOUTS / "think_aloud.txt"), str(dominant), str(interview),
+                          "--study", str(root)])
     assert code == 0
     lines = err.strip().splitlines()
     assert len(lines) == 3 and all(line.startswith("warning: ") for line in lines)
@@ -64,6 +70,10 @@ def test_no_speakers_one_label_and_one_dominant_speaker_are_warned(tmp_path: Pat
     assert "only one speaker label found ('Facilitator', interviewer)" in lines[1]
     assert "taken as the participant's answers" in lines[1]
     assert "of the words fall to one speaker ('P09', participant)" in lines[2]
+    assert "F1.txt" not in err and "F1.txt  (10 turns" in out
+    # an unchanged file is not warned about again
+    code, out, err = run(["import", str(none), "--study", str(root)])
+    assert "unchanged" in out and err == ""
     assert "N1.txt  (2 turns, 11 words; no speakers found (all of it counts as participant talk))" in out
 
 

@@ -99,7 +99,7 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
         if outcome.reanchored:
             detail += f", {outcome.reanchored} codings re-anchored"
         click.echo(f"{outcome.status:>9}  {outcome.transcript_id:<10} {outcome.path.name}  ({detail})")
-        if outcome.findings is not None:
+        if outcome.findings is not None and outcome.status != "unchanged":  # warned when imported
             for warning in outcome.findings.warnings:
                 click.echo(f"warning: {outcome.path.name}: {warning}", err=True)
         for orphan in outcome.orphaned:

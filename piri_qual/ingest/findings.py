@@ -5,6 +5,13 @@ of it is then participant talk -- the interviewer's questions suggested, counted
 quoted. So every import line names the speakers found, and a file where no speaker or only one
 label was found, or where one speaker has over 90% of the words, gets a warning that names the
 layout to check and the two fixes (``roles:`` in piri-qual.yaml, ``import --speakers``).
+
+The share is judged with the turns beside it: in a well-read in-depth interview the participant
+often has over 90% of the words, with the interviewer's short questions alternating with long
+answers. What a misread layout leaves is one speaker with nearly all the words *and* the others
+with hardly a turn, or a dominant speaker who also asks the questions (their labels were missed,
+so the questions run into the answers). Only that is warned about; a warning every researcher
+learns to ignore would hide the one that matters.
 """
 
 from __future__ import annotations
@@ -19,6 +26,10 @@ from piri_qual.core.corpus import Transcript
 DOMINANT_SHARE = 0.9
 #: ... in a transcript of at least this many words (a short note says little).
 MIN_WORDS_FOR_SHARE = 150
+#: ... while the other speakers have fewer turns than this ...
+FEW_TURNS = 3
+#: ... or this share of the dominant speaker's turns end in a question.
+QUESTION_SHARE = 0.4
 UNLABELLED = "(unlabelled)"
 
 FIX = (
@@ -34,6 +45,8 @@ class Findings:
 
     layout: str
     speakers: list[tuple[str, str, int]] = field(default_factory=list)
+    turns: dict[str, int] = field(default_factory=dict)  # label -> turns
+    asking: dict[str, int] = field(default_factory=dict)  # label -> turns that end in a question
     structure: dict[str, int] = field(default_factory=dict)
     stage_directions: int = 0
     rejected: list[str] = field(default_factory=list)
@@ -50,6 +63,8 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
     """Findings for an imported transcript (``name`` is the file's name, for the advice)."""
     layout: dict[str, Any] = transcript.metadata.get("layout") or {}
     words: Counter[tuple[str, str]] = Counter()
+    turns: Counter[str] = Counter()
+    asking: Counter[str] = Counter()
     text = transcript.text
     for turn in transcript.turns:
         if turn.role == "other" and turn.speaker is None:
@@ -59,12 +74,16 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
         for a, b in transcript.speech_chars(turn.start, turn.end):
             count += len(text[a:b].split())
         words[(label, turn.role)] += count
+        turns[label] += 1
+        asking[label] += text[turn.start : turn.end].rstrip().endswith("?")
     found = Findings(
         layout=str(layout.get("name") or ("labels" if transcript.speakers else "no speaker labels")),
         speakers=[(label, role, n) for (label, role), n in words.items() if label != UNLABELLED or n],
         structure=dict(layout.get("structure") or {}),
         stage_directions=len(transcript.nonspeech),
         rejected=list(layout.get("rejected") or []),
+        turns=dict(turns),
+        asking=dict(asking),
     )
     if speakers_option == []:  # --speakers none: the researcher said there are none
         return found
@@ -104,7 +123,9 @@ def _check_share(found: Findings, fix: str) -> None:
     if total < MIN_WORDS_FOR_SHARE or len(found.speakers) < 2:
         return
     label, role, most = max(found.speakers, key=lambda s: s[2])
-    if most > DOMINANT_SHARE * total:
+    others = sum(n for who, n in found.turns.items() if who != label)
+    asks = found.asking.get(label, 0) >= QUESTION_SHARE * found.turns.get(label, 1)
+    if most > DOMINANT_SHARE * total and (others < FEW_TURNS or asks):
         found.warnings.append(
             f"{most / total:.0%} of the words fall to one speaker ({label!r}, {role}): the "
             f"layout ({found.layout}) may not have been read right; {fix}"
