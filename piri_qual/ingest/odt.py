@@ -62,6 +62,7 @@ ODT_LIMITS = ZipLimits(
     ratio_floor_bytes=1 * MiB,
 )
 _SPACE_RE = re.compile(r"[ \t\r\n]+")
+_HEADER_FOOTER_RE = re.compile(rb"<style:(?:header|footer)(?:-left|-first)?[\s>]")
 _RUN_RE = re.compile(r"[\t\r\n][ \t\r\n]*| [ \t\r\n]+")  # white space that is not one space
 _OTHER_ODF = {
     "application/vnd.oasis.opendocument.spreadsheet": "a spreadsheet (.ods)",
@@ -413,7 +414,7 @@ def _style_parents(root: Any) -> dict[str, str]:
 
 def _header_footer(zf: SafeArchive, path: Path) -> dict[str, list[str]]:
     data = zf.get("styles.xml")
-    if data is None or (b"header" not in data and b"footer" not in data):
+    if data is None or _HEADER_FOOTER_RE.search(data) is None:  # page styles name header-style too
         return {}
     root = parse_xml(data, path, "styles.xml", ODF_XML)
     found: dict[str, list[str]] = {}

@@ -25,6 +25,7 @@ structure:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 #: Keys of metadata lines (compared case-insensitively, spacing collapsed).
@@ -133,16 +134,22 @@ def prompt_number(text: str) -> tuple[str, int] | None:
     return "bare", int(bare.group(1))
 
 
+def _with_words(texts: list[str]) -> Iterator[int]:
+    """Indexes of the paragraphs that hold words, in order (read lazily: the header is short)."""
+    for i, text in enumerate(texts):
+        if text and not text.isspace():
+            yield i
+
+
 def find_structure(
     texts: list[str], labelled: list[bool], speaker_mode: bool, headings: set[int] | None = None
 ) -> dict[int, Structure]:
     """Which paragraphs are structure. ``labelled[i]``: paragraph ``i`` opens a speaker's turn;
     ``headings``: paragraphs the source marked as headings that name no speaker."""
     found: dict[int, Structure] = {}
-    filled = [i for i, t in enumerate(texts) if t and not t.isspace()]
     # -- the header: title and metadata before the first turn --
     meta_block: dict[int, tuple[bool, bool]] = {}
-    for i in filled:
+    for i in _with_words(texts):
         shape = meta_lines(texts[i])
         if shape is None:
             if labelled[i] or not is_title(texts[i], True):
@@ -150,7 +157,7 @@ def find_structure(
             continue
         meta_block[i] = shape
     has_meta_key = any(shape[0] for shape in meta_block.values())
-    for pos, i in enumerate(filled):
+    for pos, i in enumerate(_with_words(texts)):
         text = texts[i]
         if i in meta_block and has_meta_key:
             found[i] = Structure("meta")
@@ -166,27 +173,30 @@ def find_structure(
             found[i] = Structure("title")
             continue
         break
-    # -- prompts of the study script --
+    # -- prompts of the study script: only paragraphs that open no turn --
     numbered: list[tuple[int, int, str]] = []  # (paragraph, number, script | bare)
-    for i in filled:
-        if i in found or labelled[i]:
+    for i, lab in enumerate(labelled):
+        if lab or i in found:
+            continue
+        text = texts[i]
+        if not text or text.isspace():
             continue
         if headings and i in headings:
-            found[i] = Structure("prompt", texts[i].strip())
+            found[i] = Structure("prompt", text.strip())
             continue
-        number = prompt_number(texts[i])
+        number = prompt_number(text)
         if number is None:
             continue
         kind, n = number
         numbered.append((i, n, kind))
         if kind == "script":
-            found[i] = Structure("prompt", texts[i].strip())
+            found[i] = Structure("prompt", text.strip())
     bare = [(i, n) for i, n, kind in numbered if kind == "bare"]
     if bare and len(numbered) >= 2:
         # Bare numbers count only as one rising sequence with talk between the prompts.
         numbers = [n for _, n, _ in numbered]
         rising = all(b >= a for a, b in zip(numbers, numbers[1:], strict=False))
-        order = {i: k for k, i in enumerate(filled)}
+        order = {i: k for k, i in enumerate(_with_words(texts))}
         apart = all(order[b] - order[a] >= 2 for (a, _, _), (b, _, _) in zip(numbered, numbered[1:], strict=False))
         if rising and apart:
             for i, _ in bare:

@@ -252,10 +252,15 @@ def _parse_line(text: str, start: int) -> _Cand:
             time = parse_clock(m.group("a") or m.group("b"))
             pos = m.end()
     after_time = pos
-    found = _match_label(text, pos)
-    if found is not None:
-        shape = "stamp-label" if time is not None else "label"
-        return _Cand("inline", start, after_time, found[1], found[0], time, speaker_key(found[0]), shape)
+    # ``Label:`` (or ``**Label:**``); the colon must be followed by a space, a letter or the end, so
+    # ``10:30`` and ``https://`` are not labels. A cheap search for a colon near ``pos`` runs first.
+    if text.find(":", pos, pos + 50) != -1:
+        m = _LABEL_RE.match(text, pos)
+        if m is not None:
+            label = m.group(1).strip()
+            if label:
+                shape = "stamp-label" if time is not None else "label"
+                return _Cand("inline", start, after_time, m.end(), label, time, speaker_key(label), shape)
     if time is None:
         timed = match_timed_label(text, pos)
         if timed is not None:
@@ -264,22 +269,6 @@ def _parse_line(text: str, start: int) -> _Cand:
     if start == 0 and pos == 0 and time is None:
         return _PLAIN  # most paragraphs: shared, never modified
     return _Cand("plain", start, after_time, None, None, time)
-
-
-def _match_label(text: str, pos: int) -> tuple[str, int] | None:
-    """``Label:`` (or ``**Label:**``) at ``pos``: the label and where the words after it start.
-
-    The colon must be followed by a space, a letter or the end (so ``10:30`` and ``https://``
-    are not labels). A cheap search for a colon near ``pos`` runs first: this is called for
-    every paragraph of every transcript.
-    """
-    if text.find(":", pos, pos + 50) == -1:
-        return None
-    m = _LABEL_RE.match(text, pos)
-    if m is None:
-        return None
-    label = m.group(1).strip()
-    return (label, m.end()) if label else None
 
 
 def _parse(para: SourceParagraph) -> _Cand:
@@ -306,12 +295,34 @@ def _parse(para: SourceParagraph) -> _Cand:
     return first
 
 
+#: ``Label: words`` candidates by their label, for :func:`_parse_text`: a transcript repeats a
+#: handful of labels hundreds of times, and a candidate depends only on the label and on the one
+#: space after its colon. Cleared when it grows past a few thousand labels.
+_LABEL_MEMO: dict[str, _Cand] = {}
+
+
 def _parse_text(text: str) -> _Cand:
     """:func:`_parse` for an ``auto`` paragraph given by its text alone.
 
     A header may fill the paragraph (the words follow in the next paragraphs) or be its first
     line, the words following after a line break.
     """
+    colon = text.find(":", 1, 50)
+    # "Label: words" with one space after the colon: seen before, the same candidate.
+    memo = colon > 0 and text[colon + 1 : colon + 2] == " " and not text[colon + 2 : colon + 3].isspace()
+    if memo:
+        hit = _LABEL_MEMO.get(text[:colon])
+        if hit is not None:
+            return hit
+    found = _parse_text_uncached(text)
+    if memo and found.kind == "inline" and found.start == 0 and found.time is None and found.after_label == colon + 2:
+        if len(_LABEL_MEMO) > 4096:
+            _LABEL_MEMO.clear()
+        _LABEL_MEMO[text[:colon]] = found
+    return found
+
+
+def _parse_text_uncached(text: str) -> _Cand:
     end = len(text)
     m = _match_header_line(text) if end <= 120 else None  # a header line is short
     if m is None:
@@ -497,7 +508,7 @@ class _Builder:
             if last.time is None:
                 last.time = time
             return
-        self.current = _Turn(len(turns), label, key, time, role=role, section=self.section)
+        self.current = _Turn(len(turns), label, key, time, [], 0, -1, role, self.section)
         turns.append(self.current)
 
     def structure(self, para: int, text: str, s: int, e: int, kind: Structure) -> None:
