@@ -229,3 +229,27 @@ def test_speakers_option_accepts_a_label_seen_once_and_none_turns_detection_off(
     labelled = tmp_path / "labelled.txt"
     labelled.write_text("Interviewer: Hi?\n\nP01: Hello.\n", encoding="utf-8")
     assert [t.speaker for t in derive(labelled, {}, []).turns] == [None, None]
+
+
+def test_script_prompts_written_with_a_colon_are_not_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "session.txt"
+    path.write_text(
+        "Task 1: Find the opening hours\n\nF: Where would you look first?\n\nThe top menu, I think.\n\n"
+        "Task 2: Book a visit\n\nF: And now?\n\nI click Book. (laughs)\n", encoding="utf-8")
+    derived = derive(path, {})
+    assert [(t.speaker, t.role, t.section) for t in derived.turns] == [
+        (None, "other", "Task 1: Find the opening hours"),
+        ("F", "interviewer", "Task 1: Find the opening hours"),
+        (None, "participant", "Task 1: Find the opening hours"),
+        (None, "other", "Task 2: Book a visit"),
+        ("F", "interviewer", "Task 2: Book a visit"),
+        (None, "participant", "Task 2: Book a visit"),
+    ]
+
+
+def test_numbered_question_labels_are_the_interviewer(tmp_path: Path) -> None:
+    path = tmp_path / "q.txt"
+    path.write_text("Q1: How did you hear about us?\n\nUser: From the nurse.\n\nQ2: And then?\n\nUser: I rang.\n",
+                    encoding="utf-8")
+    assert [(t.speaker, t.role) for t in derive(path, {}).turns] == [
+        ("Q1", "interviewer"), ("User", "participant"), ("Q2", "interviewer"), ("User", "participant")]

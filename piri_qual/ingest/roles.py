@@ -25,7 +25,7 @@ INTERVIEWER_WORDS = frozenset(
 PARTICIPANT_WORDS = frozenset(
     {
         "participant", "respondent", "interviewee", "r", "a", "p", "answer", "resp", "iee",
-        "unknown",
+        "unknown", "user", "client", "patient", "carer", "parent",
     }
 )
 #: Label words for people in the room who are neither (their words are usually not coded).
@@ -35,6 +35,7 @@ OTHER_WORDS = frozenset(
 
 # Participant ids as studies write them: P07, S03, PT12, R2, "Participant 3".
 _ID_RE = re.compile(r"[A-Z]{1,3}-?\d{1,4}[a-z]?")
+_QUESTION_ID_RE = re.compile(r"q\d{1,3}[a-z]?")
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
@@ -66,6 +67,8 @@ def _role_of_part(part: str) -> str | None:
         return None
     if "unknown" in words and ("speaker" in words or len(words) == 1):
         return "participant"
+    if len(words) == 1 and _QUESTION_ID_RE.fullmatch(words[0]):
+        return "interviewer"  # Q1, Q12: the interviewer asking question 1, 12
     if any(w in INTERVIEWER_WORDS for w in words if len(w) > 1) or (
         len(words) <= 2 and words[0] in INTERVIEWER_WORDS
     ):

@@ -165,7 +165,7 @@ def find_structure(
         if labelled[i]:
             break
         if speaker_mode:
-            if prompt_number(text) is not None and pos > 0:
+            if prompt_number(text) is not None:
                 break  # the script's first prompt: judged with the others below
             found[i] = Structure("title" if pos == 0 and is_title(text, True) else "header")
             continue

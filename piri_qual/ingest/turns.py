@@ -69,6 +69,10 @@ NOT_SPEAKERS = frozenset(
         "keywords", "tags", "ok", "yes", "no", "so", "and", "but", "well", "then", "also",
     }
 )
+# "Task 2: Find the opening hours" is the study script, not a speaker called "Task 2".
+_SCRIPT_LABEL_RE = re.compile(
+    r"(?i)(?:task|question|section|part|scenario|activity|exercise|topic|prompt|step|theme)\s*\d{1,3}[a-z]?(?:\.\d{1,3})*"
+)
 _CONNECTORS = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al",
                          "el", "bin", "ter", "ten", "of", "and", "&", "the", "for"})
 _ID_RE = re.compile(r"[A-Z]{1,3}-?\d{1,4}[a-z]?|[A-Z][a-z]+ \d{1,3}")
@@ -382,6 +386,8 @@ def _accepted_labels(
         label = written[key]
         if key in forced:
             accepted.add(key)
+            continue
+        if _SCRIPT_LABEL_RE.fullmatch(label):
             continue
         shape = label_shape(label)
         if shape is None:
