@@ -85,23 +85,32 @@ def _stamp(study: StudyFolder) -> str:
 
 
 def refresh_turns(study: StudyFolder) -> list[Refreshed]:
-    """Derive again every transcript whose turns depend on settings that changed; say which."""
+    """Derive again every transcript whose turns depend on settings that changed; say which.
+
+    Nothing is locked or written when nothing is stale (a study on a read-only share opens as
+    before); the stamp that saves the next check is written when the cache folder can be.
+    """
     if not study.corpus_dir.is_dir():
         return []
     stamp_path = study.cache_dir / STAMP_FILE
-    stamp = _stamp(study)
-    if _read(stamp_path) == stamp:
+    if _read(stamp_path) == _stamp(study):
         return []
-    study.cache_dir.mkdir(parents=True, exist_ok=True)
+    roles = dict(study.settings.roles)
+    stale = [tid for tid in study.transcript_ids() if stale_reason(study.transcript(tid), roles) is not None]
     done: list[Refreshed] = []
-    with log_lock(stamp_path):
-        roles = dict(study.settings.roles)
-        for tid in study.transcript_ids():
-            transcript = study.transcript(tid)
-            reason = stale_reason(transcript, roles)
-            if reason is not None:
-                done.append(_rederive(study, transcript, reason, roles))
+    if stale:
+        study.cache_dir.mkdir(parents=True, exist_ok=True)
+        with log_lock(stamp_path):
+            for tid in stale:  # checked again under the lock: another command may have done it
+                transcript = study.transcript(tid)
+                reason = stale_reason(transcript, roles)
+                if reason is not None:
+                    done.append(_rederive(study, transcript, reason, roles))
+    try:
+        study.cache_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(stamp_path, json.dumps({"stamp": _stamp(study)}) + "\n")
+    except OSError:
+        pass  # a read-only study: checked again next time, which costs only time
     return done
 
 
