@@ -253,3 +253,12 @@ def test_numbered_question_labels_are_the_interviewer(tmp_path: Path) -> None:
                     encoding="utf-8")
     assert [(t.speaker, t.role) for t in derive(path, {}).turns] == [
         ("Q1", "interviewer"), ("User", "participant"), ("Q2", "interviewer"), ("User", "participant")]
+
+
+def test_interviewer_only_with_an_observer_labelled_too(tmp_path: Path) -> None:
+    path = tmp_path / "obs.txt"
+    path.write_text("Moderator: What do you see first?\n\nThe big red button.\n\nObserver: Noted the time.\n\n"
+                    "Moderator: And then?\n\nI would press it.\n", encoding="utf-8")
+    assert [(t.speaker, t.role) for t in derive(path, {}).turns] == [
+        ("Moderator", "interviewer"), (None, "participant"), ("Observer", "other"),
+        ("Moderator", "interviewer"), (None, "participant")]

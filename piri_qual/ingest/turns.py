@@ -635,15 +635,15 @@ def _one_sided(
 ) -> bool:
     """Does the transcript label only the interviewer, leaving the answers unlabelled?
 
-    Yes when every accepted label is an interviewer's (by ``roles:`` or by the label itself), or
-    when there is one label, of unknown role, whose paragraphs mostly ask questions; and in both
-    cases unlabelled paragraphs follow labelled ones.
+    Yes when the accepted labels are interviewers' (by ``roles:`` or by the label itself), with
+    perhaps an observer or note-taker, or when there is one label, of unknown role, whose
+    paragraphs mostly ask questions; and in both cases unlabelled paragraphs follow labelled ones.
     """
     if not accepted or any(k not in written for k in accepted):
         return False
     roles = [role_for(written[k], options.roles) for k in accepted]
-    if all(r == "interviewer" for r in roles):
-        pass
+    if "interviewer" in roles and all(r in ("interviewer", "other") for r in roles):
+        pass  # interviewers (and an observer or note-taker) are labelled, the participant is not
     elif len(accepted) == 1 and roles[0] is None:
         asked = [("?" in texts[i]) for i, c in enumerate(parsed) if c.key in accepted]
         if not asked or sum(asked) < 0.5 * len(asked):
