@@ -262,3 +262,16 @@ def test_interviewer_only_with_an_observer_labelled_too(tmp_path: Path) -> None:
     assert [(t.speaker, t.role) for t in derive(path, {}).turns] == [
         ("Moderator", "interviewer"), (None, "participant"), ("Observer", "other"),
         ("Moderator", "interviewer"), (None, "participant")]
+
+
+def test_people_named_in_a_header_are_metadata_not_turns(tmp_path: Path) -> None:
+    """Without these, "Participant: P3" would be a participant turn and the transcript no longer
+    one-sided: every answer would then run into the facilitator's turns."""
+    path = tmp_path / "p3.txt"
+    path.write_text("Participant: P3\n\nFacilitator: HK\n\nFacilitator: Shall we start with the home page?\n\n"
+                    "Sure. It looks busy.\n\nFacilitator: What catches your eye?\n\nThe photo of the nurse.\n",
+                    encoding="utf-8")
+    derived = derive(path, {})
+    assert [(t.speaker, t.role) for t in derived.turns] == [
+        (None, "other"), (None, "other"), ("Facilitator", "interviewer"), (None, "participant"),
+        ("Facilitator", "interviewer"), (None, "participant")]

@@ -13,9 +13,10 @@ structure:
 * before the first speaker turn of a transcript that has speakers, every paragraph is header
   (nobody is speaking yet); in a transcript without speakers only a short title that names what
   the document is ("Transcript", "Interview", "Session" ...) or a metadata block is;
-* a metadata block is lines of ``Key: value`` with short values, at least one of whose keys is a
-  metadata word (date, time, duration, location ...), so ``Interviewer: HK`` beside ``Date:`` is
-  metadata while ``Interviewer: Hello.`` opening the interview is a turn;
+* a metadata block is lines of ``Key: value`` with short values before the first turn, with a
+  metadata word among the keys (date, time, duration, location ...), a person named by an id or
+  initials (``Participant: P3``, ``Interviewer: HK``), or at least two such lines; so
+  ``Interviewer: HK`` is metadata while ``Interviewer: Hello.`` opening the interview is a turn;
 * a prompt is a short paragraph that starts with a script word and a number ("Task 2.",
   "Question 3:", "Q3.") or, for a bare number ("2. Find", "3.b Did"), one of at least two such
   paragraphs whose numbers rise through the document with talk between them -- a participant's
@@ -65,6 +66,8 @@ _ANY_PROMPT_RE = re.compile(
 )
 _BARE_PROMPT_RE = re.compile(r"[ \t]*(\d{1,2})(?:\.\d{1,2})*(?:\.?[a-z])?[.)]?[ \t]+[A-Z\u201c\"']")
 _TERMINAL_VALUE = frozenset(".?!\u2026")
+# How a metadata block names a person: an id (P3, PT-12) or initials (HK, J.S.).
+_PERSON_ID_RE = re.compile(r"[A-Z]{1,3}-?\d{1,4}[a-z]?|(?:[A-Z]\.?){2,4}")
 MAX_PROMPT_WORDS = 25
 MAX_TITLE_WORDS = 15
 
@@ -82,27 +85,30 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def meta_lines(text: str) -> tuple[bool, bool] | None:
-    """For a paragraph: None when it is not all ``Key: value`` lines, else (has a metadata key,
-    has only metadata or people keys)."""
+def meta_lines(text: str) -> tuple[bool, int] | None:
+    """For a paragraph: None when it is not all ``Key: value`` lines, else (sure it is metadata,
+    how many lines). Sure: a metadata key (``Date:``), or a person named by an id or initials
+    (``Participant: P3``, ``Interviewer: HK``)."""
     lines = [line for line in text.split("\n") if line.strip()]
     if not lines or len(lines) > 12:
         return None
-    meta = False
+    sure = False
     for line in lines:
         m = _META_LINE_RE.fullmatch(line)
         if m is None:
             return None
         key = _key(m.group(1))
-        value = m.group(2) or ""
+        value = (m.group(2) or "").strip()
         if key in META_KEYS:
-            meta = True
+            sure = True
             continue
         if key not in PEOPLE_KEYS:
             return None
         if len(value.split()) > 6 or value[-1:] in _TERMINAL_VALUE:
             return None  # "Interviewer: Hello, thanks for coming." opens the interview
-    return meta, True
+        if _PERSON_ID_RE.fullmatch(value):
+            sure = True
+    return sure, len(lines)
 
 
 def is_title(text: str, speaker_mode: bool) -> bool:
@@ -148,7 +154,7 @@ def find_structure(
     ``headings``: paragraphs the source marked as headings that name no speaker."""
     found: dict[int, Structure] = {}
     # -- the header: title and metadata before the first turn --
-    meta_block: dict[int, tuple[bool, bool]] = {}
+    meta_block: dict[int, tuple[bool, int]] = {}
     for i in _with_words(texts):
         shape = meta_lines(texts[i])
         if shape is None:
@@ -156,7 +162,9 @@ def find_structure(
                 break
             continue
         meta_block[i] = shape
-    has_meta_key = any(shape[0] for shape in meta_block.values())
+    # metadata when one line is sure of it, or when two or more lines name people
+    has_meta_key = any(shape[0] for shape in meta_block.values()) or sum(
+        shape[1] for shape in meta_block.values()) >= 2
     for pos, i in enumerate(_with_words(texts)):
         text = texts[i]
         if i in meta_block and has_meta_key:

@@ -723,6 +723,15 @@ def segment(
         c.kind == "turn" for c in parsed]
     headings = {i for i, c in enumerate(parsed) if c.kind == "heading" and not labelled[i] and texts[i].strip()}
     structure = find_structure(texts, labelled, speaker_mode, headings)
+    if structure and accepted:
+        # A label seen only in the header's metadata ("Participant: P3") names nobody who speaks.
+        spoken = {c.key for i, c in enumerate(parsed) if labelled[i] and i not in structure}
+        spoken.update(c.key for i, cands in extra.items() if i not in structure for c in cands)
+        silent = {k for k in accepted if k not in spoken and k not in forced}
+        if silent:
+            accepted -= silent
+            labelled = [lab and parsed[i].key not in silent for i, lab in enumerate(labelled)]
+            speaker_mode = bool(accepted)
     one_sided = speaker_mode and _one_sided(accepted, written, parsed, texts, options)
 
     width = _wrap_width(texts, parsed) if speaker_mode else None
