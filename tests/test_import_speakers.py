@@ -184,3 +184,29 @@ def test_a_newer_corpus_format_is_refused_clearly(tmp_path: Path) -> None:
     code, _, err = run(["summary", "--study", str(root)])
     assert code == 2 and "transcript file format 99 is newer than this piri-qual reads" in err
     shutil.rmtree(root)
+
+
+def test_bad_files_of_the_new_formats_get_one_line_each_and_the_others_import(tmp_path: Path) -> None:
+    from format_builders import write_odt, write_pdf, write_scanned_pdf
+
+    root = build_tiny_study(tmp_path / "s")
+    good_odt = write_odt(tmp_path / "P20.odt", ["Interviewer: How was it?", "P20: Fine (laughs), really."])
+    good_pdf = write_pdf(tmp_path / "P21.pdf", [["Interviewer: How was it?", "", "P21: Long, but good."]])
+    scan = write_scanned_pdf(tmp_path / "P22.pdf")
+    locked = write_odt(tmp_path / "P23.odt", ["Interviewer: Hi?"], encrypted=True)
+    bad_srt = tmp_path / "P24.srt"
+    bad_srt.write_text("1\n00:00:01,000 --> later\nhello\n", encoding="utf-8")
+    code, out, err = run(["import", str(scan), str(good_odt), str(locked), str(bad_srt), str(good_pdf),
+                          "--study", str(root)])
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines)
+    assert "P22.pdf" in lines[0] and "Run OCR first" in lines[0]
+    assert "P23.odt" in lines[1] and "password-protected" in lines[1]
+    assert "P24.srt" in lines[2] and "unreadable subtitle timing" in lines[2]
+    study = Study(root)
+    assert study.transcript_ids() == ["P01", "P20", "P21"]
+    p20 = study.transcript("P20")
+    assert p20.text == "Interviewer: How was it?\n\nP20: Fine (laughs), really."
+    assert [p20.text[a:b] for a, b in p20.nonspeech] == ["(laughs)"]
+    assert "2 imported, 3 failed" in out
