@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from piri_qual.analysis.matrix import FrameworkMatrix
     from piri_qual.analysis.selection import Selection
+    from piri_qual.ingest.rederive import Refreshed
     from piri_qual.ingest.study_import import ImportReport
 
 Names = Iterable[str] | str | None
@@ -50,11 +51,21 @@ class Study(StudyFolder):
         group: str | None = None,
         force: bool = False,
         progress: Any = None,
+        speakers: str | None = None,
     ) -> ImportReport:
-        """Import transcripts (.docx, .vtt, .txt, .md) into ``corpus/``."""
+        """Import transcripts (.docx, .odt, .rtf, .doc, .pdf, .vtt, .srt, .txt, .md, .html) into
+        ``corpus/``; ``speakers`` is ``--speakers`` (``"HK=interviewer,Carer 3"`` or ``"none"``)."""
         from piri_qual.ingest.study_import import import_files
 
-        return import_files(self, paths, participant=participant, group=group, force=force, progress=progress)
+        return import_files(self, paths, participant=participant, group=group, force=force,
+                            progress=progress, speakers=speakers)
+
+    def refresh_turns(self) -> list[Refreshed]:
+        """Derive again the transcripts whose turns depend on settings that changed (``roles:``),
+        re-anchoring codings; every command does this first. Returns what was re-derived."""
+        from piri_qual.ingest.rederive import refresh_turns
+
+        return refresh_turns(self)
 
     # -- analyses --------------------------------------------------------------------------------
     def selection(

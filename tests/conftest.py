@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from study_builders import REPO, build_tiny_study, copy_example_study
 
-SHARED = REPO.parent / "shared"
+# ../shared beside the repository (as CI lays it out); PIRI_QUAL_SHARED points elsewhere, e.g.
+# from a git worktree that has no ../shared of its own.
+SHARED = Path(os.environ.get("PIRI_QUAL_SHARED") or REPO.parent / "shared")
 
 
 @pytest.fixture

@@ -125,11 +125,12 @@ def test_dtd_hidden_after_a_long_comment_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_extension_lists_supported(tmp_path: Path) -> None:
-    path = tmp_path / "notes.pdf"
-    path.write_bytes(b"%PDF-1.4")
+    path = tmp_path / "notes.pages"
+    path.write_bytes(b"PK\x03\x04")
     message = _refused(path)
-    for suffix in (".docx", ".vtt", ".txt", ".md"):
+    for suffix in (".docx", ".odt", ".rtf", ".pdf", ".vtt", ".srt", ".txt", ".md", ".html"):
         assert suffix in message
+    assert "Export it from Pages as a Word (.docx) file." in message
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -145,6 +145,8 @@ def test_oral_history_colon_sentence_is_not_a_speaker(shared_dir: Path) -> None:
     doc = _read(shared_dir, "oral_history_bracket_timestamps.docx")
     assert {t.speaker for t in doc.turns} == {None, "Q", "Alpha"}
     assert doc.turns[0].speaker is None and doc.turns[0].paragraphs[0].startswith("Transcript of a fake")
+    # the orphan paragraph before the first turn is the document's header, not participant talk
+    assert doc.turns[0].role == "other" and assign_roles(doc.turns)[0] == "other"
     colon = next(t for t in doc.turns if any("What she kept repeating" in p for p in t.paragraphs))
     assert colon.speaker == "Alpha"
     assert "What she kept repeating was this: institutions outlive the people who build them." in colon.paragraphs

@@ -14,6 +14,11 @@ rule that decides which sentences the assistant may suggest codes for):
   (for Krippendorff's unitizing alpha; presence per character gives percent agreement and
   kappa on the same footing).
 
+Stage directions ("(laughs)", "[inaudible 00:12:04]"; spans the corpus marks as non-speech)
+are never units: a sentence or a turn that is only stage directions is left out, and so are
+their characters in the ``character`` continuum. A sentence with words around a stage direction
+("It was fine (laughs) really.") is a unit as usual.
+
 A coding *covers* a unit when their spans overlap by at least :data:`MIN_COVER` (half) of the
 unit's characters, or when the coding lies entirely within the unit. The first half of the rule
 stops a coding that clips the last word of a sentence from counting for it; the second lets a
@@ -58,9 +63,14 @@ class UnitSpans:
 
 
 def eligible_turns(transcript: Transcript, include_interviewer: bool = False) -> list[int]:
-    """Indexes of the turns whose talk is analysed: participant turns (and interviewer turns)."""
+    """Indexes of the turns whose talk is analysed: participant turns (and interviewer turns),
+    leaving out a turn that is only stage directions."""
     roles = {"participant", "interviewer"} if include_interviewer else {"participant"}
-    return [i for i, t in enumerate(transcript.turns) if t.role in roles and t.end > t.start]
+    quiet = transcript.is_nonspeech if transcript.nonspeech else None
+    return [
+        i for i, t in enumerate(transcript.turns)
+        if t.role in roles and t.end > t.start and not (quiet and quiet(t.start, t.end))
+    ]
 
 
 def transcript_units(
@@ -83,6 +93,9 @@ def transcript_units(
         spans = np.asarray(sentences, dtype=np.int64).reshape(-1, 2)
         owner = sentence_turns(transcript, spans)
         keep = np.isin(owner, np.asarray(turns, dtype=np.int64))
+        if transcript.nonspeech:
+            quiet = transcript.is_nonspeech
+            keep &= np.array([not quiet(int(a), int(b)) for a, b in spans], bool).reshape(-1)
         return UnitSpans(transcript.id, spans[keep, 0].copy(), spans[keep, 1].copy(), owner[keep])
     if kind == "turn":
         return UnitSpans(
@@ -91,9 +104,14 @@ def transcript_units(
             np.asarray([transcript.turns[i].end for i in turns], dtype=np.int64),
             np.asarray(turns, dtype=np.int64),
         )
-    pieces = [np.arange(transcript.turns[i].start, transcript.turns[i].end) for i in turns]
+    pieces: list[np.ndarray] = []
+    counts: list[int] = []
+    for i in turns:
+        turn = transcript.turns[i]
+        parts = transcript.speech_chars(turn.start, turn.end)
+        pieces.extend(np.arange(a, b) for a, b in parts)
+        counts.append(sum(b - a for a, b in parts))
     chars = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    counts = [transcript.turns[i].end - transcript.turns[i].start for i in turns]
     return UnitSpans(
         transcript.id, chars.astype(np.int64), chars.astype(np.int64) + 1,
         np.repeat(np.asarray(turns, dtype=np.int64), counts),

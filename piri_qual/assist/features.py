@@ -23,10 +23,10 @@ from piri_qual.core.cache import content_key, load_arrays, save_arrays
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.sentences import SENTENCES_VERSION, SentenceBatch, SentenceIndex
 
-FEATURES_VERSION = 7  # 7: sentences from the study's sentence index
+FEATURES_VERSION = 8  # 8: stage directions (corpus nonspeech) are never candidates
 
 _ARRAY_FIELDS = (
-    "sentences", "sentence_unit", "sentence_words", "units", "unit_candidate", "unit_labelled", "unit_context",
+    "sentences", "sentence_unit", "sentence_words", "sentence_speech", "units", "unit_candidate", "unit_labelled", "unit_context",
     "vectors", "vector_scale", "unit_vectors", "hit_sentence", "hit_theme", "hit_kind", "hit_weight", "norms",
 )
 
@@ -40,6 +40,7 @@ class TranscriptFeatures:
     sentences: np.ndarray  # (n, 2) int64 [start, end) offsets into the transcript text
     sentence_unit: np.ndarray  # (n,) int32 unit of each sentence
     sentence_words: np.ndarray  # (n,) int32 alphabetic tokens in each sentence
+    sentence_speech: np.ndarray  # (n,) bool: not wholly a stage direction ("(laughs)")
     units: np.ndarray  # (u, 2) int64
     unit_candidate: np.ndarray  # (u,) bool
     unit_labelled: np.ndarray  # (u,) bool: a speaker's turn (not an unlabelled answer or paragraph)
@@ -66,7 +67,9 @@ class TranscriptFeatures:
     @property
     def candidates(self) -> np.ndarray:
         """Indices of the sentences that may be suggested."""
-        return np.nonzero(self.unit_candidate[self.sentence_unit] & (self.sentence_words > 0))[0]
+        return np.nonzero(
+            self.unit_candidate[self.sentence_unit] & (self.sentence_words > 0) & self.sentence_speech
+        )[0]
 
     def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
         """Unit vectors (float32) of sentences ``rows``."""
@@ -140,6 +143,7 @@ class FeatureExtractor:
             self.include_interviewer,
             transcript.text,
             turns,
+            transcript.nonspeech,
         )
 
     def extract(
@@ -329,10 +333,16 @@ class _Builder:
                 last = i
         hits = np.array(self.hits, dtype=np.float64).reshape(-1, 4)
         q, scale = self._quantised()
+        sentences = np.concatenate(self.spans) if self.spans else np.zeros((0, 2), np.int64)
+        speech = np.ones(len(sentences), bool)
+        if self.transcript.nonspeech:
+            quiet = self.transcript.is_nonspeech
+            speech = np.array([not quiet(int(a), int(b)) for a, b in sentences], bool).reshape(-1)
         return TranscriptFeatures(
             transcript=self.transcript.id,
             key=key,
-            sentences=np.concatenate(self.spans) if self.spans else np.zeros((0, 2), np.int64),
+            sentences=sentences,
+            sentence_speech=speech,
             sentence_unit=np.concatenate(self.unit_of) if self.unit_of else np.zeros(0, np.int32),
             sentence_words=np.concatenate(self.words) if self.words else np.zeros(0, np.int32),
             units=np.array([(u.start, u.end) for u in plan], np.int64).reshape(-1, 2),

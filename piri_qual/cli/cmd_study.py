@@ -48,25 +48,39 @@ def init(folder: Path, title: str | None, no_framework: bool) -> None:
               help="For .docx coded in Word: turn each comment into codings by its author.")
 @click.option("--add-themes", is_flag=True,
               help="With --comments-as-codings or .qdc: add unknown codes to the codebook.")
+@click.option("--speakers", default=None, metavar="LABELS",
+              help='The files\' speaker labels, each with an optional role: "HK=interviewer,Carer 3=participant"; '
+                   '"none" when they have no speakers.')
+@click.option("--preview", is_flag=True, help="Print the first turns as detected; import nothing.")
+@click.option("--turns", "preview_turns", type=click.IntRange(1), default=12, show_default=True,
+              help="With --preview: how many turns to show.")
 @study_option
 def import_(files: tuple[Path, ...], participant: str | None, group: str | None, force: bool,
-            into: Path | None, comments_as_codings: bool, add_themes: bool,
-            study_dir: Path | None) -> None:
-    """Import transcripts (.docx, .vtt, .txt, .md), REFI-QDA projects (.qdpx) or codebooks (.qdc).
+            into: Path | None, comments_as_codings: bool, add_themes: bool, speakers: str | None,
+            preview: bool, preview_turns: int, study_dir: Path | None) -> None:
+    """Import transcripts, REFI-QDA projects (.qdpx) or codebooks (.qdc).
 
-    Participant id and group come from --participant/--group, from participants.csv, or from
-    the file name (P07_parent.docx). Unchanged files are skipped; changed files are re-read and
-    their codings re-anchored. One bad file does not stop the others. A .qdpx from NVivo,
-    ATLAS.ti, MAXQDA or QualCoder becomes a study (one coder log per user); a Word file coded
-    with comments becomes codings by each comment's author.
+    Transcripts: .docx, .odt, .rtf, .doc (through LibreOffice), .pdf with a text layer, .vtt,
+    .srt, .txt, .md and .html. Participant id and group come from --participant/--group, from
+    participants.csv, or from the file name (P07_parent.docx). Each line names the speakers
+    found; a file with no speaker labels, only one, or one speaker with over 90% of the words
+    gets a warning. Unchanged files are skipped; changed files are re-read and their codings
+    re-anchored. One bad file does not stop the others. A .qdpx from NVivo, ATLAS.ti, MAXQDA or
+    QualCoder becomes a study (one coder log per user); a Word file coded with comments becomes
+    codings by each comment's author.
 
     \b
     Examples:
       piri-qual import transcripts/*.docx
+      piri-qual import --preview session4.odt          # check the speakers first
+      piri-qual import session4.odt --speakers "HK=interviewer"
       piri-qual import interview3.vtt --participant P03 --group parent
       piri-qual import project.qdpx --into nvivo-study
       piri-qual import coded.docx --comments-as-codings --add-themes
     """
+    if preview:
+        _preview(files, speakers, preview_turns, study_dir)
+        return
     exchange = [f for f in files if f.suffix.lower() in (".qdpx", ".qdc")]
     if exchange or comments_as_codings:
         from piri_qual.cli.exchange_import import run_exchange_import
@@ -83,15 +97,20 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
             click.echo(f"error: {outcome.message}", err=True)
             return
         detail = f"{_count(outcome.turns, 'turn')}, {_count(outcome.words, 'word')}"
+        if outcome.findings is not None:
+            detail += f"; {outcome.findings.summary()}"
         if outcome.reanchored:
             detail += f", {_count(outcome.reanchored, 'coding')} re-anchored"
         click.echo(f"{outcome.status:>9}  {outcome.transcript_id:<{width}} {outcome.path.name}  ({detail})")
+        if outcome.findings is not None and outcome.status != "unchanged":  # warned when imported
+            for warning in outcome.findings.warnings:
+                click.echo(f"warning: {outcome.path.name}: {warning}", err=True)
         for orphan in outcome.orphaned:
             click.echo(f"warning: orphaned coding on {outcome.transcript_id}: {orphan} "
                        "(its quote is no longer in the text; re-code it)", err=True)
 
     report = study.import_files(list(files), participant=participant, group=group, force=force,
-                                progress=progress)
+                                progress=progress, speakers=speakers)
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("imported", "updated", "unchanged", "failed")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
     if not report.ok:
@@ -101,6 +120,34 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
 def _count(n: int, word: str) -> str:
     """``1 turn``, ``33 turns``."""
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _preview(files: tuple[Path, ...], speakers: str | None, turns: int, study_dir: Path | None) -> None:
+    """``import --preview``: each file's first turns under the study's roles (if in a study)."""
+    from piri_qual.core.settings import SETTINGS_FILE, Settings, find_study_root
+    from piri_qual.ingest.derive import speaker_list
+    from piri_qual.ingest.preview import preview_lines
+
+    roles: dict[str, str] = {}
+    try:
+        root = study_dir if study_dir is not None else find_study_root()
+        if (root / SETTINGS_FILE).is_file():
+            roles = Settings.load(root / SETTINGS_FILE).roles
+    except PiriQualError:
+        pass  # outside a study: no roles: to apply
+    given = speaker_list(speakers)
+    failed = False
+    for n, path in enumerate(files):
+        if n:
+            click.echo("")
+        try:
+            for line in preview_lines(path, roles, given, turns):
+                click.echo(line, err=line.startswith("warning: "))
+        except PiriQualError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+    if failed:
+        raise click.exceptions.Exit(2)
 
 
 @click.command()

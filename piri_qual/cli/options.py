@@ -67,10 +67,26 @@ def json_option(func: F) -> F:
 
 
 def open_study(study_dir: Path | None) -> Study:
-    """Build the Study in one place for every command."""
+    """Build the Study in one place for every command, and apply settings that change turns.
+
+    A change of ``roles:`` in piri-qual.yaml takes effect here, on the next command: the
+    transcripts it affects are derived again (codings re-anchored) and each gets one line on
+    stderr.
+    """
     from piri_qual.study import Study
 
-    return Study(study_dir)
+    study = Study(study_dir)
+    for done in study.refresh_turns():
+        detail = f"{done.roles_changed} turn roles changed"
+        if done.reanchored:
+            detail += f", {done.reanchored} codings re-anchored"
+        how = "re-read from its source" if done.how == "re-read" else "roles assigned again"
+        click.echo(f"note: {done.transcript}: turns {how} because {done.reason} ({detail})"
+                   + (f"; {done.note}" if done.note else ""), err=True)
+        for orphan in done.orphaned:
+            click.echo(f"warning: orphaned coding on {done.transcript}: {orphan} "
+                       "(its quote is no longer in the text; re-code it)", err=True)
+    return study
 
 
 def default_coder(study: Study, coder: str | None) -> str:

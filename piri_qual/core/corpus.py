@@ -5,20 +5,29 @@ A :class:`Transcript` is what ``corpus/<id>.json`` holds. Its ``text`` is the re
 records where its words (without the label) sit in that text as Unicode code-point offsets
 ``[start, end)``. Codings use the same offsets, so the text is the contract between import,
 coding, agreement and export.
+
+Format 2 adds what the import learnt beyond the turns: ``nonspeech`` (stage directions such as
+"(laughs)" or "[inaudible 00:12:04]", kept in the text but never a unit of analysis), each turn's
+``section`` (the study-script prompt it falls under), and ``turn_settings`` (the settings that
+produced the turns, so a later change of ``roles:`` re-derives them). Format 1 files load as they
+are: no stage directions marked, no sections, settings unknown.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from piri_qual.core.atomic import atomic_write_text
 from piri_qual.errors import PiriQualError
 
 ROLES = ("interviewer", "participant", "other")
-CORPUS_FORMAT_VERSION = 1
+CORPUS_FORMAT_VERSION = 2
+#: Versions this code reads (1: before stage directions, sections and turn settings were kept).
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,9 @@ class Turn:
     """One speaker's uninterrupted contribution.
 
     ``start``/``end`` bound the spoken words in :attr:`Transcript.text` (label excluded);
-    ``time``/``end_time`` are seconds from the start of the recording when the source had them.
+    ``time``/``end_time`` are seconds from the start of the recording when the source had them;
+    ``section`` is the study-script prompt or heading the turn falls under ("Task 2. Find the
+    opening hours"), when the transcript has them.
     """
 
     speaker: str | None
@@ -35,11 +46,12 @@ class Turn:
     end: int
     time: float | None = None
     end_time: float | None = None
+    section: str | None = None
 
 
 _TURN_FIELDS = frozenset(Turn.__dataclass_fields__)
 _TURN_REQUIRED = frozenset(("speaker", "role", "start", "end"))
-_TURN_DEFAULTS = {"time": None, "end_time": None}
+_TURN_DEFAULTS = {name: f.default for name, f in Turn.__dataclass_fields__.items() if name not in _TURN_REQUIRED}
 
 
 def _turn(data: dict[str, Any]) -> Turn:
@@ -69,6 +81,11 @@ class Transcript:
     format: str
     imported_at: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: ``[start, end)`` spans of stage directions and transcriber notes, sorted, not overlapping.
+    nonspeech: list[tuple[int, int]] = field(default_factory=list)
+    #: The settings that produced the turns (``roles`` for the labels found, ``speakers``); empty
+    #: for a format-1 file.
+    turn_settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def words(self) -> int:
@@ -96,15 +113,53 @@ class Transcript:
                 return mid
         return None
 
+    def is_nonspeech(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` holds no speech: every letter or digit in it lies in a stage
+        direction (so a sentence that is only "(laughs)" is not a unit, but "Fine (laughs)." is)."""
+        if not self.nonspeech:
+            return False
+        text = self.text
+        return not any(any(ch.isalnum() for ch in text[a:b]) for a, b in self.speech_chars(start, end))
+
+    def speech_chars(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The parts of ``[start, end)`` outside stage directions, in order."""
+        spans = self.nonspeech
+        if not spans:
+            return [(start, end)] if end > start else []
+        out: list[tuple[int, int]] = []
+        pos = start
+        # the first span that could reach past ``start``
+        for a, b in spans[max(0, bisect.bisect_right(spans, (start, start)) - 1):]:
+            if b <= pos:
+                continue
+            if a >= end:
+                break
+            if a > pos:
+                out.append((pos, a))
+            pos = max(pos, b)
+        if pos < end:
+            out.append((pos, end))
+        return out
+
     def to_json(self) -> str:
         data = asdict(self)
+        data["nonspeech"] = [list(span) for span in self.nonspeech]
         data["format_version"] = CORPUS_FORMAT_VERSION
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], path: Path | None = None) -> Transcript:
+        version = data.get("format_version", 1)
+        if version not in READABLE_VERSIONS:
+            raise PiriQualError(
+                f"transcript file format {version!r} is newer than this piri-qual reads "
+                f"(it reads {', '.join(map(str, READABLE_VERSIONS))})",
+                path=path,
+                hint="Upgrade piri-qual (pip install -U piri-qual), or re-import the source.",
+            )
         try:
             turns = [_turn(t) for t in data["turns"]]
+            nonspeech = sorted((int(a), int(b)) for a, b in data.get("nonspeech", ()))
             return cls(
                 id=data["id"],
                 participant=data["participant"],
@@ -116,8 +171,10 @@ class Transcript:
                 format=data.get("format", ""),
                 imported_at=data.get("imported_at", ""),
                 metadata=data.get("metadata", {}),
+                nonspeech=nonspeech,
+                turn_settings=data.get("turn_settings", {}),
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise PiriQualError(
                 f"not a piri-qual transcript ({exc})",
                 path=path,
@@ -140,14 +197,22 @@ class Transcript:
         return cls.from_dict(data, path)
 
 
-@dataclass(frozen=True)
-class RawTurn:
-    """A turn as a reader found it, before the text is assembled: label, paragraphs, time."""
+class RawTurn(NamedTuple):
+    """A turn as a reader found it, before the text is assembled: label, paragraphs, time.
+
+    ``role`` is set when the layout itself decides it: ``other`` for a title, a metadata block or
+    a study-script prompt, ``participant`` for the unlabelled answers of a transcript that labels
+    only the interviewer. ``section`` is the prompt the turn falls under. A named tuple, not a
+    frozen dataclass: immutable all the same, and five times cheaper to make, which counts when
+    every import makes one per turn of every file.
+    """
 
     speaker: str | None
     paragraphs: tuple[str, ...]
     time: float | None = None
     end_time: float | None = None
+    role: str | None = None
+    section: str | None = None
 
 
 def assemble_text(turns: list[RawTurn], roles: list[str]) -> tuple[str, list[Turn]]:
@@ -172,5 +237,5 @@ def assemble_text(turns: list[RawTurn], roles: list[str]) -> tuple[str, list[Tur
         pieces.append(prefix + body)
         start = pos + len(prefix)
         pos = start + len(body)
-        out.append(Turn(raw.speaker, role, start, pos, raw.time, raw.end_time))
+        out.append(Turn(raw.speaker, role, start, pos, raw.time, raw.end_time, raw.section))
     return "".join(pieces), out

@@ -129,3 +129,23 @@ def xml_schema(path: Path) -> Any:
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(path), hardened_parser()))
+
+
+def parse_html(data: bytes, where: Path | str, dialect: XmlDialect = GENERIC) -> Any:
+    """Parse an HTML page from elsewhere with the network off and libxml2's size limits kept.
+
+    HTML has no entity declarations of its own, only the standard named characters, so the
+    DTD check above does not apply; scripts, comments and processing instructions are dropped.
+    """
+    from lxml import etree
+
+    parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
+                              huge_tree=False, recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, etree.ParserError, ValueError) as exc:
+        raise PiriQualError(f"damaged {dialect.name}: it cannot be parsed ({exc})", path=where,
+                            hint=dialect.fix) from exc
+    if root is None:
+        raise PiriQualError(f"no HTML content in this {dialect.name}", path=where, hint=dialect.fix)
+    return root

@@ -38,8 +38,10 @@ from piri_qual.core.safe_xml import XmlDialect
 from piri_qual.core.safe_xml import parse_xml as parse_safe_xml
 from piri_qual.core.safe_zip import MiB, NotAZipError, SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.source import SourceDocument
-from piri_qual.ingest.turns import SourceParagraph, label_shape, parse_clock, segment, speaker_key
+from piri_qual.ingest.comments import anchor_comments
+from piri_qual.ingest.source import SourceDocument, TurnOptions
+from piri_qual.ingest.tables import transcript_table
+from piri_qual.ingest.turns import SourceParagraph, segment
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -374,7 +376,7 @@ class _Walker:
                 cells.append([p for p in inner if p.text.strip()])
                 cells.extend([None] * (span - 1))
             rows.append(cells)
-        turns = _transcript_table(rows)
+        turns = transcript_table(rows)
         if turns is not None:
             out.extend(turns)
             return
@@ -427,71 +429,6 @@ def _join_paras(paras: list[_Para], sep: str) -> _Para:
         pieces.append(p.text)
         n += len(p.text)
     return _Para("".join(pieces), marks=marks)
-
-
-_HEADER_WORDS = frozenset(
-    {"speaker", "name", "who", "time", "timestamp", "start", "text", "transcript", "utterance",
-     "words", "what was said", "speech", "content", "dialogue", "role"}
-)
-
-
-def _transcript_table(rows: list[list[list[_Para] | None]]) -> list[_Para] | None:
-    """Turns from a speaker | time | text table (columns in any order, time optional), or None.
-
-    A table is a transcript when one column holds short recurring speaker labels, the widest
-    column holds the words and (optionally) one column holds times. A header row such as
-    ``Speaker | Time | Text`` is skipped.
-    """
-    width = max((len(r) for r in rows), default=0)
-    if not 2 <= width <= 4:
-        return None
-
-    def cell(row: list[list[_Para] | None], col: int) -> str:
-        c = row[col] if 0 <= col < len(row) else None
-        return "\n".join(p.text.strip() for p in c) if c else ""
-
-    body = rows
-    if body and any(cell(body[0], c).casefold() in _HEADER_WORDS for c in range(width)):
-        body = body[1:]
-    if len(body) < 2:
-        return None
-    time_hits = [
-        sum(1 for r in body if parse_clock(cell(r, c).strip("[]()")) is not None) for c in range(width)
-    ]
-    time_col = max(range(width), key=lambda c: time_hits[c])
-    if time_hits[time_col] < 0.6 * len(body):
-        time_col = -1
-    others = [c for c in range(width) if c != time_col]
-    text_col = max(others, key=lambda c: sum(len(cell(r, c)) for r in body))
-    speaker_cols = [c for c in others if c != text_col]
-    if not speaker_cols:
-        return None
-    speaker_col = speaker_cols[0]
-    labels = [cell(r, speaker_col) for r in body]
-    named = [lab for lab in labels if lab]
-    if len(named) < 0.6 * len(body):
-        return None
-    if any("\n" in lab or label_shape(lab) is None for lab in named):
-        return None
-    counts: dict[str, int] = {}
-    for lab in named:
-        counts[speaker_key(lab)] = counts.get(speaker_key(lab), 0) + 1
-    recurring = any(n >= 2 for n in counts.values())
-    if len(counts) > 12 or not (time_col >= 0 or (recurring and len(counts) <= len(named) // 2 + 1)):
-        return None
-    out: list[_Para] = []
-    for row, label in zip(body, labels, strict=True):
-        text_cell = row[text_col] if text_col < len(row) else None
-        if not text_cell:
-            continue
-        time = parse_clock(cell(row, time_col).strip("[]()")) if time_col >= 0 else None
-        for i, part in enumerate(text_cell):
-            if i == 0 and label:
-                part.kind, part.speaker, part.time = "turn", label, time
-            else:
-                part.kind = "cont"
-            out.append(part)
-    return out
 
 
 # -- the package --------------------------------------------------------------------------------
@@ -730,7 +667,7 @@ def _body_paragraphs(paras: list[_Para]) -> tuple[list[SourceParagraph], list[in
     return source, index_of, title
 
 
-def read_docx(path: Path) -> SourceDocument:
+def read_docx(path: Path, options: TurnOptions | None = None) -> SourceDocument:
     """Read a .docx transcript as Word displays it with all tracked changes accepted."""
     with _open_package(path) as zf:
         main = _main_part(zf, path)
@@ -781,64 +718,16 @@ def read_docx(path: Path) -> SourceDocument:
 
     index_of: list[int]
     if texts is not None:
-        seg = segment(texts, keep_map=False)
+        seg = segment(texts, keep_map=False, options=options)
         title, index_of = None, []
     else:
         source, index_of, title = _body_paragraphs(paras)
-        seg = segment(source, keep_map=bool(comments))
+        seg = segment(source, keep_map=bool(comments), options=options)
     title = title or core_title
     if title:
         metadata["title"] = title
     if comments:
-        metadata["comments"] = _anchor_comments(comments, paras, index_of, seg)
+        metadata["comments"] = anchor_comments(comments, paras, index_of, seg)
     if walker.changes:
         metadata["tracked_changes_accepted"] = walker.changes
-    return SourceDocument("docx", seg.turns, metadata)
-
-
-def _anchor_comments(
-    comments: list[dict[str, Any]], paras: list[_Para], index_of: list[int], seg: Any
-) -> list[dict[str, Any]]:
-    """Add each comment's anchor: turn index, offsets in that turn's body and the anchored text."""
-    starts: dict[str, tuple[int, int]] = {}
-    ends: dict[str, tuple[int, int]] = {}
-    refs: dict[str, tuple[int, int]] = {}
-    for pi, para in enumerate(paras):
-        for off, kind, cid in para.marks:
-            table = starts if kind == "start" else ends if kind == "end" else refs
-            table.setdefault(cid, (pi, off))
-
-    def place(mark: tuple[int, int], side: str) -> tuple[int, int] | None:
-        pi, off = mark
-        src = index_of[pi]
-        while src < 0 and pi + 1 < len(paras):  # anchored in the title: move to the text
-            pi, off = pi + 1, 0
-            src = index_of[pi]
-        return seg.locate(src, off, side) if src >= 0 else None
-
-    out = []
-    for record in comments:
-        cid = record["id"]
-        rec = dict(record)
-        start_mark = starts.get(cid) or refs.get(cid)
-        end_mark = ends.get(cid) or refs.get(cid)
-        begin = place(start_mark, "start") if start_mark else None
-        finish = place(end_mark, "end") if end_mark else None
-        rec.update({"turn": None, "start": None, "end": None, "anchor_text": ""})
-        if begin is not None and finish is not None:
-            (t0, s0), (t1, e1) = begin, finish
-            if (t1, e1) < (t0, s0):
-                t1, e1 = t0, s0
-            rec["turn"], rec["start"] = t0, s0
-            if t1 == t0:
-                rec["end"] = e1
-                rec["anchor_text"] = "\n".join(seg.turns[t0].paragraphs)[s0:e1]
-            else:
-                rec["end"] = len("\n".join(seg.turns[t0].paragraphs))
-                rec["end_turn"], rec["end_in_end_turn"] = t1, e1
-                texts = ["\n".join(seg.turns[t0].paragraphs)[s0:]]
-                texts += ["\n".join(seg.turns[k].paragraphs) for k in range(t0 + 1, t1)]
-                texts.append("\n".join(seg.turns[t1].paragraphs)[:e1])
-                rec["anchor_text"] = "\n".join(texts)
-        out.append(rec)
-    return out
+    return SourceDocument("docx", seg.turns, metadata, seg.layout)

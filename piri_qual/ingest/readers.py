@@ -1,45 +1,68 @@
 """One entry point for every transcript format: :func:`read_source`.
 
 Each reader returns a :class:`~piri_qual.ingest.source.SourceDocument`: the speaker turns as
-written (labels, paragraphs, times) and whatever else the file carried that is not transcript
-text (Word comments, header text, a caption file's preamble). Turning that into a study
-transcript (ids, hashing, roles, ``corpus/<id>.json``) is the job of the study-level import, so
-readers stay small and testable.
+written (labels, paragraphs, times), what the turn detector found (the layout, the labels) and
+whatever else the file carried that is not transcript text (Word comments, header text, a
+caption file's preamble). Turning that into a study transcript (ids, hashing, roles,
+``corpus/<id>.json``) is the job of the study-level import, so readers stay small and testable.
 
 Nothing on the CLI's start-up path imports this module (the import command loads it when it
-runs), so the readers, and the lxml the Word reader needs, are imported here at the top.
+runs), so the readers are imported here at the top; the libraries only some formats need
+(pypdf, striprtf) are imported by their readers when a file of that format is read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.docx import read_docx
-from piri_qual.ingest.source import SourceDocument
+from piri_qual.ingest.html import read_html
+from piri_qual.ingest.legacy_doc import read_doc
+from piri_qual.ingest.odt import read_odt
+from piri_qual.ingest.pdf import read_pdf
+from piri_qual.ingest.rtf import read_rtf
+from piri_qual.ingest.source import SourceDocument, TurnOptions
+from piri_qual.ingest.srt import read_srt
 from piri_qual.ingest.txt import read_text
 from piri_qual.ingest.vtt import read_vtt
 
-__all__ = ["SUPPORTED", "SourceDocument", "read_source"]
+__all__ = ["SUPPORTED", "SourceDocument", "TurnOptions", "read_source"]
 
 #: File extension -> format name.
-SUPPORTED: dict[str, str] = {".docx": "docx", ".vtt": "vtt", ".txt": "txt", ".md": "md"}
+SUPPORTED: dict[str, str] = {
+    ".docx": "docx", ".odt": "odt", ".rtf": "rtf", ".doc": "doc", ".pdf": "pdf", ".vtt": "vtt",
+    ".srt": "srt", ".txt": "txt", ".md": "md", ".html": "html", ".htm": "html",
+}
+
+_READERS: dict[str, Callable[[Path, TurnOptions | None], SourceDocument]] = {
+    "docx": read_docx, "odt": read_odt, "rtf": read_rtf, "doc": read_doc, "pdf": read_pdf,
+    "vtt": read_vtt, "srt": read_srt, "html": read_html,
+    "txt": lambda path, options: read_text(path, False, options),
+    "md": lambda path, options: read_text(path, True, options),
+}
 
 _ADVICE = {
-    ".doc": "This is an old binary Word file: open it in Word and save it as .docx (Word Document).",
-    ".rtf": "Open it in Word and save it as .docx.",
-    ".odt": "Open it in LibreOffice or Word and save it as .docx.",
     ".pages": "Export it from Pages as a Word (.docx) file.",
-    ".pdf": "PDF text is not reliable enough to code: export the transcript as .docx or .txt.",
-    ".srt": "Convert the subtitles to WebVTT (.vtt) or export the transcript as .txt.",
+    ".wpd": "Open it in WordPerfect or LibreOffice and save it as .docx or .odt.",
+    ".xlsx": "Copy the transcript into a Word or LibreOffice document, or save the sheet as .csv text.",
+    ".ods": "Copy the transcript into a LibreOffice Writer document and save it as .odt.",
+    ".json": "Export the transcript from its service as .docx, .txt, .vtt or .srt.",
+    ".mp3": "piri-qual reads transcripts, not recordings: transcribe it first.",
+    ".m4a": "piri-qual reads transcripts, not recordings: transcribe it first.",
+    ".wav": "piri-qual reads transcripts, not recordings: transcribe it first.",
+    ".mp4": "piri-qual reads transcripts, not recordings: export the recording's transcript (.vtt).",
 }
 
 
-def read_source(path: Path) -> SourceDocument:
+def read_source(path: Path, options: TurnOptions | None = None) -> SourceDocument:
     """Read a transcript file, choosing the reader by its extension.
 
+    ``options`` carries what the study says about speakers (``roles:``, ``--speakers``).
     Raises :class:`PiriQualError` with a one-line, actionable message for files it cannot read
-    (unknown extension, binary .doc, damaged or password-protected .docx, empty file, ...).
+    (unknown extension, binary .doc without LibreOffice, damaged or password-protected files,
+    a scanned PDF, an empty file, ...).
     """
     path = Path(path)
     suffix = path.suffix.casefold()
@@ -51,12 +74,7 @@ def read_source(path: Path) -> SourceDocument:
         raise PiriQualError(f"{what}; piri-qual reads {supported}", path=path, hint=advice)
     if not path.is_file():
         raise PiriQualError("file not found", path=path, hint="Check the path and try again.")
-    if fmt == "docx":
-        doc = read_docx(path)
-    elif fmt == "vtt":
-        doc = read_vtt(path)
-    else:
-        doc = read_text(path, markdown=(fmt == "md"))
+    doc = _READERS[fmt](path, options)
     if not doc.turns:
         raise PiriQualError(
             "no transcript text found in the file",

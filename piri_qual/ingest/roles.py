@@ -25,7 +25,7 @@ INTERVIEWER_WORDS = frozenset(
 PARTICIPANT_WORDS = frozenset(
     {
         "participant", "respondent", "interviewee", "r", "a", "p", "answer", "resp", "iee",
-        "unknown",
+        "unknown", "user", "client", "patient", "carer", "parent",
     }
 )
 #: Label words for people in the room who are neither (their words are usually not coded).
@@ -35,6 +35,7 @@ OTHER_WORDS = frozenset(
 
 # Participant ids as studies write them: P07, S03, PT12, R2, "Participant 3".
 _ID_RE = re.compile(r"[A-Z]{1,3}-?\d{1,4}[a-z]?")
+_QUESTION_ID_RE = re.compile(r"q\d{1,3}[a-z]?")
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
@@ -66,6 +67,8 @@ def _role_of_part(part: str) -> str | None:
         return None
     if "unknown" in words and ("speaker" in words or len(words) == 1):
         return "participant"
+    if len(words) == 1 and _QUESTION_ID_RE.fullmatch(words[0]):
+        return "interviewer"  # Q1, Q12: the interviewer asking question 1, 12
     if any(w in INTERVIEWER_WORDS for w in words if len(w) > 1) or (
         len(words) <= 2 and words[0] in INTERVIEWER_WORDS
     ):
@@ -92,8 +95,10 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
     ``overrides`` maps labels (case-insensitive) to roles and always wins. Labels that name a role
     or an id are mapped by :func:`label_role`. Personal names are resolved only when no
     interviewer was found that way: the speaker whose turns most often ask a question (``?``) is
-    the interviewer and the other named speakers are participants. Turns without a speaker are
-    participant text (captions, survey answers).
+    the interviewer and the other named speakers are participants. Turns without a speaker take
+    the role their layout gave them (``other`` for a title or a study-script prompt,
+    ``participant`` for unlabelled answers) and are otherwise participant text (captions, survey
+    answers).
     """
     table: dict[str, str] = {}
     for label, role in (overrides or {}).items():
@@ -128,7 +133,8 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
             decided.update(_guess_by_questions(turns, unnamed))
 
     return [
-        "participant" if turn.speaker is None else decided[_key(turn.speaker)] for turn in turns
+        (turn.role or "participant") if turn.speaker is None else decided[_key(turn.speaker)]
+        for turn in turns
     ]
 
 
@@ -156,6 +162,16 @@ def _guess_by_questions(turns: list[RawTurn], names: list[str]) -> dict[str, str
     if asked[best] > 0:
         roles[best] = "interviewer"
     return roles
+
+
+def role_for(label: str, overrides: Mapping[str, str] | None = None) -> str | None:
+    """The role one label gets from the overrides or by itself (None: decided by questions)."""
+    if overrides:
+        table = {_key(k): v for k, v in overrides.items()}
+        found = table.get(_key(label))
+        if found is not None:
+            return found
+    return label_role(label)
 
 
 def _key(label: str) -> str:

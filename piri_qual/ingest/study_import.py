@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from piri_qual.core.anchoring import relocate
 from piri_qual.core.atomic import atomic_write_bytes
-from piri_qual.core.corpus import Transcript, assemble_text
+from piri_qual.core.corpus import Transcript
 from piri_qual.core.participants import guess_from_filename, save_participants
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.readers import read_source
-from piri_qual.ingest.roles import assign_roles
+from piri_qual.ingest.derive import derive, speaker_list
+from piri_qual.ingest.findings import Findings, find
+from piri_qual.ingest.readers import SUPPORTED
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
 
-TRANSCRIPT_SUFFIXES = (".docx", ".vtt", ".txt", ".md")
+TRANSCRIPT_SUFFIXES = tuple(SUPPORTED)
 SAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -41,6 +42,7 @@ class FileOutcome:
     words: int = 0
     reanchored: int = 0
     orphaned: list[str] = field(default_factory=list)
+    findings: Findings | None = None  # speakers found and warnings (not for a failed file)
 
 
 @dataclass
@@ -72,8 +74,14 @@ def import_files(
     group: str | None = None,
     force: bool = False,
     progress: Any = None,
+    speakers: str | None = None,
 ) -> ImportReport:
-    """Import each file; collect per-file outcomes rather than stopping at the first error."""
+    """Import each file; collect per-file outcomes rather than stopping at the first error.
+
+    ``speakers`` is ``--speakers`` (``"HK=interviewer,Carer 3"`` or ``"none"``): the speaker
+    labels of these files, kept with each transcript so that a later re-derivation uses them too.
+    """
+    given = speaker_list(speakers)  # a bad spec is one error before any file is read
     if participant and len(paths) > 1:
         raise PiriQualError(
             "--participant names one participant, but several files were given",
@@ -85,7 +93,8 @@ def import_files(
     existing = {t.source_name: t for t in _existing(study)}
     for path in paths:
         try:
-            outcome, person = _import_one(study, Path(path), participant, group, force, existing)
+            outcome, person = _import_one(study, Path(path), participant, group, force, existing,
+                                          given)
         except PiriQualError as exc:
             outcome, person = FileOutcome(Path(path), "failed", message=str(exc)), None
         report.outcomes.append(outcome)
@@ -125,6 +134,7 @@ def _import_one(
     group: str | None,
     force: bool,
     existing: dict[str, _Known],
+    speakers: list[str] | None = None,
 ) -> tuple[FileOutcome, tuple[str, str | None] | None]:
 
     if not path.exists():
@@ -134,13 +144,17 @@ def _import_one(
                             hint="Pass the files, e.g. transcripts/*.docx.")
     digest = sha256_file(path)
     known = existing.get(path.name)
-    if known is not None and known.transcript.source_sha256 == digest and not force:
+    stored = known.transcript.turn_settings.get("speakers") if known is not None else None
+    if known is not None and known.transcript.source_sha256 == digest and not force and (
+        speakers is None or speakers == stored
+    ):
         t = known.transcript
-        return FileOutcome(path, "unchanged", t.id, turns=len(t.turns), words=t.words), None
-
-    document = read_source(path)
-    roles = assign_roles(document.turns, study.settings.roles)
-    text, turns = assemble_text(document.turns, roles)
+        return FileOutcome(path, "unchanged", t.id, turns=len(t.turns), words=t.words,
+                           findings=find(t, path.name, stored)), None
+    if speakers is None:
+        speakers = stored  # a re-import keeps the --speakers given before
+    derived = derive(path, study.settings.roles, speakers)
+    document, text, turns = derived.document, derived.text, derived.turns
     if not text.strip():
         raise PiriQualError("no text found in the file", path=path,
                             hint="Check it is the transcript and not an empty template.")
@@ -167,9 +181,12 @@ def _import_one(
         source_sha256=digest,
         format=document.format,
         imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        metadata=document.metadata,
+        metadata=derived.metadata,
+        nonspeech=derived.nonspeech,
+        turn_settings=derived.turn_settings,
     )
-    outcome = FileOutcome(path, "imported", tid, turns=len(turns), words=transcript.words)
+    outcome = FileOutcome(path, "imported", tid, turns=len(turns), words=transcript.words,
+                          findings=find(transcript, path.name, speakers))
     if known is not None:
         outcome.status = "updated"
         if known.transcript.text != text:

@@ -28,7 +28,11 @@ from pathlib import Path
 from typing import cast
 
 from piri_qual.core.corpus import RawTurn
-from piri_qual.ingest.roles import is_role_label
+from piri_qual.ingest.layouts import Header, match_timed_label
+from piri_qual.ingest.layouts import match_header as _match_header_line
+from piri_qual.ingest.roles import is_role_label, role_for
+from piri_qual.ingest.source import Layout, TurnOptions
+from piri_qual.ingest.structure import Structure, find_structure
 
 # -- patterns -----------------------------------------------------------------------------------
 
@@ -43,10 +47,6 @@ _STAMP_STARTS = frozenset("[(0123456789")
 # colon, so the match is one greedy scan.
 _LABEL_RE = re.compile(
     r"(?:\*\*|__)?([^\W_][^:\n*]{0,44})(?:\*\*|__)?:(?:\*\*|__)?(?=[ \t\u00a0\n]|$|[^\W\d_])[ \t\u00a0\n]*"
-)
-# Teams / Otter header paragraph: ``Name  0:03`` or ``**Name**  0:00`` (2+ spaces, then a time).
-HEADER_RE = re.compile(
-    rf"[ \t]*(?:\*\*)?(?P<label>[^\W_][^\n*]*?)(?:\*\*)?[ \t\u00a0]{{2,}}(?P<time>{_CLOCK})[ \t\u00a0]*"
 )
 _SEPARATOR_CHARS = frozenset("-*_=~•")
 _SEPARATOR_RE = re.compile(r"[ \t]*([-*_=~•])(?:[ \t]*\1){2,}[ \t]*")
@@ -69,18 +69,20 @@ NOT_SPEAKERS = frozenset(
         "keywords", "tags", "ok", "yes", "no", "so", "and", "but", "well", "then", "also",
     }
 )
+# "Task 2: Find the opening hours" is the study script, not a speaker called "Task 2".
+_SCRIPT_LABEL_RE = re.compile(
+    r"(?i)(?:task|question|section|part|scenario|activity|exercise|topic|prompt|step|theme)\s*\d{1,3}[a-z]?(?:\.\d{1,3})*"
+)
 _CONNECTORS = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "al",
                          "el", "bin", "ter", "ten", "of", "and", "&", "the", "for"})
 _ID_RE = re.compile(r"[A-Z]{1,3}-?\d{1,4}[a-z]?|[A-Z][a-z]+ \d{1,3}")
 _TERMINAL = frozenset(".?!…:;—–-\"”’')]»")
 
 
-def match_header(text: str) -> re.Match[str] | None:
-    """A Teams/Otter header paragraph (``Name   0:03``), checked cheaply first: it is short and
-    ends in a digit."""
-    if len(text) > 120 or not text.rstrip()[-1:].isdigit():
-        return None
-    return HEADER_RE.fullmatch(text)
+def match_header(text: str) -> Header | None:
+    """A speaker header line (``Name   0:03``, ``[00:00:03] Name``, ...; see
+    :mod:`piri_qual.ingest.layouts`)."""
+    return _match_header_line(text)
 
 
 def is_separator(text: str) -> bool:
@@ -132,6 +134,7 @@ class Segmentation:
     turns: list[RawTurn]
     pieces: list[tuple[int, int, int, int, int]] = field(default_factory=list)
     speakers_found: bool = False
+    layout: Layout = field(default_factory=Layout)
     _keys: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def locate(self, paragraph: int, pos: int, side: str = "start") -> tuple[int, int] | None:
@@ -225,9 +228,21 @@ class _Cand:
     label: str | None = None
     time: float | None = None
     key: str | None = None  # speaker_key(label), given by every constructor call with a label
+    shape: str = ""  # the layout this candidate is written in (named in what the import reports)
 
 
 _PLAIN = _Cand("plain", 0, 0, None)
+
+#: Layout names, as the import reports them.
+SHAPES = {
+    "label": "labels (Name: words)",
+    "stamp-label": "timestamp then label ([00:01:02] Name: words)",
+    "timed-label": "timed labels (Name (00:00:03): words)",
+    "label-time": "header lines (Name 00:00:03, then the words)",
+    "time-label": "timestamp-first header lines ([00:00:03] Name, then the words)",
+    "heading": "headings naming the speaker (### Name)",
+    "turn": "a speaker column (table rows or voice tags)",
+}
 
 
 def _parse_line(text: str, start: int) -> _Cand:
@@ -241,28 +256,23 @@ def _parse_line(text: str, start: int) -> _Cand:
             time = parse_clock(m.group("a") or m.group("b"))
             pos = m.end()
     after_time = pos
-    found = _match_label(text, pos)
-    if found is not None:
-        return _Cand("inline", start, after_time, found[1], found[0], time, speaker_key(found[0]))
+    # ``Label:`` (or ``**Label:**``); the colon must be followed by a space, a letter or the end, so
+    # ``10:30`` and ``https://`` are not labels. A cheap search for a colon near ``pos`` runs first.
+    if text.find(":", pos, pos + 50) != -1:
+        m = _LABEL_RE.match(text, pos)
+        if m is not None:
+            label = m.group(1).strip()
+            if label:
+                shape = "stamp-label" if time is not None else "label"
+                return _Cand("inline", start, after_time, m.end(), label, time, speaker_key(label), shape)
+    if time is None:
+        timed = match_timed_label(text, pos)
+        if timed is not None:
+            return _Cand("header", start, after_time, timed.end, timed.label, parse_clock(timed.time),
+                         speaker_key(timed.label), "timed-label")
     if start == 0 and pos == 0 and time is None:
         return _PLAIN  # most paragraphs: shared, never modified
     return _Cand("plain", start, after_time, None, None, time)
-
-
-def _match_label(text: str, pos: int) -> tuple[str, int] | None:
-    """``Label:`` (or ``**Label:**``) at ``pos``: the label and where the words after it start.
-
-    The colon must be followed by a space, a letter or the end (so ``10:30`` and ``https://``
-    are not labels). A cheap search for a colon near ``pos`` runs first: this is called for
-    every paragraph of every transcript.
-    """
-    if text.find(":", pos, pos + 50) == -1:
-        return None
-    m = _LABEL_RE.match(text, pos)
-    if m is None:
-        return None
-    label = m.group(1).strip()
-    return (label, m.end()) if label else None
 
 
 def _parse(para: SourceParagraph) -> _Cand:
@@ -274,18 +284,25 @@ def _parse(para: SourceParagraph) -> _Cand:
     if kind == "turn":
         speaker = para.speaker
         key = speaker_key(speaker) if speaker is not None else None
-        return _Cand("turn", 0, 0, 0, speaker, para.time, key)
+        return _Cand("turn", 0, 0, 0, speaker, para.time, key, "turn")
     if kind == "cont":
         return _Cand("cont", 0, 0, None, None, para.time)
     if kind == "heading":
         label = text.strip()
-        return _Cand("heading", 0, 0, len(text), label, para.time, speaker_key(label))
+        return _Cand("heading", 0, 0, len(text), label, para.time, speaker_key(label), "heading")
     first = _parse_text(text)
     if first.time is None and para.time is not None:
         first = _Cand(
-            first.kind, first.start, first.after_time, first.after_label, first.label, para.time, first.key
+            first.kind, first.start, first.after_time, first.after_label, first.label, para.time, first.key,
+            "stamp-label" if first.shape == "label" else first.shape,
         )
     return first
+
+
+#: ``Label: words`` candidates by their label, for :func:`_parse_text`: a transcript repeats a
+#: handful of labels hundreds of times, and a candidate depends only on the label and on the one
+#: space after its colon. Cleared when it grows past a few thousand labels.
+_LABEL_MEMO: dict[str, _Cand] = {}
 
 
 def _parse_text(text: str) -> _Cand:
@@ -294,16 +311,33 @@ def _parse_text(text: str) -> _Cand:
     A header may fill the paragraph (the words follow in the next paragraphs) or be its first
     line, the words following after a line break.
     """
-    m = match_header(text)
+    colon = text.find(":", 1, 50)
+    # "Label: words" with one space after the colon: seen before, the same candidate.
+    memo = colon > 0 and text[colon + 1 : colon + 2] == " " and not text[colon + 2 : colon + 3].isspace()
+    if memo:
+        hit = _LABEL_MEMO.get(text[:colon])
+        if hit is not None:
+            return hit
+    found = _parse_text_uncached(text)
+    if memo and found.kind == "inline" and found.start == 0 and found.time is None and found.after_label == colon + 2:
+        if len(_LABEL_MEMO) > 4096:
+            _LABEL_MEMO.clear()
+        _LABEL_MEMO[text[:colon]] = found
+    return found
+
+
+def _parse_text_uncached(text: str) -> _Cand:
     end = len(text)
+    m = _match_header_line(text) if end <= 120 else None  # a header line is short
     if m is None:
         nl = text.find("\n", 0, 121)
         if nl != -1:
-            m = match_header(text[:nl])
+            m = _match_header_line(text[:nl])
             end = nl + 1
     if m is not None:
-        label = m.group("label").strip()
-        return _Cand("header", 0, 0, end, label, parse_clock(m.group("time")), speaker_key(label))
+        # If the label is not believed, a leading timestamp is still not part of the words.
+        after_time = _parse_line(text, 0).after_time if m.order == "time-label" else 0
+        return _Cand("header", 0, after_time, end, m.label, parse_clock(m.time), speaker_key(m.label), m.order)
     return _parse_line(text, 0)
 
 
@@ -323,7 +357,10 @@ def _line_candidates(text: str) -> list[_Cand]:
     return cands
 
 
-def _accepted_labels(parsed: list[_Cand], extra: dict[int, list[_Cand]]) -> set[str]:
+def _accepted_labels(
+    parsed: list[_Cand], extra: dict[int, list[_Cand]], forced: frozenset[str] = frozenset()
+) -> tuple[set[str], dict[str, str], Counter[str]]:
+    """The speaker keys believed, each key's label as first written, and how often each was seen."""
     counts: Counter[str] = Counter()
     written: dict[str, str] = {}
     header_keys: set[str] = set()
@@ -347,6 +384,11 @@ def _accepted_labels(parsed: list[_Cand], extra: dict[int, list[_Cand]]) -> set[
     accepted: set[str] = set()
     for key, n in counts.items():
         label = written[key]
+        if key in forced:
+            accepted.add(key)
+            continue
+        if _SCRIPT_LABEL_RE.fullmatch(label):
+            continue
         shape = label_shape(label)
         if shape is None:
             continue
@@ -356,9 +398,9 @@ def _accepted_labels(parsed: list[_Cand], extra: dict[int, list[_Cand]]) -> set[
         elif n >= 2 or _once_is_enough(label):
             accepted.add(key)
     recurring = any(counts[k] >= 2 for k in accepted)
-    if not explicit and not recurring and len(accepted) < 2:
+    if not explicit and not recurring and len(accepted) < 2 and not (accepted & forced):
         accepted.clear()
-    return accepted | explicit
+    return accepted | explicit, written, counts
 
 
 # -- wrapped paragraphs ---------------------------------------------------------------------------
@@ -425,6 +467,12 @@ def _continues(prev: str, nxt: str) -> bool:
 # -- building -----------------------------------------------------------------------------------
 
 
+#: Keys of turns that no label opened: the answers between a one-sided transcript's labelled
+#: questions (grouped into one turn per answer), and structure lines (one turn each).
+_ANSWER = "\x00answer"
+_STRUCTURE = "\x00structure"
+
+
 @dataclass(slots=True)
 class _Turn:
     index: int
@@ -434,6 +482,8 @@ class _Turn:
     paragraphs: list[str] = field(default_factory=list)
     body_len: int = 0
     last_para: int = -1  # source paragraph that supplied the last words
+    role: str | None = None
+    section: str | None = None
 
 
 class _Builder:
@@ -442,6 +492,7 @@ class _Builder:
         self.current: _Turn | None = None
         self.pieces: list[tuple[int, int, int, int, int]] = []
         self.keep_map = keep_map
+        self.section: str | None = None
 
     def _drop_empty_current(self) -> None:
         current = self.current
@@ -449,19 +500,30 @@ class _Builder:
             self.turns.pop()
         self.current = None
 
-    def start(self, label: str | None, key: str | None, time: float | None) -> None:
+    def start(self, label: str | None, key: str | None, time: float | None, role: str | None = None) -> None:
         turns = self.turns
         current = self.current
         if current is not None and not current.paragraphs and turns[-1] is current:
             turns.pop()
         last = turns[-1] if turns else None
-        if key is not None and last is not None and last.key == key and not key.startswith("unknown"):
+        if (
+            key is not None and last is not None and last.key == key and not key.startswith("unknown")
+            and key != _STRUCTURE
+        ):
             self.current = last
             if last.time is None:
                 last.time = time
             return
-        self.current = _Turn(len(turns), label, key, time)
+        self.current = _Turn(len(turns), label, key, time, [], 0, -1, role, self.section)
         turns.append(self.current)
+
+    def structure(self, para: int, text: str, s: int, e: int, kind: Structure) -> None:
+        """A title, metadata or prompt paragraph: a turn of its own (role ``other``)."""
+        if kind.section is not None:
+            self.section = kind.section
+        self.start(None, _STRUCTURE, None, "other")
+        self.add(para, text, s, e)
+        self.current = None  # the next words start a turn of their own
 
     def add(self, para: int, text: str, start: int, end: int, sep: str | None = None) -> None:
         turn = self.current
@@ -480,7 +542,10 @@ class _Builder:
 
     def finish(self) -> list[RawTurn]:
         self._drop_empty_current()
-        return [RawTurn(t.speaker, tuple(t.paragraphs), t.time) for t in self.turns if t.paragraphs]
+        return [
+            RawTurn(t.speaker, tuple(t.paragraphs), t.time, None, t.role, t.section)
+            for t in self.turns if t.paragraphs
+        ]
 
 
 def _strip_range(text: str, start: int, end: int) -> tuple[int, int]:
@@ -530,9 +595,23 @@ def _place_words(
     texts: list[str],
     width: int | None,
     vocab: Counter[str],
+    one_sided: bool = False,
 ) -> None:
-    """Unlabelled words: continue the current speaker's turn, or stand alone without speakers."""
+    """Unlabelled words: continue the current speaker's turn, or stand alone without speakers.
+
+    In a one-sided transcript (only the interviewer labelled) words after a labelled turn that
+    already has words are the answer, unless they finish that turn's unfinished sentence.
+    """
     current = builder.current
+    if one_sided:
+        if current is None or (
+            current.key not in (None, _ANSWER)
+            and current.paragraphs
+            and not (si == 0 and current.last_para == prev_para and _continues(texts[prev_para], text[s:e]))
+        ):
+            builder.start(None, _ANSWER, cand.time, "participant")
+            builder.add(pi, text, s, e)
+            return
     if current is not None and (current.key is not None or cand.kind == "cont"):
         sep = None
         if (
@@ -550,13 +629,55 @@ def _place_words(
         builder.add(pi, text, s, e)
 
 
-def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) -> Segmentation:
+def _one_sided(
+    accepted: set[str], written: dict[str, str], parsed: list[_Cand], texts: list[str],
+    options: TurnOptions,
+) -> bool:
+    """Does the transcript label only the interviewer, leaving the answers unlabelled?
+
+    Yes when the accepted labels are interviewers' (by ``roles:`` or by the label itself), with
+    perhaps an observer or note-taker, or when there is one label, of unknown role, whose
+    paragraphs mostly ask questions; and in both cases unlabelled paragraphs follow labelled ones.
+    """
+    if not accepted or any(k not in written for k in accepted):
+        return False
+    roles = [role_for(written[k], options.roles) for k in accepted]
+    if "interviewer" in roles and all(r in ("interviewer", "other") for r in roles):
+        pass  # interviewers (and an observer or note-taker) are labelled, the participant is not
+    elif len(accepted) == 1 and roles[0] is None:
+        asked = [("?" in texts[i]) for i, c in enumerate(parsed) if c.key in accepted]
+        if not asked or sum(asked) < 0.5 * len(asked):
+            return False
+    else:
+        return False
+    after_label = 0
+    labelled_seen = False
+    for cand, text in zip(parsed, texts, strict=True):
+        if cand.key in accepted:
+            labelled_seen = True
+        elif labelled_seen and cand is _PLAIN and text.strip():
+            after_label += 1
+    return after_label > 0
+
+
+def _layout_name(shapes: Counter[str], one_sided: bool, speaker_mode: bool) -> str:
+    if not speaker_mode:
+        return "no speaker labels"
+    name = SHAPES.get(shapes.most_common(1)[0][0], "labels") if shapes else "labels"
+    return f"{name}, interviewer only (unlabelled paragraphs are the answers)" if one_sided else name
+
+
+def segment(
+    paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True, options: TurnOptions | None = None
+) -> Segmentation:
     """Group ``paragraphs`` into speaker turns (or one turn per paragraph when no speakers).
 
     A plain string is an ``auto`` paragraph without a time (what most documents are made of).
     ``keep_map=False`` skips recording where each character went (``Segmentation.pieces``) when
-    the caller has no source positions to carry over.
+    the caller has no source positions to carry over. ``options`` carries what the study says
+    about speakers (``roles:``, ``import --speakers``).
     """
+    options = options or TurnOptions()
     special: dict[int, SourceParagraph] = {}  # paragraphs that are more than text
     if all(type(p) is str for p in paragraphs):
         texts = cast("list[str]", list(paragraphs))  # all() has checked each is a str
@@ -587,8 +708,31 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
         and (i not in special or special[i].kind == "auto")
         and (found := _line_candidates(t))
     }
-    accepted = _accepted_labels(parsed, extra)
+    forced = frozenset(speaker_key(label) for label in options.speakers or ())
+    if options.speakers == ():
+        accepted: set[str] = set()
+        written: dict[str, str] = {}
+        counts: Counter[str] = Counter()
+    else:
+        accepted, written, counts = _accepted_labels(parsed, extra, forced)
+    for cand in parsed:
+        if cand.kind == "turn" and cand.key is not None and cand.label is not None:
+            written.setdefault(cand.key, cand.label)
     speaker_mode = bool(accepted)
+    labelled = [c.key in accepted or c.kind == "turn" for c in parsed] if accepted else [
+        c.kind == "turn" for c in parsed]
+    headings = {i for i, c in enumerate(parsed) if c.kind == "heading" and not labelled[i] and texts[i].strip()}
+    structure = find_structure(texts, labelled, speaker_mode, headings)
+    if structure and accepted:
+        # A label seen only in the header's metadata ("Participant: P3") names nobody who speaks.
+        spoken = {c.key for i, c in enumerate(parsed) if labelled[i] and i not in structure}
+        spoken.update(c.key for i, cands in extra.items() if i not in structure for c in cands)
+        silent = {k for k in accepted if k not in spoken and k not in forced}
+        if silent:
+            accepted -= silent
+            labelled = [lab and parsed[i].key not in silent for i, lab in enumerate(labelled)]
+            speaker_mode = bool(accepted)
+    one_sided = speaker_mode and _one_sided(accepted, written, parsed, texts, options)
 
     width = _wrap_width(texts, parsed) if speaker_mode else None
     vocab: Counter[str] = Counter()
@@ -598,17 +742,22 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
 
     builder = _Builder(keep_map)
     start_turn, add = builder.start, builder.add
+    shapes: Counter[str] = Counter(c.shape for c, lab in zip(parsed, labelled, strict=True) if lab)
     prev_para = -1
     for pi, text in enumerate(texts):
         if not text or text.isspace() or (text[0] in _SEPARATOR_CHARS and is_separator(text)):
             continue
         cand = parsed[pi]
+        if structure and pi in structure:
+            s, e = _strip_range(text, 0, len(text))
+            if s < e:
+                builder.structure(pi, text, s, e, structure[pi])
+            prev_para = pi
+            continue
         if pi not in extra:
             # One candidate (nearly every paragraph): the loop below, unrolled.
-            key = cand.key
-            labelled = key is not None and (key in accepted or cand.kind == "turn")
-            if labelled:
-                start_turn(cand.label, key, cand.time)
+            if labelled[pi]:
+                start_turn(cand.label, cand.key, cand.time)
                 s = cand.after_label or 0
             else:
                 s = cand.after_time
@@ -617,15 +766,16 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
                 s, e = _strip_range(text, s, e)
             if s < e:
                 current = builder.current
-                if labelled or (
-                    cand is _PLAIN
+                if labelled[pi] or (
+                    not one_sided
+                    and cand is _PLAIN
                     and current is not None
                     and current.key is not None
                     and not text[s].islower()
                 ):
                     add(pi, text, s, e)  # a labelled turn, or the next paragraph of one
                 else:
-                    _place_words(builder, cand, 0, pi, text, s, e, prev_para, texts, width, vocab)
+                    _place_words(builder, cand, 0, pi, text, s, e, prev_para, texts, width, vocab, one_sided)
             prev_para = pi
             continue
         cands = [cand] + [c for c in extra[pi] if c.key in accepted]
@@ -634,13 +784,15 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
             end = cands[si + 1].start if si < last else len(text)
             if cand.kind == "turn" or (cand.key is not None and cand.key in accepted):
                 start_turn(cand.label, cand.key, cand.time)
+                if si:
+                    shapes[cand.shape] += 1
                 s, e = _strip_range(text, cand.after_label or cand.start, end)
                 if s < e:
                     add(pi, text, s, e)
                 continue
             s, e = _strip_range(text, cand.after_time, end)
             if s < e:
-                _place_words(builder, cand, si, pi, text, s, e, prev_para, texts, width, vocab)
+                _place_words(builder, cand, si, pi, text, s, e, prev_para, texts, width, vocab, one_sided)
         prev_para = pi
     turns = builder.finish()
     # Turn indices in pieces refer to builder turns; all kept turns are non-empty and in order.
@@ -649,4 +801,20 @@ def segment(paragraphs: Sequence[SourceParagraph | str], keep_map: bool = True) 
         pieces = [(p, s, e, kept[t], b) for p, s, e, t, b in builder.pieces]
     else:
         pieces = builder.pieces
-    return Segmentation(turns, pieces, speaker_mode)
+    layout = Layout(
+        name=_layout_name(shapes, one_sided, speaker_mode),
+        labels=[written[k] for k in sorted(accepted, key=lambda k: -counts.get(k, 0)) if k in written],
+        rejected=[written[k] for k, n in counts.most_common() if k not in accepted and label_shape(written[k])],
+        one_sided=one_sided,
+        structure=dict(Counter(v.kind for v in structure.values())),
+    )
+    return Segmentation(turns, pieces, speaker_mode, layout)
+
+
+def opens_turn(line: str) -> bool:
+    """Whether a line of text could open a turn (a label, a header or a timestamp): readers of
+    formats that wrap lines visually (PDF) keep such a line from being joined to the one above."""
+    if line.find(":", 0, 121) == -1 and line[:1] not in _STAMP_STARTS:
+        return False
+    cand = _parse_text(line)
+    return cand.label is not None or cand.time is not None

@@ -17,12 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.source import SourceDocument
+from piri_qual.ingest.source import SourceDocument, TurnOptions
 from piri_qual.ingest.turns import SourceParagraph, match_header, parse_clock, segment
 
 _OTTER_FOOTER_RE = re.compile(r"\s*Transcribed by\s+(?:https?://)?(?:www\.)?otter\.ai\s*", re.I)
 _CAPTION_LINE_RE = re.compile(r"(\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)[ \t]+(\S.*)")
+# Lines that end a sentence: a block of such lines is one paragraph per line.
+_LINE_END = frozenset(".?!\u2026\"\u201d')]")
 _MD_HEADING_RE = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*")
+
+
+#: A first caption time from this many seconds on is read as a wall-clock time.
+WALL_CLOCK_FROM = 3600.0
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
@@ -67,9 +73,16 @@ def decode_text(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
-def read_text(path: Path, markdown: bool = False) -> SourceDocument:
+def read_text(path: Path, markdown: bool = False, options: TurnOptions | None = None) -> SourceDocument:
     """Read a .txt or .md transcript."""
     text, metadata = decode_text(path.read_bytes(), path)
+    return text_document(text, "md" if markdown else "txt", metadata, options, markdown=markdown)
+
+
+def text_document(
+    text: str, fmt: str, metadata: dict[str, Any], options: TurnOptions | None = None, *, markdown: bool = False
+) -> SourceDocument:
+    """Turns from plain text with ``\n`` line ends: what the text, RTF, PDF and HTML readers share."""
     lines = text.split("\n")
     # Drop the Otter footer (the last non-empty line).
     for i in range(len(lines) - 1, -1, -1):
@@ -78,14 +91,13 @@ def read_text(path: Path, markdown: bool = False) -> SourceDocument:
                 metadata["transcribed_by"] = "otter.ai"
                 lines = lines[:i]
             break
-    fmt = "md" if markdown else "txt"
     captions = _caption_paragraphs(lines, metadata)
     if captions is not None:
         paragraphs = captions
     else:
         paragraphs = _paragraphs(lines, markdown, metadata)
-    seg = segment(paragraphs)
-    return SourceDocument(fmt, seg.turns, metadata)
+    seg = segment(paragraphs, options=options)
+    return SourceDocument(fmt, seg.turns, metadata, seg.layout)
 
 
 def _caption_paragraphs(lines: list[str], metadata: dict[str, Any]) -> list[SourceParagraph] | None:
@@ -108,8 +120,12 @@ def _caption_paragraphs(lines: list[str], metadata: dict[str, Any]) -> list[Sour
         seconds = parse_clock(m.group(1))
         if seconds is not None:
             if origin is None:
-                origin = seconds
-                metadata["clock_start"] = m.group(1)
+                # A first time past the first hour is the clock on the wall (Zoom's closed
+                # captions): times become relative to it. Earlier, they already count from the
+                # start of the recording.
+                origin = seconds if seconds >= WALL_CLOCK_FROM else 0.0
+                if origin:
+                    metadata["clock_start"] = m.group(1)
             seconds -= origin
             if seconds < 0:  # the recording ran past midnight
                 seconds += 24 * 3600
@@ -125,9 +141,15 @@ def _paragraphs(lines: list[str], markdown: bool, metadata: dict[str, Any]) -> l
     block: list[str] = []
 
     def flush() -> None:
-        if block:
+        if not block:
+            return
+        if len(block) >= 2 and all(line.rstrip()[-1:] in _LINE_END for line in block[:-1]):
+            # One paragraph per line (a Word document saved as text): each line stands alone, so
+            # the line after a labelled question can be the unlabelled answer.
+            out.extend(SourceParagraph(line) for line in block)
+        else:
             out.append(SourceParagraph("\n".join(block)))
-            block.clear()
+        block.clear()
 
     for line in lines:
         if not line.strip():

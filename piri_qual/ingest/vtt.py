@@ -15,10 +15,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from piri_qual.core.corpus import RawTurn
 from piri_qual.errors import PiriQualError
-from piri_qual.ingest.source import SourceDocument
+from piri_qual.ingest.source import Layout, SourceDocument, TurnOptions
 from piri_qual.ingest.turns import label_shape, speaker_key
 from piri_qual.ingest.txt import decode_text
 
@@ -31,7 +32,7 @@ _LABEL_RE = re.compile(r"([^\W_][^:\n]{0,39}?)[ \t]*:[ \t]+(\S.*)", re.S)
 
 
 @dataclass
-class _Cue:
+class Cue:
     start: float
     end: float
     speaker: str | None
@@ -52,7 +53,7 @@ def _clean(text: str) -> str:
     return " ".join(line.strip() for line in text.split("\n") if line.strip())
 
 
-def parse_cues(text: str, path: Path) -> list[_Cue]:
+def parse_cues(text: str, path: Path) -> list[Cue]:
     lines = text.split("\n")
     if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
         raise PiriQualError(
@@ -61,7 +62,7 @@ def parse_cues(text: str, path: Path) -> list[_Cue]:
             line=1,
             hint="Export the transcript again as .vtt, or save it as .txt if it is plain text.",
         )
-    cues: list[_Cue] = []
+    cues: list[Cue] = []
     i = 1
     n = len(lines)
     while i < n:
@@ -96,15 +97,15 @@ def parse_cues(text: str, path: Path) -> list[_Cue]:
                 speaker = (v.group(1) or "").strip() or None
                 words = _clean(v.group(2))
                 if words:
-                    cues.append(_Cue(start, end, speaker, words))
+                    cues.append(Cue(start, end, speaker, words))
         else:
             words = _clean(payload)
             if words:
-                cues.append(_Cue(start, end, None, words))
+                cues.append(Cue(start, end, None, words))
     return cues
 
 
-def _labels_in_text(cues: list[_Cue]) -> None:
+def labels_in_text(cues: list[Cue]) -> None:
     """``Name: words`` cues (Zoom transcripts with speakers): move a recurring label to speaker."""
     if not cues or any(c.speaker for c in cues):
         return
@@ -117,16 +118,23 @@ def _labels_in_text(cues: list[_Cue]) -> None:
             cue.speaker, cue.text = m.group(1).strip(), m.group(2).strip()
 
 
-def read_vtt(path: Path) -> SourceDocument:
+def read_vtt(path: Path, options: TurnOptions | None = None) -> SourceDocument:
     """Read a WebVTT transcript into turns (merged per speaker when the file names speakers)."""
     text, metadata = decode_text(path.read_bytes(), path)
     cues = parse_cues(text, path)
-    _labels_in_text(cues)
+    voiced = any(c.speaker for c in cues)
+    labels_in_text(cues)
     metadata["cues"] = len(cues)
+    return cue_document("vtt", cues, metadata, "voice tags (<v Name>)" if voiced else "labels in cues (Name: words)")
+
+
+def cue_document(fmt: str, cues: list[Cue], metadata: dict[str, Any], layout: str) -> SourceDocument:
+    """Turns from timed cues: consecutive cues of one speaker merged (shared with .srt)."""
     turns: list[RawTurn] = []
-    if not any(c.speaker for c in cues):
+    labels = list(dict.fromkeys(c.speaker for c in cues if c.speaker))
+    if not labels:
         turns = [RawTurn(None, (c.text,), c.start, c.end) for c in cues]
-        return SourceDocument("vtt", turns, metadata)
+        return SourceDocument(fmt, turns, metadata)
     speaker: str | None = None
     words: list[str] = []
     start = end = 0.0
@@ -146,4 +154,4 @@ def read_vtt(path: Path) -> SourceDocument:
         speaker, words, start, end = cue.speaker, [cue.text], cue.start, cue.end
     if words:
         turns.append(RawTurn(speaker, (" ".join(words),), start, end))
-    return SourceDocument("vtt", turns, metadata)
+    return SourceDocument(fmt, turns, metadata, Layout(layout, labels))

@@ -1,0 +1,171 @@
+"""``roles:`` applies on the next command: transcripts whose turns depend on changed settings are
+derived again, without ``import --force``.
+
+Why: roles decide whose words are data. A researcher who finds the interviewer counted as a
+participant fixes ``roles:`` and expects the next ``summary``, ``suggest`` or ``agreement`` to
+use it. Every transcript records the settings that produced its turns
+(:attr:`~piri_qual.core.corpus.Transcript.turn_settings`: the ``roles:`` entry of each label
+found, and ``--speakers``); when the study's ``roles:`` now says something else for one of those
+labels, the transcript is derived again from its kept source exactly as an import would do it,
+and every coder's codings on it are re-anchored from their quotes through the store (or reported
+as orphaned). A source that is gone or has changed since the import is not read again behind the
+researcher's back: the roles alone are assigned again over the stored turns, which moves no text.
+A transcript from before turn settings were recorded (corpus format 1) is derived again only when
+``roles:`` names one of its labels with a role other than the one it has.
+
+The check is cheap on the common path: a stamp of ``roles:`` and the corpus files' sizes and
+times in ``.piri-cache/turn-settings.json`` says nothing changed since the last check, and the
+transcripts are not opened at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from piri_qual.core.atomic import atomic_write_text
+from piri_qual.core.corpus import Transcript
+from piri_qual.core.locking import log_lock
+from piri_qual.errors import PiriQualError
+
+if TYPE_CHECKING:
+    from piri_qual.core.study import StudyFolder
+
+STAMP_FILE = "turn-settings.json"
+
+
+@dataclass
+class Refreshed:
+    """One transcript derived again: why, how (``re-read`` or ``roles``), what moved."""
+
+    transcript: str
+    reason: str
+    how: str
+    roles_changed: int = 0
+    reanchored: int = 0
+    orphaned: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def _key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def stale_reason(transcript: Transcript, roles: dict[str, str]) -> str | None:
+    """Why the transcript's turns no longer match ``roles:`` (None when they do)."""
+    table = {_key(k): v for k, v in roles.items()}
+    stamp = transcript.turn_settings.get("roles")
+    if isinstance(stamp, dict):
+        for key, was in sorted(stamp.items()):
+            now = table.get(key)
+            if now != was:
+                return f"roles: {key!r} {was or '(not set)'} -> {now or '(not set)'}"
+        return None
+    for turn in transcript.turns:  # format 1: compare with the roles the turns have
+        if turn.speaker:
+            now = table.get(_key(turn.speaker))
+            if now is not None and now != turn.role:
+                return f"roles: {_key(turn.speaker)!r} {turn.role} -> {now}"
+    return None
+
+
+def _stamp(study: StudyFolder) -> str:
+    files = []
+    folder = study.corpus_dir
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            if not path.name.startswith("."):
+                st = path.stat()
+                files.append((path.name, st.st_mtime_ns, st.st_size))
+    roles = sorted((_key(k), v) for k, v in study.settings.roles.items())
+    return hashlib.sha256(json.dumps([roles, files]).encode()).hexdigest()
+
+
+def refresh_turns(study: StudyFolder) -> list[Refreshed]:
+    """Derive again every transcript whose turns depend on settings that changed; say which.
+
+    Nothing is locked or written when nothing is stale (a study on a read-only share opens as
+    before); the stamp that saves the next check is written when the cache folder can be.
+    """
+    if not study.corpus_dir.is_dir():
+        return []
+    stamp_path = study.cache_dir / STAMP_FILE
+    if _read(stamp_path) == _stamp(study):
+        return []
+    roles = dict(study.settings.roles)
+    stale = [tid for tid in study.transcript_ids() if stale_reason(study.transcript(tid), roles) is not None]
+    done: list[Refreshed] = []
+    if stale:
+        study.cache_dir.mkdir(parents=True, exist_ok=True)
+        with log_lock(stamp_path):
+            for tid in stale:  # checked again under the lock: another command may have done it
+                transcript = study.transcript(tid)
+                reason = stale_reason(transcript, roles)
+                if reason is not None:
+                    done.append(_rederive(study, transcript, reason, roles))
+    try:
+        study.cache_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(stamp_path, json.dumps({"stamp": _stamp(study)}) + "\n")
+    except OSError:
+        pass  # a read-only study: checked again next time, which costs only time
+    return done
+
+
+def _read(path: Path) -> str | None:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("stamp") if isinstance(data, dict) else None
+
+
+def _rederive(study: StudyFolder, old: Transcript, reason: str, roles: dict[str, str]) -> Refreshed:
+    from piri_qual.ingest.derive import derive, relabel, turn_settings
+    from piri_qual.ingest.study_import import _reanchor, sha256_file
+
+    source = study.root / old.source if old.source else None
+    speakers = old.turn_settings.get("speakers")
+    if source is not None and source.is_file() and sha256_file(source) == old.source_sha256:
+        try:
+            derived = derive(source, roles, speakers)
+        except PiriQualError as exc:
+            note = f"its source could not be read again ({exc}); roles assigned again over the stored turns"
+        else:
+            new = Transcript(
+                id=old.id, participant=old.participant, group=old.group, text=derived.text,
+                turns=derived.turns, source=old.source, source_sha256=old.source_sha256,
+                format=derived.document.format, imported_at=old.imported_at,
+                metadata=derived.metadata, nonspeech=derived.nonspeech,
+                turn_settings=derived.turn_settings,
+            )
+            out = Refreshed(old.id, reason, "re-read", _changed(old, new))
+            if new.text != old.text:
+                out.reanchored, out.orphaned = _reanchor(study, old, new)
+            new.save(study.corpus_dir / f"{old.id}.json")
+            return out
+    else:
+        note = ("its source has changed since it was imported; roles assigned again over the stored "
+                "turns (import it again to re-read it)") if source is not None and source.is_file() else (
+                "its source is no longer in the study; roles assigned again over the stored turns")
+    turns = relabel(old.turns, old.text, roles)
+    labels = list(dict.fromkeys(t.speaker for t in turns if t.speaker))
+    new = Transcript(
+        id=old.id, participant=old.participant, group=old.group, text=old.text, turns=turns,
+        source=old.source, source_sha256=old.source_sha256, format=old.format,
+        imported_at=old.imported_at, metadata=old.metadata, nonspeech=old.nonspeech,
+        turn_settings=turn_settings(labels, roles, speakers),
+    )
+    out = Refreshed(old.id, reason, "roles", _changed(old, new), note=note)
+    new.save(study.corpus_dir / f"{old.id}.json")
+    return out
+
+
+def _changed(old: Transcript, new: Transcript) -> int:
+    """Turns whose role differs (compared by position when the turns line up)."""
+    if len(old.turns) != len(new.turns):
+        return abs(len(old.turns) - len(new.turns)) + sum(
+            1 for a, b in zip(old.turns, new.turns, strict=False) if a.role != b.role)
+    return sum(1 for a, b in zip(old.turns, new.turns, strict=True) if a.role != b.role)
