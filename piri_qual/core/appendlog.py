@@ -29,7 +29,7 @@ def append_lines(path: Path, lines: list[str], *, locked: bool = False) -> None:
 
 
 def _append(path: Path, lines: list[str]) -> None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o666)  # the umask (core/permissions.py) makes it private
     try:
         prefix = b""
         size = os.fstat(fd).st_size
