@@ -49,12 +49,15 @@ class Study(StudyFolder):
         participant: str | None = None,
         group: str | None = None,
         force: bool = False,
+        replace: bool = False,
         progress: Any = None,
     ) -> ImportReport:
-        """Import transcripts (.docx, .vtt, .txt, .md) into ``corpus/``."""
+        """Import transcripts (.docx, .vtt, .txt, .md) into ``corpus/`` (``replace``: a file named
+        like an imported source but from another folder is its new version, not refused)."""
         from piri_qual.ingest.study_import import import_files
 
-        return import_files(self, paths, participant=participant, group=group, force=force, progress=progress)
+        return import_files(self, paths, participant=participant, group=group, force=force, replace=replace,
+                            progress=progress)
 
     # -- analyses --------------------------------------------------------------------------------
     def selection(

@@ -16,6 +16,32 @@ from piri_qual.core.atomic import atomic_write_text
 from piri_qual.errors import PiriQualError
 
 FILENAME_ID = re.compile(r"^(?P<id>[A-Za-z]{1,4}\d{1,4})(?:[ _\-]+(?P<group>[A-Za-z][A-Za-z\-]*))?")
+MAX_PARTICIPANT_ID = 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def validate_participant_id(value: str, *, where: str = "participant id") -> str:
+    """A participant id a person typed (``--participant``), stripped, or one clear error.
+
+    Ids are short labels (``P07``, ``S-03``, ``Mum 4``): not empty, at most 64 characters, no
+    control characters, and not made only of dots, which as a transcript's file name would be
+    hidden (``.``) or point out of the folder (``..``).
+    """
+    pid = value.strip()
+    problem = None
+    if not pid:
+        problem = "is empty"
+    elif len(pid) > MAX_PARTICIPANT_ID:
+        problem = f"is {len(pid)} characters long (at most {MAX_PARTICIPANT_ID})"
+    elif _CONTROL.search(pid):
+        problem = "holds control characters"
+    elif not any(ch.isalnum() for ch in pid):
+        problem = "needs a letter or digit"
+    if problem:
+        shown_id = pid if len(pid) <= 24 else pid[:21] + "..."
+        raise PiriQualError(f"{where} {shown_id!r} {problem}",
+                            hint="Use a short label such as P07 or S03.")
+    return pid
 
 
 def load_participants(path: Path) -> dict[str, dict[str, str]]:
