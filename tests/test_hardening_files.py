@@ -208,7 +208,7 @@ def test_apply_permissions_umask_policy_restores_the_users_umask() -> None:
 
 # -- YAML: bounded everywhere ---------------------------------------------------------------------
 BOMB = "\n".join(
-    [f'a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
 ) + "\n"
 
