@@ -160,13 +160,14 @@ def parse_log_bytes(data: bytes, path: Path) -> Iterator[Event]:
                 raise ValueError("not a coding event")
             event = Event(**{k: v for k, v in obj.items() if k in EVENT_FIELDS})
             _check_types(event)
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
             last = number == len(lines) and torn_tail
-            why = (
-                "an incomplete last line (a write cut off by a crash?)"
-                if last
-                else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
-            )
+            if last:
+                why = "an incomplete last line (a write cut off by a crash?)"
+            elif isinstance(exc, TypeError):
+                why = f"a line that is not a valid event ({exc}; edited by hand or by another tool?)"
+            else:
+                why = f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
             warnings.warn(
                 f"{path}:{number}: skipped {why}; the rest of the log is intact",
                 PiriQualWarning,
