@@ -281,3 +281,43 @@ def test_matplotlib_writes_no_cache_into_the_users_home(example_study: Path, tmp
     assert result.returncode == 0, result.stderr
     assert list(home.rglob("*")) == []
     assert (example_study / ".piri-cache" / "matplotlib").is_dir()
+
+
+# -- the identifier check at the start of a sentence ---------------------------------------------
+def test_identifier_check_finds_first_names_at_sentence_start(tiny_study: Path, tmp_path: Path, capsys) -> None:
+    """Finding: the identifier check missed first names at the start of a sentence ("Mohammed
+    rang me...", "Siobhan visited..."): --strict let them through and --redact left them in."""
+    source = tmp_path / "P07_parent.txt"
+    source.write_text("Interviewer: Who helped?\nP07: Mohammed rang me the next day. Siobhan visited twice. "
+                      "Will you believe it, Hope was what I needed.\n")
+    assert run(["import", str(source), "--study", str(tiny_study)], capsys)[0] == 0
+    assert run(["codings", "add", "--study", str(tiny_study), "--coder", "alice", "--transcript", "P07",
+                "--theme", "waiting_times", "--quote", "Mohammed rang me the next day. Siobhan visited twice."],
+               capsys)[0] == 0
+    code, _, err = run(["export", "quotes", "--study", str(tiny_study), "--coder", "alice", "--format", "md",
+                        "--strict"], capsys)
+    assert code == 2 and "still holds likely identifiers; nothing was written" in err
+    assert not (tiny_study / "exports" / "quotes.md").exists()
+    code, _, err = run(["export", "quotes", "--study", str(tiny_study), "--coder", "alice", "--format", "md",
+                        "--redact"], capsys)
+    assert code == 0, err
+    text = (tiny_study / "exports" / "quotes.md").read_text()
+    assert "Mohammed" not in text and "Siobhan" not in text
+    assert "[name] rang me the next day. [name] visited twice." in text
+
+
+def test_identifier_check_name_list_spares_words_and_keeps_the_allowlist() -> None:
+    """Names that are mostly words ("Will", "Hope") are not flagged at sentence start; the
+    allowlist wins over the name list, as it does over capitalisation."""
+    from piri_qual.analysis.anonymise import IdentifierChecker
+    from piri_qual.analysis.name_list import first_names
+
+    names = first_names()
+    assert {"Mohammed", "Siobhan", "Aisha", "Priya", "Niamh", "Kwame", "Agnieszka"} <= names
+    assert not {"Will", "Hope", "May", "Summer", "Us", "Said"} & names
+    checker = IdentifierChecker(names=names)
+    found = checker.find("Will you come? Hope so. Mohammed rang me. Siobhan visited.")
+    assert [f.text for f in found] == ["Mohammed", "Siobhan"]
+    allowed = IdentifierChecker(names=names, allow=frozenset({"Siobhan"}))
+    assert [f.text for f in allowed.find("Mohammed rang me. Siobhan visited.")] == ["Mohammed"]
+    assert [f.text for f in IdentifierChecker().find("Mohammed rang me.")] == []  # what it was without the list

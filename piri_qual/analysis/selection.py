@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser, load_ner
+from piri_qual.analysis.name_list import first_names
 from piri_qual.core.coding_table import coding_table
 from piri_qual.core.theme_check import warn_theme_problems
 from piri_qual.errors import PiriQualError, PiriQualWarning
@@ -428,7 +429,8 @@ def load_selection(
     if framework is not None:
         allow.update(w for d in framework.domains for w in d.label.split())
         allow.update(w for d in framework.domains for c in d.constructs for w in c.label.split())
-    checker = IdentifierChecker(allow=frozenset(allow), nlp=load_ner(settings.pipeline) if ner else None)
+    checker = IdentifierChecker(allow=frozenset(allow), nlp=load_ner(settings.pipeline) if ner else None,
+                                names=first_names())
     return Selection(
         study_title=settings.title,
         coder=coder,
