@@ -365,8 +365,8 @@ def test_fuzz_coder_log_lines(lines: list[str], tail: bytes) -> None:
     """Any log folds, and its codings make a table (the path of list, summary and exports)."""
     import warnings
 
-    from piri_qual.core.codings import fold, last_redoable, last_undoable, parse_log_bytes
     from piri_qual.core.coding_table import coding_table
+    from piri_qual.core.codings import fold, last_redoable, last_undoable, parse_log_bytes
     from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
 
     text, spans = assemble_text([RawTurn("P01", ("We waited about six weeks, which felt like forever.",))],
