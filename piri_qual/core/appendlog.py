@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from piri_qual.core.locking import log_lock
+from piri_qual.errors import os_problem
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation in the log
 
@@ -29,7 +30,20 @@ def append_lines(path: Path, lines: list[str], *, locked: bool = False) -> None:
 
 
 def _append(path: Path, lines: list[str]) -> None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o666)  # the umask (core/permissions.py) makes it private
+    try:
+        _write(path, lines)
+    except OSError as exc:
+        # a full disk or a read-only folder: one line; a part written is at worst a torn last
+        # line, which the next append ends and the reader skips
+        problem = os_problem(exc, path, "could not save to this log")
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    # 0666 less the umask (core/permissions.py): owner-only unless the study is shared
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o666)
     try:
         prefix = b""
         size = os.fstat(fd).st_size
