@@ -244,7 +244,7 @@ def test_yaml_recursive_alias_deep_nesting_and_size_are_refused(tmp_path: Path) 
     where = tmp_path / "x.yaml"
     with pytest.raises(PiriQualError, match="refers to a value that contains it"):
         parse_yaml("a: &a [1, *a]\n", where)
-    with pytest.raises(PiriQualError, match="nested too deeply"):
+    with pytest.raises(PiriQualError, match="nested too deeply|maximum nesting depth"):
         parse_yaml("[" * 5000 + "]" * 5000, where)
     with pytest.raises(PiriQualError, match="larger than"):
         parse_yaml("#" * (MAX_YAML_BYTES + 1), where)
