@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test fuzz bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## fuzz: the readers' property-based fuzzers with a long budget (make test runs 25 fixed examples
+## each; this runs FUZZ_EXAMPLES random ones, about 5 minutes at 2,000). A failure prints the input.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	PIRI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider tests/test_fuzz_readers.py --hypothesis-show-statistics
 
 ## bench: performance targets, each a ratio against a baseline measured in the same run
 bench: $(STAMP)

@@ -50,15 +50,18 @@ class Study(StudyFolder):
         participant: str | None = None,
         group: str | None = None,
         force: bool = False,
+        replace: bool = False,
         progress: Any = None,
         speakers: str | None = None,
     ) -> ImportReport:
         """Import transcripts (.docx, .odt, .rtf, .doc, .pdf, .vtt, .srt, .txt, .md, .html) into
-        ``corpus/``; ``speakers`` is ``--speakers`` (``"HK=interviewer,Carer 3"`` or ``"none"``)."""
+        ``corpus/``; ``speakers`` is ``--speakers`` (``"HK=interviewer,Carer 3"`` or ``"none"``);
+        ``replace``: a file named like an imported source but from another folder is its new
+        version, not refused."""
         from piri_qual.ingest.study_import import import_files
 
         return import_files(self, paths, participant=participant, group=group, force=force,
-                            progress=progress, speakers=speakers)
+                            replace=replace, progress=progress, speakers=speakers)
 
     def refresh_turns(self) -> list[Refreshed]:
         """Derive again the transcripts whose turns depend on settings that changed (``roles:``),

@@ -166,7 +166,7 @@ def test_a_log_line_with_wrong_field_types_is_skipped_with_its_line(log: _Log) -
     with log.path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"id": "x1", "time": "2030", "coder": "alice", "op": "add", "transcript": "L01",
                                  "start": "zero", "end": 5, "theme": "bonding"}) + "\n")
-    with pytest.warns(PiriQualWarning, match=r"alice\.jsonl:2: skipped a damaged.*'start' is str"):
+    with pytest.warns(PiriQualWarning, match=r"alice\.jsonl:2: skipped a line that is not a valid event \(field 'start' is str"):
         assert list(log.fold().codings) == [kept.id]
 
 

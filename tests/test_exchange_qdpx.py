@@ -421,10 +421,10 @@ def test_import_refuses_to_clobber_a_transcript_with_other_text(coded_study: Pat
     text = "Entirely different words."
     path = _write_qdpx(tmp_path / "c.qdpx", _project_with_selections([(0, 8, "")], text).replace('name="T1"', 'name="P01"'),
                        {"sources/bbbbbbbb-0000-4000-8000-000000000001.txt": text})
-    snapshot = {p: p.read_bytes() for p in coded_study.rglob("*") if p.is_file()}
+    snapshot = {p: p.read_bytes() for p in coded_study.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
     code, _, err = run(["import", str(path), "--study", str(coded_study), "--add-themes"])
     assert code == 2 and "P01" in err and "different text" in err and "Nothing was written" in err
-    assert {p: p.read_bytes() for p in coded_study.rglob("*") if p.is_file()} == snapshot
+    assert {p: p.read_bytes() for p in coded_study.rglob("*") if p.is_file() and not p.name.endswith(".lock")} == snapshot
 
 
 def test_unknown_codes_need_add_themes(coded_study: Path, tmp_path: Path) -> None:

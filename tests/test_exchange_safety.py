@@ -224,13 +224,13 @@ def test_selections_outside_their_text_are_refused(tmp_path: Path, start: int, e
 def test_refused_import_leaves_an_existing_study_untouched(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "good.qdpx", good_members())
     assert run(["import", str(path), "--into", str(tmp_path / "s")])[0] == 0
-    snapshot = {p: p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file()}
+    snapshot = {p: p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file() and not p.name.endswith(".lock")}
     members = good_members()
     members["project.qde"] = project_xml(7, 99).replace('name="T1"', 'name="T2"')
     bad = write_zip(tmp_path / "bad.qdpx", members)
     code, _, err = run(["import", str(bad), "--study", str(tmp_path / "s")])
     assert code == 2 and "outside its text" in err
-    assert {p: p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file()} == snapshot
+    assert {p: p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file() and not p.name.endswith(".lock")} == snapshot
 
 
 def test_into_a_folder_that_is_not_a_study(tmp_path: Path) -> None:

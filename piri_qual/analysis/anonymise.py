@@ -244,11 +244,14 @@ class IdentifierChecker:
     """Flags likely identifiers in text that has already been pseudonymised.
 
     ``allow`` holds words never to flag as names (pseudonyms, the service's name, theme
-    words). ``nlp`` is an optional spaCy pipeline with an ``ner`` component.
+    words). ``names`` are known first names, flagged at the start of a sentence too (where
+    capitalisation says nothing); the allowlist wins over them. ``nlp`` is an optional spaCy
+    pipeline with an ``ner`` component.
     """
 
     allow: frozenset[str] = frozenset()
     nlp: Any = None
+    names: frozenset[str] = frozenset()
     entity_labels: frozenset[str] = frozenset({"PERSON", "GPE", "LOC", "ORG", "FAC", "NORP"})
 
     def __post_init__(self) -> None:
@@ -267,14 +270,15 @@ class IdentifierChecker:
 
         Capitalised words are flagged where they sit mid-sentence (where only a proper noun
         takes a capital) and are not allowed. At the start of a sentence, where every word is
-        capitalised, a word is flagged only when it is a name: one of ``names``, or a word
-        found capitalised mid-sentence in any of ``texts``.
+        capitalised, a word is flagged only when it is a name: one of ``names`` or of the
+        checker's known first names, or a word found capitalised mid-sentence in any of ``texts``.
         """
         return self.scan(texts, names=names)[0]
 
     def scan(self, texts: list[str], *, names: frozenset[str] = frozenset()
              ) -> tuple[list[list[IdentifierFlag]], frozenset[str]]:
-        """:meth:`find_many`, also returning the words it treated as names."""
+        """:meth:`find_many`, also returning the words it treated as names (``names`` and the
+        capitalised words of ``texts`` that it flagged as names)."""
         joined, starts = _join(texts)
         flags: list[list[IdentifierFlag]] = [[] for _ in texts]
         taken: list[list[tuple[int, int]]] = [[] for _ in texts]
@@ -308,7 +312,7 @@ class IdentifierChecker:
         for m in _PLACE_WORD.finditer(joined):
             self._place(joined, m.start(), m.end(), add)
         words = self._capitalised(joined)
-        found = set(names)
+        found = set(names) | self.names
         for start, _, bare in words:
             if bare not in found and not _sentence_initial(joined, start):
                 found.add(bare)
@@ -324,7 +328,7 @@ class IdentifierChecker:
                         add(f"entity:{ent.label_}", starts[i] + ent.start_char, starts[i] + ent.end_char)
         for found_flags in flags:
             found_flags.sort(key=lambda f: f.start)
-        return flags, frozenset(found)
+        return flags, frozenset(bare for _, _, bare in words if bare in found) | names
 
     @staticmethod
     def _digits(joined: str, m: re.Match[str], add: Any) -> None:

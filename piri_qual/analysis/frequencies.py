@@ -115,6 +115,32 @@ def cooccurrence(codings: pd.DataFrame, themes: Sequence[str] | None = None) -> 
     return out
 
 
+def cooccurrence_pairs(codings: pd.DataFrame, themes: Sequence[str] | None = None) -> pd.DataFrame:
+    """:func:`cooccurrence` as a list of the pairs that co-occur (theme, with, codings), most first.
+
+    For codebooks too large for a theme x theme table: its size grows with the pairs found, not
+    with the square of the number of themes.
+    """
+    import pandas as pd
+
+    wanted = set(themes) if themes is not None else None
+    counts: dict[tuple[str, str], int] = {}
+    frame = codings if wanted is None else codings[codings.theme.isin(wanted)]
+    for _, part in frame.groupby("transcript", sort=False):
+        part = part.sort_values("start")
+        starts, ends, names = part.start.to_numpy(), part.end.to_numpy(), part.theme.to_numpy()
+        open_: list[int] = []
+        for i in range(len(starts)):
+            open_ = [j for j in open_ if ends[j] > starts[i]]
+            for j in open_:
+                if names[i] != names[j]:
+                    key = (min(names[i], names[j]), max(names[i], names[j]))
+                    counts[key] = counts.get(key, 0) + 1
+            open_.append(i)
+    rows = sorted(((a, b, n) for (a, b), n in counts.items()), key=lambda r: (-r[2], r[0], r[1]))
+    return pd.DataFrame(rows, columns=["theme", "with", "codings"])
+
+
 def saturation(codings: pd.DataFrame, order: Sequence[str], themes: Sequence[str] | None = None) -> pd.DataFrame:
     """New themes per transcript in interview order, and the running total.
 

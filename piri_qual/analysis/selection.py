@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from piri_qual.analysis.anonymise import IdentifierChecker, Pseudonymiser, load_ner
+from piri_qual.analysis.name_list import first_names
 from piri_qual.core.coding_table import coding_table
 from piri_qual.core.theme_check import warn_theme_problems
 from piri_qual.errors import PiriQualError, PiriQualWarning
@@ -330,6 +331,33 @@ def interview_order(transcripts: Mapping[str, Any], table: Mapping[str, Mapping[
     return sorted(transcripts, key=lambda tid: (date_of(tid) == "", date_of(tid), tid))
 
 
+def _warn_left_out(codings: pd.DataFrame, coder: str, known: set[str]) -> None:
+    """Say why codings are left out: their transcript is gone, or their quote moved away.
+
+    (Codings on a theme the codebook no longer has are not left out: :func:`warn_theme_problems`
+    reports them with the command that fixes them.)
+    """
+    left = codings[codings.orphaned.astype(bool)]
+    gone = left[~left.transcript.isin(known)]
+    moved = len(left) - len(gone)
+    if len(gone):
+        ids = ", ".join(sorted(set(gone.transcript))[:5])
+        warnings.warn(
+            f"{len(gone)} coding{'s' if len(gone) != 1 else ''} of coder {coder!r} left out of the export: "
+            f"{'its transcript is' if len(gone) == 1 else 'their transcripts are'} no longer in the study "
+            f"({ids}); import the transcript again, or delete the codings",
+            PiriQualWarning,
+            stacklevel=3,
+        )
+    if moved:
+        warnings.warn(
+            f"{moved} orphaned coding{'s' if moved != 1 else ''} of coder {coder!r} left out of the "
+            "export (their quotes are no longer in the transcript text); re-code them after re-import",
+            PiriQualWarning,
+            stacklevel=3,
+        )
+
+
 def load_selection(
     study: StudyFolder,
     coder: str | None = None,
@@ -357,13 +385,7 @@ def load_selection(
     codings = coding_table(study.fold(coder), transcripts, codebook, framework)
     warn_theme_problems(study, [coder])
     orphaned = int(codings.orphaned.sum())
-    if orphaned:
-        warnings.warn(
-            f"{orphaned} orphaned coding{'s' if orphaned != 1 else ''} of coder {coder!r} left out of the "
-            "export (their quotes are no longer in the transcript text); re-code them after re-import",
-            PiriQualWarning,
-            stacklevel=2,
-        )
+    _warn_left_out(codings, coder, set(transcripts))
     codings = codings[~codings.orphaned.astype(bool)]
     codings = codings.assign(group=codings.participant.map(everyone.group))
     themes = theme_table(codebook, framework, extra=set(codings.theme))
@@ -384,7 +406,8 @@ def load_selection(
     if framework is not None:
         allow.update(w for d in framework.domains for w in d.label.split())
         allow.update(w for d in framework.domains for c in d.constructs for w in c.label.split())
-    checker = IdentifierChecker(allow=frozenset(allow), nlp=load_ner(settings.pipeline) if ner else None)
+    checker = IdentifierChecker(allow=frozenset(allow), nlp=load_ner(settings.pipeline) if ner else None,
+                                names=first_names())
     return Selection(
         study_title=settings.title,
         coder=coder,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from piri_qual.assist.similarity import readable_label
+from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -148,7 +149,15 @@ def compile_rules(themes: list[Theme], nlp: Any) -> CompiledRules:
             key = f"piri:{index}:{PATTERN}:pattern {number}"
             match_id = strings.add(key)
             terms[match_id] = (index, PATTERN, 1.0, f"pattern {number}")
-            matcher.add(key, [[_lower_values(token) for token in pattern]])
+            try:
+                matcher.add(key, [[_lower_values(token) for token in pattern]])
+            except (ValueError, KeyError, TypeError, re.error) as exc:
+                # the codebook's own check (core/token_patterns.py) mirrors spaCy's schema; this
+                # is the net for anything a newer spaCy refuses that it does not know of
+                raise PiriQualError(
+                    f"theme {theme.id!r}: spaCy cannot use pattern {number} ({str(exc).splitlines()[0]})",
+                    hint="Fix or remove the pattern in the codebook, then run `piri-qual codebook` to check it",
+                ) from None
 
     derived: dict[int, list[tuple[int, float, str]]] = {}
     index_of = {t.id: i for i, t in enumerate(themes)}

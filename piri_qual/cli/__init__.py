@@ -16,7 +16,7 @@ import warnings
 import click
 
 from piri_qual._version import __version__
-from piri_qual.errors import PiriQualError, PiriQualWarning
+from piri_qual.errors import PiriQualError, PiriQualNotice, PiriQualWarning, os_problem
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -53,19 +53,37 @@ _register()
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-    if issubclass(category, PiriQualWarning):
+    if issubclass(category, PiriQualNotice):
+        click.echo(str(message), err=True)
+    elif issubclass(category, PiriQualWarning):
         click.echo(f"warning: {message}", err=True)
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turning user errors into one stderr line and exit code 2."""
+    """Entry point: run the CLI, turning user errors into one stderr line and exit code 2.
+
+    Every file written from here on is owner-only (the umask is set before anything else; a
+    study's ``permissions`` setting may relax it when the study is opened). An operating-system
+    error a user can meet (disk full, permission denied, a path through a file) is one line too.
+    """
+    from piri_qual.core.permissions import apply_permissions
+
+    apply_permissions()
     warnings.showwarning = _show_warning
     try:
         result = cli.main(args=argv, prog_name="piri-qual", standalone_mode=False)
     except PiriQualError as exc:
         click.echo(f"error: {exc}", err=True)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        problem = os_problem(exc)
+        if problem is None:
+            raise
+        click.echo(f"error: {problem}", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -75,8 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except BrokenPipeError:
-        return 0
     return result if isinstance(result, int) else 0
 
 

@@ -280,10 +280,12 @@ def all_(study_dir: Path | None, coder: str | None, output_dir: Path | None, per
     Example:
       piri-qual export all --coder consensus
     """
+    from piri_qual.core.output_path import refuse_study_file
     from piri_qual.export.study_exports import export_all
 
     study = open_study(study_dir)
     out_dir = output_dir.expanduser() if output_dir is not None else study.exports_dir
+    refuse_study_file(out_dir, folder=True)
     data = _data(study, coder, groups, themes, participants, where, attributes)
     result = export_all(study, data, out_dir, per_theme=per_theme, redact=redact, strict=strict)
     _report(result, study)

@@ -18,7 +18,10 @@ from piri_qual.errors import PiriQualError
 @click.option("--title", default=None, help="Study title (default: the folder name).")
 @click.option("--no-framework", is_flag=True,
               help="Start without a framework and with an empty codebook (inductive coding).")
-def init(folder: Path, title: str | None, no_framework: bool) -> None:
+@click.option("--permissions", type=click.Choice(["private", "group", "umask"]), default="private", show_default=True,
+              help="Who may read the files piri-qual writes: you alone, your Unix group too (a shared "
+                   "drive), or as your umask says.")
+def init(folder: Path, title: str | None, no_framework: bool, permissions: str) -> None:
     """Create a new study folder.
 
     \b
@@ -28,7 +31,7 @@ def init(folder: Path, title: str | None, no_framework: bool) -> None:
     """
     from piri_qual.core.settings import init_study
 
-    root = init_study(folder, title, framework=not no_framework)
+    root = init_study(folder, title, framework=not no_framework, permissions=permissions)
     click.echo(f"Created study {root}")
     if no_framework:
         click.echo("Next: `piri-qual import FILES...`, then create codes as you read "
@@ -42,6 +45,9 @@ def init(folder: Path, title: str | None, no_framework: bool) -> None:
 @click.option("--participant", default=None, help="Participant id for the (single) file, e.g. P07.")
 @click.option("--group", default=None, help="Participant group, e.g. parent or staff.")
 @click.option("--force", is_flag=True, help="Re-read files even when unchanged.")
+@click.option("--replace", is_flag=True,
+              help="A file named like an imported one but from another folder is its new version "
+                   "(without this it is refused, never silently replaced).")
 @click.option("--into", "into", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="For .qdpx/.qdc: the study folder to import into (created if missing).")
 @click.option("--comments-as-codings", is_flag=True,
@@ -55,7 +61,7 @@ def init(folder: Path, title: str | None, no_framework: bool) -> None:
 @click.option("--turns", "preview_turns", type=click.IntRange(1), default=12, show_default=True,
               help="With --preview: how many turns to show.")
 @study_option
-def import_(files: tuple[Path, ...], participant: str | None, group: str | None, force: bool,
+def import_(files: tuple[Path, ...], participant: str | None, group: str | None, force: bool, replace: bool,
             into: Path | None, comments_as_codings: bool, add_themes: bool, speakers: str | None,
             preview: bool, preview_turns: int, study_dir: Path | None) -> None:
     """Import transcripts, REFI-QDA projects (.qdpx) or codebooks (.qdc).
@@ -110,7 +116,7 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
                        "(its quote is no longer in the text; re-code it)", err=True)
 
     report = study.import_files(list(files), participant=participant, group=group, force=force,
-                                progress=progress, speakers=speakers)
+                                replace=replace, progress=progress, speakers=speakers)
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("imported", "updated", "unchanged", "failed")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
     if not report.ok:

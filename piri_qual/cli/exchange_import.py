@@ -64,16 +64,19 @@ def run_exchange_import(files: Sequence[Path], study_dir: Path | None, into: Pat
 
             project = read_qdpx(path)
             target = resolve_target(study_dir, into, project.name)
-            summary: _Summary = plan_qdpx(project, path, target, add_themes=add_themes).apply()
+            with target.locked():
+                summary: _Summary = plan_qdpx(project, path, target, add_themes=add_themes).apply()
         elif suffix == ".qdc":
             from piri_qual.exchange.qdc_import import import_qdc
 
             target = resolve_target(study_dir, into, path.stem)
-            summary = import_qdc(path, target, add_themes=add_themes)
+            with target.locked():
+                summary = import_qdc(path, target, add_themes=add_themes)
         else:
             from piri_qual.exchange.word_comments import import_word_comments
 
             target = resolve_target(study_dir, into, path.stem)
-            summary = import_word_comments(path, target, add_themes=add_themes)
+            with target.locked():
+                summary = import_word_comments(path, target, add_themes=add_themes)
         _warn(summary.warnings)
         click.echo(summary.line())

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from piri_qual.core.locking import log_lock
-from piri_qual.errors import PiriQualWarning
+from piri_qual.errors import PiriQualWarning, os_problem
 
 T = TypeVar("T")
 
@@ -38,7 +38,20 @@ def append_lines(path: Path, lines: list[str], *, locked: bool = False) -> None:
 
 
 def _append(path: Path, lines: list[str]) -> None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o600)
+    try:
+        _write(path, lines)
+    except OSError as exc:
+        # a full disk or a read-only folder: one line; a part written is at worst a torn last
+        # line, which the next append ends and the reader skips
+        problem = os_problem(exc, path, "could not save to this log")
+        if problem is None:
+            raise
+        raise problem from None
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    # 0666 less the umask (core/permissions.py): owner-only unless the study is shared
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o666)
     try:
         prefix = b""
         size = os.fstat(fd).st_size
@@ -55,10 +68,12 @@ def _append(path: Path, lines: list[str]) -> None:
         os.close(fd)
 
 
-def parse_records(data: bytes, path: Path, build: Callable[[dict[str, Any]], T], what: str) -> Iterator[T]:
+def parse_records(data: bytes, path: Path, build: Callable[[dict[str, Any]], T], what: str,
+                  what_one: str = "record") -> Iterator[T]:
     """Each line of ``data`` built into a record by ``build``; lines that are not JSON objects, or
     that ``build`` refuses (``ValueError``/``TypeError``), are skipped with a warning that names
-    ``path:line`` and calls the file ``what`` ("log", "codebook history")."""
+    ``path:line`` and calls the file ``what`` ("log", "codebook history") and a line ``what_one``
+    ("event", "change")."""
     lines = data.split(b"\n")
     torn_tail = bool(lines and lines[-1])
     for number, raw in enumerate(lines, start=1):
@@ -69,13 +84,15 @@ def parse_records(data: bytes, path: Path, build: Callable[[dict[str, Any]], T],
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
             record = build(obj)
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: json.loads on a line of deeply nested brackets (a fuzzer found it)
             last = number == len(lines) and torn_tail
-            why = (
-                "an incomplete last line (a write cut off by a crash?)"
-                if last
-                else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
-            )
+            if last:
+                why = "an incomplete last line (a write cut off by a crash?)"
+            elif isinstance(exc, TypeError):  # well-formed JSON with a field of the wrong type
+                why = f"a line that is not a valid {what_one} ({exc}; edited by hand or by another tool?)"
+            else:
+                why = f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
             warnings.warn(f"{path}:{number}: skipped {why}; the rest of the {what} is intact",
                           PiriQualWarning, stacklevel=3)
             continue

@@ -353,7 +353,7 @@ CHANGE_FIELDS = set(Change.__dataclass_fields__)
 
 def parse_history_bytes(data: bytes, path: Path) -> Iterator[Change]:
     """Parse a history, skipping (with a warning naming file:line) lines that are not changes."""
-    return parse_records(data, path, _change, "codebook history")
+    return parse_records(data, path, _change, "codebook history", "change")
 
 
 def _change(obj: dict[str, Any]) -> Change:

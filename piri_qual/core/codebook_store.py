@@ -32,7 +32,7 @@ from piri_qual.core.codebook_history import Change, CodebookHistory, Record, Rep
 from piri_qual.core.codebook_yaml import CodebookText
 from piri_qual.core.codings import Clock, validate_coder_name
 from piri_qual.core.framework import ID_PATTERN, Codebook, load_codebook
-from piri_qual.core.locking import log_lock
+from piri_qual.core.locking import log_lock, study_lock
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ class CodebookStore:
         path = self.study.history_path
         if path is None or not path.exists():
             return []
-        with log_lock(path):
+        with study_lock(self.study.root, "changing the codebook"), log_lock(path):
             history = CodebookHistory.load(path)
             book = load_codebook(self.study.codebook_path, self.study.framework)
             self._floor = history.changes[-1].time if history.changes else None
@@ -310,7 +310,7 @@ class CodebookStore:
         path = study.codebook_path
         history_path = study.history_path
         assert history_path is not None
-        with log_lock(history_path):
+        with study_lock(study.root, "changing the codebook"), log_lock(history_path):
             try:
                 text = path.read_text(encoding="utf-8")
             except FileNotFoundError as exc:

@@ -147,7 +147,7 @@ class CoderLog:
 
 def parse_log_bytes(data: bytes, path: Path) -> Iterator[Event]:
     """Parse a log, skipping (with a warning naming file:line) lines that are not events."""
-    return parse_records(data, path, _event, "log")
+    return parse_records(data, path, _event, "log", "event")
 
 
 #: The type each field of a log line must have (``None`` is always allowed): a line that is an

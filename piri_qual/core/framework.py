@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.core.atomic import atomic_write_text
+from piri_qual.core.token_patterns import check_pattern
 from piri_qual.core.yamlfile import LineDict, LineList, dump_yaml, load_yaml, parse_yaml
 from piri_qual.errors import PiriQualError, shown
 
@@ -398,18 +399,8 @@ def _parent_cycles(parents: list[tuple[str, str, int]]) -> list[tuple[list[str],
     return found
 
 
-_PATTERN_ATTRS = {
-    "ORTH", "TEXT", "NORM", "LOWER", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER",
-    "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_SENT_START", "LIKE_NUM",
-    "LIKE_URL", "LIKE_EMAIL", "SPACY", "POS", "TAG", "MORPH", "DEP", "LEMMA", "SHAPE",
-    "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID", "OP", "_", "SENT_START", "IS_SENT_END",
-    "PREFIX", "SUFFIX",
-}
-_OPS = {"!", "?", "+", "*", "{n}", "{n,m}", "{n,}", "{,m}"}
-
-
 def _check_patterns(node: LineDict, problems: _Problems, what: str) -> tuple[Any, ...]:
-    """Check spaCy Matcher patterns by shape, without importing spaCy on this path."""
+    """Check spaCy Matcher patterns as spaCy's schema would, without importing spaCy on this path."""
     value = node.get("patterns")
     if value is None:
         return ()
@@ -419,23 +410,11 @@ def _check_patterns(node: LineDict, problems: _Problems, what: str) -> tuple[Any
     good: list[Any] = []
     for i, pattern in enumerate(value):
         line = value.line_of(i) if isinstance(value, LineList) else node.line_of("patterns")
-        if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
-            problems.add(line, f"{what}: pattern {i + 1} must be a non-empty list of token mappings, "
-                         "e.g. [{LEMMA: refer}, {LOWER: to}]")
-            continue
-        ok = True
-        for token in pattern:
-            for attr, spec in token.items():
-                if str(attr).upper() not in _PATTERN_ATTRS:
-                    problems.add(line, f"{what}: pattern {i + 1} uses unknown token attribute {attr!r}")
-                    ok = False
-                elif str(attr).upper() == "OP" and not (
-                    spec in _OPS or re.fullmatch(r"\{\d*,?\d*\}", str(spec))
-                ):
-                    problems.add(line, f"{what}: pattern {i + 1} has invalid OP {spec!r} (use ! ? + *)")
-                    ok = False
-        if ok:
-            good.append([{str(k).upper(): v for k, v in dict(t).items()} for t in pattern])
+        normal, found = check_pattern(pattern)
+        for problem in found:
+            problems.add(line, f"{what}: pattern {i + 1} {problem}")
+        if normal is not None:
+            good.append(normal)
     return tuple(good)
 
 

@@ -8,7 +8,10 @@ There used to be two rules: ``export matrix -o out`` wrote ``out.xlsx`` while ``
 3. an ``-o`` without an extension gets the default format and its extension;
 4. an extension that is not one of the formats is one clear error listing them;
 5. without ``-o`` the file is ``<stem>.<format>`` in the study's ``exports/`` folder;
-6. ``-o -`` writes to standard output, in ``--format`` or the default format, so an export can be
+6. never over a study's own files (:func:`refuse_study_file`): ``-o codings/gold.jsonl`` once
+   turned 1,198 codings into a CSV without a word. An existing export is replaced atomically
+   (:mod:`piri_qual.core.atomic`), so a failed write leaves the old one whole;
+7. ``-o -`` writes to standard output, in ``--format`` or the default format, so an export can be
    piped (``piri-qual export quotes -o - --format md | less``). A binary format (.docx, .xlsx,
    .png, .qdpx) is refused when standard output is a terminal. Writers still write a file: they
    are handed a temporary one by :func:`output_file`, whose bytes then go to standard output.
@@ -23,18 +26,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from piri_qual.errors import PiriQualError
+from piri_qual.core.settings import CACHE_DIR, SETTINGS_FILE
+from piri_qual.core.yamlfile import load_yaml
+from piri_qual.errors import PiriQualError, shown
 
 _ALIASES = {"markdown": "md"}
 #: ``-o -``: standard output.
 STDOUT = Path("-")
 #: Formats that are not text, refused on a terminal.
 BINARY = frozenset({"xlsx", "docx", "png", "qdpx"})
-
-
-def is_stdout(path: Path | None) -> bool:
-    """Whether ``path`` is ``-o -`` (standard output)."""
-    return path is not None and str(path) == "-"
+#: Folders of a study that hold its data, never an export.
+STUDY_DATA_FOLDERS = ("codings", "corpus", "codebooks", "frameworks", "transcripts", "memos", CACHE_DIR, ".git")
+#: Files at a study's root that are its data (the settings may name more: framework, codebook, pseudonyms).
+STUDY_DATA_FILES = (SETTINGS_FILE, "participants.csv", "pseudonyms.yaml", ".gitignore", ".gitattributes")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,18 @@ def resolve_output(kind: OutputKind, fmt: str | None, output: Path | None,
                    if any(f not in BINARY for f in kind.formats) else "") + ".",
             )
         return chosen, STDOUT
+    chosen, path = _resolve(kind, fmt, output, exports_dir, stem)
+    refuse_study_file(path)
+    return chosen, path
+
+
+def is_stdout(path: Path | None) -> bool:
+    """Whether ``path`` is ``-o -`` (standard output)."""
+    return path is not None and str(path) == "-"
+
+
+def _resolve(kind: OutputKind, fmt: str | None, output: Path | None, exports_dir: Path | None,
+             stem: str | None) -> tuple[str, Path]:
     if output is None:
         if exports_dir is None:
             raise ValueError("resolve_output needs the exports folder when no output is given")
@@ -92,6 +108,67 @@ def resolve_output(kind: OutputKind, fmt: str | None, output: Path | None,
     if guessed not in kind.formats:
         raise _unknown(kind, repr(suffix), output)
     return guessed, output
+
+
+def refuse_study_file(path: Path, *, folder: bool = False) -> None:
+    """Refuse to write an export at ``path`` (or into it, with ``folder``) when that is a study's data.
+
+    The study is any folder above the path that holds ``piri-qual.yaml`` (not only the one the
+    command works on), found after resolving symbolic links, so ``-o`` cannot reach a coder log,
+    a transcript, the codebook or the settings through a link or another study either.
+    """
+    target = _resolved(path)
+    for root in _studies_above(target if folder else target.parent):
+        relative = target.relative_to(root)
+        parts = relative.parts
+        if not parts:
+            if folder:
+                continue  # writing into the study's root folder itself: only its own files are refused
+            break
+        protected = parts[0] in STUDY_DATA_FOLDERS or (
+            len(parts) == 1 and not folder and (parts[0] in STUDY_DATA_FILES or target in _named_files(root))
+        )
+        if protected:
+            if parts[0] in STUDY_DATA_FOLDERS:
+                what = f"{'over a file in' if target.exists() and not folder else 'into'} the study's {parts[0]}/ folder"
+            else:
+                what = "over one of the study's own files"
+            raise PiriQualError(
+                f"refusing to write an export {what}: it holds the study's data",
+                path=path,
+                hint=f"Exports go in {shown(root / 'exports')} or anywhere outside the study's data folders; "
+                "choose another -o",
+            )
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the write itself will fail with a clear line
+        return path.expanduser().absolute()
+
+
+def _studies_above(folder: Path) -> list[Path]:
+    found = []
+    for candidate in (folder, *folder.parents):
+        try:
+            if (candidate / SETTINGS_FILE).is_file():
+                found.append(candidate)
+        except OSError:
+            continue
+    return found
+
+
+def _named_files(root: Path) -> set[Path]:
+    """The framework, codebook and pseudonym files the study's settings name."""
+    try:
+        data = load_yaml(root / SETTINGS_FILE)
+    except PiriQualError:
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    named = [data.get(key) for key in ("framework", "codebook", "pseudonyms")]
+    return {_resolved(root / name) for name in named if isinstance(name, str) and name}
 
 
 def _unknown(kind: OutputKind, shown: str, output: Path | None) -> PiriQualError:

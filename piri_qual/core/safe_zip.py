@@ -73,7 +73,7 @@ class SafeArchive:
             self._zip = zipfile.ZipFile(self.path)
         except FileNotFoundError as exc:
             raise PiriQualError("file not found", path=self.path, hint="Check the path.") from exc
-        except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
             raise NotAZipError(
                 f"not a valid {what}: it is not a ZIP archive ({exc})",
                 path=self.path,

@@ -2,7 +2,8 @@
 
 A study is found the way git finds a repository: from the current folder upwards until a folder
 holds ``piri-qual.yaml``. ``init`` creates a new study readable by its owner only, because
-transcripts are sensitive health data.
+transcripts are sensitive health data (``permissions: group`` or ``umask`` relaxes that for a
+shared drive; :mod:`piri_qual.core.permissions`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from piri_qual.core.atomic import atomic_write_text
+from piri_qual.core.locking import STUDY_LOCK
+from piri_qual.core.permissions import (
+    DEFAULT_PERMISSIONS,
+    PERMISSIONS,
+    apply_permissions,
+    current_umask,
+)
 from piri_qual.core.yamlfile import LineDict, dump_yaml, load_yaml
 from piri_qual.errors import PiriQualError
 
@@ -37,11 +45,12 @@ class Settings:
     candidates_include_interviewer: bool = False
     keys: dict[str, str] = field(default_factory=dict)
     pseudonyms: dict[str, str] = field(default_factory=dict)
+    permissions: str = DEFAULT_PERMISSIONS
     extra: dict[str, Any] = field(default_factory=dict)
 
     KNOWN = (
         "title", "framework", "codebook", "coders", "roles", "pipeline", "attribution",
-        "candidates_include_interviewer", "keys", "pseudonyms",
+        "candidates_include_interviewer", "keys", "pseudonyms", "permissions",
     )
 
     @classmethod
@@ -72,6 +81,7 @@ class Settings:
             candidates_include_interviewer=bool(data.get("candidates_include_interviewer", False)),
             keys={str(k): str(v) for k, v in (want("keys", dict, "a mapping of action to key") or {}).items()},
             pseudonyms=_pseudonyms(data.get("pseudonyms"), path, problems),
+            permissions=str(want("permissions", str, f"one of {', '.join(PERMISSIONS)}") or DEFAULT_PERMISSIONS),
             extra={k: v for k, v in data.items() if k not in cls.KNOWN},
         )
         for label, role in settings.roles.items():
@@ -80,6 +90,10 @@ class Settings:
                 problems.append(
                     f"{path}:{line}: role {role!r} for speaker {label!r} must be interviewer, participant or other"
                 )
+        if settings.permissions not in PERMISSIONS:
+            line = data.line_of("permissions") if isinstance(data, LineDict) else None
+            problems.append(f"{path}:{line}: permissions {settings.permissions!r} must be one of "
+                            f"{', '.join(PERMISSIONS)}")
         if problems:
             raise PiriQualError("problems in study settings:\n  " + "\n  ".join(problems))
         return settings
@@ -131,6 +145,9 @@ attribution: "{{participant}}, {{group}}"
 pseudonyms: {{}}
 # An installed spaCy pipeline to use instead of the built-in one, e.g. en_core_web_sm.
 pipeline: null
+# Who may read the files piri-qual writes (transcripts are health data): private (you alone),
+# group (your Unix group too, for a shared drive) or umask (as your umask says).
+permissions: {permissions}
 """
 
 STARTER_FRAMEWORK = """\
@@ -155,12 +172,15 @@ themes: []
 """
 
 
-def init_study(folder: Path, title: str | None = None, *, framework: bool = True) -> Path:
+def init_study(folder: Path, title: str | None = None, *, framework: bool = True,
+               permissions: str = DEFAULT_PERMISSIONS) -> Path:
     """Create a study folder with settings, folders, git attributes and a starter codebook.
 
     Without ``framework`` the study has none (inductive analysis: codes first, themes later,
-    and a framework only if one is wanted) and its codebook starts empty.
+    and a framework only if one is wanted) and its codebook starts empty. ``permissions`` is the
+    study's policy for the files written in it (private unless a shared drive needs otherwise).
     """
+    apply_permissions(permissions)
     folder = folder.resolve()
     if (folder / SETTINGS_FILE).exists():
         raise PiriQualError(
@@ -169,29 +189,27 @@ def init_study(folder: Path, title: str | None = None, *, framework: bool = True
             hint="Use it as it is, or choose another folder.",
         )
     folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    os.chmod(folder, 0o777 & ~current_umask())
     for name in STUDY_FOLDERS:
-        (folder / name).mkdir(exist_ok=True, mode=0o700)
+        (folder / name).mkdir(exist_ok=True)
     name = "main"
     settings = STARTER_SETTINGS.format(title=dump_yaml(title or folder.name).strip().removesuffix("...").strip(),
-                                       framework=name, codebook=name)
+                                       framework=name, codebook=name, permissions=permissions)
     if not framework:
         settings = settings.replace(f"framework: frameworks/{name}.yaml", "framework: null  # none: inductive coding")
-    atomic_write_text(folder / SETTINGS_FILE, settings, mode=0o600)
+    atomic_write_text(folder / SETTINGS_FILE, settings)
     if framework and not (folder / "frameworks" / f"{name}.yaml").exists():
-        atomic_write_text(folder / "frameworks" / f"{name}.yaml", STARTER_FRAMEWORK.format(framework=name), mode=0o600)
+        atomic_write_text(folder / "frameworks" / f"{name}.yaml", STARTER_FRAMEWORK.format(framework=name))
     if not (folder / "codebooks" / f"{name}.yaml").exists():
         atomic_write_text(
             folder / "codebooks" / f"{name}.yaml",
             STARTER_CODEBOOK.format(codebook=name, framework=name) if framework
             else STARTER_CODEBOOK.format(codebook=name, framework=name).replace(f"framework: {name}\n", ""),
-            mode=0o600,
         )
     if not (folder / "participants.csv").exists():
-        atomic_write_text(folder / "participants.csv", "id,group\n", mode=0o600)
-    atomic_write_text(folder / ".gitignore", f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\ncodebooks/.*.lock\n",
-                      mode=0o600)
+        atomic_write_text(folder / "participants.csv", "id,group\n")
+    atomic_write_text(folder / ".gitignore",
+                      f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\ncodebooks/.*.lock\n{STUDY_LOCK}*\n")
     # the coder logs and the codebook history are append-only: git's union driver merges them
-    atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\ncodebooks/*.history.jsonl merge=union\n",
-                      mode=0o600)
+    atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\ncodebooks/*.history.jsonl merge=union\n")
     return folder

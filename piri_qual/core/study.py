@@ -11,10 +11,17 @@ The public notebook API, :class:`piri_qual.Study`, is this class plus analysis m
 
 Files are read lazily and cached by modification time, so a long-lived object (the TUI) sees
 other processes' appends.
+
+Opening a study applies its ``permissions`` setting to the process (files written from then on
+are owner-only unless the study is shared; :mod:`piri_qual.core.permissions`), and points
+matplotlib's cache into ``.piri-cache/`` so that an export writes nothing outside the study
+and the export folder.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +34,7 @@ from piri_qual.core.codings import CoderLog, FoldResult, fold, validate_coder_na
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.framework import Codebook, Framework, load_codebook, load_framework
 from piri_qual.core.participants import load_participants
+from piri_qual.core.permissions import DEFAULT_PERMISSIONS, apply_permissions
 from piri_qual.core.settings import CACHE_DIR, SETTINGS_FILE, Settings, find_study_root
 from piri_qual.core.store import CodingStore
 
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
     from piri_qual.core.sentences import SentenceIndex
 
 T = TypeVar("T")
+_mpl_dir: str | None = None  # the MPLCONFIGDIR a StudyFolder set (the user's own is never changed)
 HISTORY_SUFFIX = ".history.jsonl"
 
 
@@ -77,6 +86,18 @@ class StudyFolder:
         self._store: CodingStore | None = None
         self._codebook_store: CodebookStore | None = None
         self._sentence_index: SentenceIndex | None = None
+        self._apply_environment()
+
+    def _apply_environment(self) -> None:
+        """The study's permissions for every file written from now on, and matplotlib's cache."""
+        try:
+            policy = self.settings.permissions
+        except PiriQualError:
+            policy = DEFAULT_PERMISSIONS  # broken settings are reported by whatever reads them
+        apply_permissions(policy)
+        global _mpl_dir
+        if os.environ.get("MPLCONFIGDIR") in (None, _mpl_dir) and "matplotlib" not in sys.modules:
+            _mpl_dir = os.environ["MPLCONFIGDIR"] = str(self.cache_dir / "matplotlib")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.root)!r})"

@@ -20,6 +20,8 @@ from piri_qual.errors import PiriQualError, PiriQualWarning
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
 
+MAX_SUGGESTED = 20  # unknown theme ids given a "did you mean" rename
+
 
 def theme_problems(study: StudyFolder, coders: Iterable[str] | None = None) -> list[str]:
     """One sentence per problem: unknown theme ids in use, rename conflicts, splits awaiting review."""
@@ -47,9 +49,11 @@ def theme_problems(study: StudyFolder, coders: Iterable[str] | None = None) -> l
                        f"await review: `piri-qual code --coder {coder} --split {theme}`")
     used = {c.theme for coder in names for c in study.fold(coder).codings.values()}
     spare = [t.id for t in book.themes if t.id not in used]
-    for theme, counts in sorted(unknown.items()):
+    for number, (theme, counts) in enumerate(sorted(unknown.items())):
         who = ", ".join(f"{coder} {n}" for coder, n in sorted(counts.items()))
-        close = difflib.get_close_matches(theme, spare, n=1, cutoff=0.5)
+        # a close match costs a comparison with every spare theme: suggest one for the first
+        # few only, so thousands of unknown ids against thousands of themes stay cheap
+        close = difflib.get_close_matches(theme, spare, n=1, cutoff=0.5) if number < MAX_SUGGESTED else []
         fix = (f"`piri-qual codebook rename {theme} {close[0]}` if it was renamed by hand, or "
                if close else f"`piri-qual codebook rename {theme} NEW` if it was renamed by hand, or ")
         out.append(

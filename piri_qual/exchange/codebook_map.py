@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from piri_qual.core.framework import ID_PATTERN, Codebook, Framework, Theme
-from piri_qual.core.yamlfile import dump_yaml
+from piri_qual.core.yamlfile import dump_yaml, parse_yaml
 from piri_qual.errors import PiriQualError
 from piri_qual.exchange.refi_format import Described, parse_description, slug
 from piri_qual.exchange.refi_model import RefiCode
@@ -250,8 +248,8 @@ def codebook_yaml(old_text: str | None, codebook: Codebook | None, new_themes: l
 
 def _append_themes(old_text: str, new_items: list[dict[str, Any]]) -> str | None:
     try:
-        before = yaml.safe_load(old_text)
-    except yaml.YAMLError:
+        before = parse_yaml(old_text, Path("codebook"))
+    except PiriQualError:
         return None
     if not isinstance(before, dict) or not isinstance(before.get("themes"), list):
         return None
@@ -268,9 +266,10 @@ def _append_themes(old_text: str, new_items: list[dict[str, Any]]) -> str | None
     body = "\n".join((pad + line) if line else line for line in block.splitlines())
     candidate = old_text.rstrip("\n") + "\n\n" + pad + "# imported\n" + body + "\n"
     try:
-        after = yaml.safe_load(candidate)
-    except yaml.YAMLError:
+        after = parse_yaml(candidate, Path("codebook"))
+        added = parse_yaml(block, Path("codebook"))
+    except PiriQualError:
         return None
     expected = dict(before)
-    expected["themes"] = [*before["themes"], *yaml.safe_load(block)]
+    expected["themes"] = [*before["themes"], *added]
     return candidate if after == expected else None

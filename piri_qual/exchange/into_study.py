@@ -146,9 +146,9 @@ class QdpxPlan:
         for coder in self.coders:
             log_path = study.codings_dir / f"{coder}.jsonl"
             if not log_path.exists():
-                atomic_write_bytes(log_path, b"", mode=0o600)
+                atomic_write_bytes(log_path, b"")
         for path, text in self.memo_files:
-            atomic_write_text(path, text, mode=0o600)
+            atomic_write_text(path, text)
         return self.summary
 
 

@@ -157,7 +157,11 @@ def build_project(study: StudyFolder, coders: list[str] | None = None) -> tuple[
     for name, fold in folds.items():
         for coding in sorted(fold.codings.values(), key=lambda c: (c.transcript, c.start, c.end, c.time)):
             transcript = transcripts.get(coding.transcript)
-            if transcript is None or transcript.text[coding.start : coding.end] != coding.quote:
+            if transcript is None:
+                why = "codings on transcripts no longer in the study"
+                skipped[why] = skipped.get(why, 0) + 1
+                continue
+            if transcript.text[coding.start : coding.end] != coding.quote:
                 skipped["orphaned codings (quote no longer at its place)"] = skipped.get(
                     "orphaned codings (quote no longer at its place)", 0) + 1
                 continue

@@ -50,6 +50,10 @@ PROJECT_XSD = SCHEMA_DIR / "Project-mrt2019.xsd"
 CODEBOOK_XSD = SCHEMA_DIR / "Codebook.xsd"
 MAX_QDC_BYTES = 64 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 12
+#: The most codes a project or codebook may hold. Large NVivo and MAXQDA projects have a few
+#: hundred to two thousand; every theme costs work in each export (a column, a section, a row of
+#: a plot), so a 260 KB file with 10,000 codes must be refused, not imported and exported for hours.
+MAX_CODES = 5000
 REFI_XML = XmlDialect(name="REFI-QDA file", never="REFI-QDA files never hold",
                       fix="Export it again from the tool that made it.")
 
@@ -119,9 +123,22 @@ class _Problems:
 # -- codes ----------------------------------------------------------------------------------
 
 
-def parse_codes(codes_el: Any, warnings: list[str]) -> list[RefiCode]:
-    """The code tree under a ``<Codes>`` element (project or codebook namespace)."""
+def parse_codes(codes_el: Any, warnings: list[str], where: Path | None = None) -> list[RefiCode]:
+    """The code tree under a ``<Codes>`` element (project or codebook namespace).
+
+    Refused whole (one :class:`PiriQualError`) when it holds more than :data:`MAX_CODES` codes,
+    or two codes with one GUID (codings refer to codes by GUID, so they would be ambiguous).
+    """
+    total = sum(1 for el in codes_el.iter() if _local(el) == "Code")
+    if total > MAX_CODES:
+        raise PiriQualError(
+            f"the project holds {total:,} codes, more than the {MAX_CODES:,} piri-qual imports",
+            path=where,
+            hint="Nothing was written. Export a smaller codebook, or merge codes in the other tool first",
+        )
     counter = [0]
+    seen: dict[str, str] = {}
+    repeated: list[str] = []
 
     def one(el: Any) -> RefiCode:
         counter[0] += 1
@@ -130,6 +147,9 @@ def parse_codes(codes_el: Any, warnings: list[str]) -> list[RefiCode]:
         if not name:
             warnings.append(f"a code without a name (GUID {guid}) was named 'unnamed code'")
             name = "unnamed code"
+        if guid in seen:
+            repeated.append(f"codes {seen[guid]!r} and {name!r} share the GUID {guid}")
+        seen.setdefault(guid, name)
         codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
         code = RefiCode(
             guid=guid,
@@ -142,7 +162,16 @@ def parse_codes(codes_el: Any, warnings: list[str]) -> list[RefiCode]:
         code.children = [one(c) for c in _kids(el, "Code")]
         return code
 
-    return [one(c) for c in _kids(codes_el, "Code")]
+    codes = [one(c) for c in _kids(codes_el, "Code")]
+    if repeated:
+        shown = "; ".join(repeated[:3]) + (f"; and {len(repeated) - 3} more" if len(repeated) > 3 else "")
+        raise PiriQualError(
+            f"{len(repeated)} code GUID{'s are' if len(repeated) != 1 else ' is'} used twice ({shown}), "
+            "so codings would be ambiguous",
+            path=where,
+            hint="Nothing was written. Export the project again from the tool that made it",
+        )
+    return codes
 
 
 def read_qdc(path: Path) -> tuple[str, list[RefiCode], list[str]]:
@@ -175,7 +204,7 @@ def read_qdc(path: Path) -> tuple[str, list[RefiCode], list[str]]:
             warnings.append(f"the codebook departs from the REFI-QDA schema in {len(errors)} places "
                             f"(first: {errors[0]}); read leniently")
     codes_el = _kid(root, "Codes")
-    codes = parse_codes(codes_el, warnings) if codes_el is not None else []
+    codes = parse_codes(codes_el, warnings, path) if codes_el is not None else []
     if "atlas" in (root.get("origin") or "").casefold():
         codes = unflatten_group_names(codes)
     if not codes:
@@ -494,7 +523,7 @@ def read_qdpx(path: Path, limits: ZipLimits | None = None) -> RefiProject:
         book = _kid(root, "CodeBook")
         codes_el = _kid(book, "Codes") if book is not None else None
         if codes_el is not None:
-            project.codes = parse_codes(codes_el, warnings)
+            project.codes = parse_codes(codes_el, warnings, path)
             if "atlas" in project.origin.casefold():
                 project.codes = unflatten_group_names(project.codes)
 

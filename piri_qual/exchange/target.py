@@ -7,12 +7,14 @@ here: a new study is only made when the whole import has been checked.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from piri_qual.core.codings import FoldResult
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.framework import Codebook, Framework
+from piri_qual.core.locking import study_lock
 from piri_qual.core.settings import SETTINGS_FILE, STARTER_FRAMEWORK, Settings, init_study
 from piri_qual.core.study import StudyFolder
 from piri_qual.errors import PiriQualError
@@ -34,6 +36,13 @@ class Target:
     @property
     def exists(self) -> bool:
         return self.study is not None
+
+    def locked(self) -> AbstractContextManager[None]:
+        """The study's lock while an import plans and writes into an existing study (a new one is
+        created only once the import is checked, and nobody else knows of it yet)."""
+        if self.study is None:
+            return nullcontext()
+        return study_lock(self.root, "importing")
 
     @property
     def settings(self) -> Settings:

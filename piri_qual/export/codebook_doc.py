@@ -184,12 +184,12 @@ def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[S
                 sub.add_run(f": {construct.description}" if construct.description else "")
     document.add_heading("Themes", level=1)
     for part in parts:
-        document.add_heading(part.title, level=part.level + 1)
+        add_styled(document, part.title, f"Heading {part.level + 1}")
         if part.description:
             document.add_paragraph(part.description)
         for item in part.themes:
             theme = item.theme
-            document.add_heading(f"{theme.label} ({theme.id})", level=min(part.level + 2, 4))
+            add_styled(document, f"{theme.label} ({theme.id})", f"Heading {min(part.level + 2, 4)}")
             if theme.parent:
                 document.add_paragraph().add_run(f"Sub-theme of {theme.parent}.").italic = True
             if theme.definition:

@@ -231,7 +231,7 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
         document.add_heading(str(dthemes.domain_label.iloc[0]), level=1)
         for theme in dthemes.itertuples():
             part = by_theme.get(theme.theme)
-            document.add_heading(theme.label, level=2)
+            add_styled(document, str(theme.label), "Heading 2")
             count = 0 if part is None else len(part)
             people = 0 if part is None else part.participant.nunique()
             note = document.add_paragraph()

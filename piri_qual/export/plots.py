@@ -97,9 +97,11 @@ def heatmap_groups(share: pd.DataFrame, raised: pd.DataFrame, sizes: dict[str, i
     figure = _figure(min(MAX_INCHES, max(4.5, 3.2 + 1.1 * cols)), min(MAX_INCHES, max(3.0, 1.4 + 0.26 * rows)))
     axes = figure.add_subplot()
     image = axes.imshow(values, aspect="auto", cmap="Greens", vmin=0, vmax=1, interpolation="nearest")
-    axes.set_yticks(range(rows), [_shorten(str(themes.at[t, "label"])) for t in share.index], fontsize=7)
+    axes.set_yticks(*_ticks([_shorten(str(themes.at[t, "label"])) for t in share.index]), fontsize=7)
     axes.set_xticks(range(cols), [f"{g}\n(n={sizes.get(g, 0)})" for g in share.columns], fontsize=8)
-    for r, theme in enumerate(share.index):
+    # one "k/n" per cell while they can be read; past MAX_TICKS rows the colour says it
+    annotated: list[Any] = list(share.index) if rows <= MAX_TICKS else []
+    for r, theme in enumerate(annotated):
         for c, group in enumerate(share.columns):
             k = int(cast(SupportsInt, raised.at[theme, group]))  # a count; pandas types it as any scalar
             axes.text(c, r, f"{k}/{sizes.get(group, 0)}", ha="center", va="center", fontsize=7,

@@ -9,13 +9,15 @@ it holds no logic of its own.
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from piri_qual.core.output_path import OutputKind
-from piri_qual.errors import PiriQualError
+from piri_qual.errors import PiriQualError, PiriQualWarning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +37,10 @@ OUTPUTS: dict[str, OutputKind] = {kind: OutputKind(f"a {kind} export", formats, 
                                   for kind, formats in FORMATS.items()}
 TABLES = ("counts", "cooccurrence", "saturation")
 MAX_ATTRIBUTE_VALUES = 20
+#: A codebook with more themes than this is "large": per-theme tables and plots show only the
+#: themes with codings (a 5,000-code import made matrices of 5,000 columns and a co-occurrence
+#: table of 25 million cells), and co-occurrence becomes a list of the pairs found.
+LARGE_CODEBOOK = 300
 
 
 @dataclass
@@ -91,6 +97,27 @@ def facts(data: Selection, what: str, extra: dict[str, str] | None = None) -> di
     return out
 
 
+def focused(data: Selection) -> Selection:
+    """``data`` with only the themes that have codings, when the codebook is large (one warning).
+
+    Keeps every export's work linear in what was coded rather than in the size of an imported
+    codebook; a codebook of ordinary size keeps its uncoded themes (an empty column says
+    something).
+    """
+    if len(data.themes) <= LARGE_CODEBOOK:
+        return data
+    used = data.themes.index.isin(set(data.codings.theme))
+    if used.all():
+        return data
+    warnings.warn(
+        f"the codebook has {len(data.themes):,} themes; tables and plots show the {int(used.sum()):,} "
+        "with codings (choose themes with --theme to see others)",
+        PiriQualWarning,
+        stacklevel=2,
+    )
+    return dataclasses.replace(data, themes=data.themes[used])
+
+
 def _guard(flagged: pd.DataFrame | None, strict: bool, what: str) -> None:
     if strict and flagged is not None and len(flagged):
         raise PiriQualError(
@@ -140,6 +167,7 @@ def write_matrix(data: Selection, path: Path, fmt: str, mode: str = "count", *, 
                  strict: bool = False) -> ExportResult:
     from piri_qual.analysis.matrix import matrix_from_data
 
+    data = focused(data)
     matrix = matrix_from_data(data, mode)
     flagged = _matrix_flags(matrix, data, redact)
     _guard(flagged, strict, "matrix cell")
@@ -170,6 +198,7 @@ def write_quotes(data: Selection, path: Path, fmt: str, *, per_theme: int | None
     """The quote bank (``quotes``: one already built with these options, to reuse)."""
     from piri_qual.analysis.quotes import identifier_report, quote_bank
 
+    data = focused(data)
     if quotes is None:
         quotes = quote_bank(data, per_theme=per_theme, check=True, redact=redact)
     flagged = identifier_report(quotes)
@@ -273,10 +302,17 @@ def frequency_tables(data: Selection, by: list[str]) -> dict[str, pd.DataFrame]:
     for attr in by:
         freq = theme_frequencies(data.codings, data.participants, data.themes, by=attr)
         tables[f"By {attr}"] = flat_frequencies(freq, data.themes)
-    co = cooccurrence(data.codings, list(data.themes.index))
-    co.index = [data.themes.at[t, "label"] for t in co.index]
-    co.columns = list(co.index)
-    tables["Co-occurrence"] = co.reset_index(names="theme")
+    if len(data.themes) <= LARGE_CODEBOOK:
+        co = cooccurrence(data.codings, list(data.themes.index))
+        co.index = [data.themes.at[t, "label"] for t in co.index]
+        co.columns = list(co.index)
+        tables["Co-occurrence"] = co.reset_index(names="theme")
+    else:  # a table of themes x themes would grow with their square
+        from piri_qual.analysis.frequencies import cooccurrence_pairs
+
+        pairs = cooccurrence_pairs(data.codings, list(data.themes.index))
+        labels = data.themes.label
+        tables["Co-occurrence"] = pairs.assign(theme=pairs.theme.map(labels), **{"with": pairs["with"].map(labels)})
     order = [t for t in data.order if data.transcripts[t].participant in set(data.participants.index)]
     tables["Saturation"] = saturation(data.codings, order, list(data.themes.index))
     return tables
@@ -332,6 +368,7 @@ def write_plots(data: Selection, paths: dict[str, Path]) -> list[Path]:
 
 def write_frequencies(data: Selection, path: Path, fmt: str, *, by: str | None = None, table: str = "counts",
                       plot: str = "all") -> ExportResult:
+    data = focused(data)
     if fmt == "png":
         return ExportResult(write_plots(data, plot_paths(path, plot)), None, data.orphaned)
     attrs = [by] if by else count_attributes(data)
@@ -371,6 +408,7 @@ def export_all(study: StudyFolder, data: Selection, out_dir: Path, *, per_theme:
     from piri_qual.analysis.matrix import matrix_from_data
     from piri_qual.analysis.quotes import identifier_report, quote_bank
 
+    data = focused(data)
     quotes = quote_bank(data, per_theme=per_theme, check=True, redact=redact)
     if strict:
         _guard(identifier_report(quotes), strict, "quote")

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piri_qual.core.atomic import atomic_write_text
+from piri_qual.core.cache import write_cache_file
 from piri_qual.core.corpus import Transcript
-from piri_qual.core.locking import log_lock
+from piri_qual.core.locking import study_lock
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -100,7 +100,8 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
     done: list[Refreshed] = []
     if stale:
         study.cache_dir.mkdir(parents=True, exist_ok=True)
-        with log_lock(stamp_path):
+        # the study's lock, as an import takes: re-deriving rewrites corpus files and moves codings
+        with study_lock(study.root, "re-deriving turns after a settings change"):
             for tid in stale:  # checked again under the lock: another command may have done it
                 transcript = study.transcript(tid)
                 reason = stale_reason(transcript, roles)
@@ -108,9 +109,10 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
                     done.append(_rederive(study, transcript, reason, roles))
     try:
         study.cache_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(stamp_path, json.dumps({"stamp": _stamp(study)}) + "\n")
+        # a cache file (regenerable): written without fsync, and never the reason a command fails
+        write_cache_file(stamp_path, (json.dumps({"stamp": _stamp(study)}) + "\n").encode("utf-8"))
     except OSError:
-        pass  # a read-only study: checked again next time, which costs only time
+        pass  # a read-only study or a full disk: checked again next time, which costs only time
     return done
 
 

@@ -1,8 +1,9 @@
 """Plain-text and Markdown transcripts: typed interviews, Otter.ai and Zoom caption exports.
 
 Text files arrive in whatever encoding the researcher's machine used, so decoding tries UTF-8
-(with or without BOM), UTF-16 when it has a BOM, then Windows-1252, and says which it used in the
-metadata. Layouts handled: labelled paragraphs (``Interviewer 1: ...``), Otter exports (a
+(with or without BOM), UTF-16 when it has a BOM or, without one, when every other byte is zero
+as in English text saved as "Unicode" by some Windows tools, then Windows-1252, and says which it
+used in the metadata. Layouts handled: labelled paragraphs (``Interviewer 1: ...``), Otter exports (a
 ``Name  M:SS`` header line, the words on the next lines, and an ``otter.ai`` footer that is
 dropped), Zoom closed captions (``HH:MM:SS words`` per line, wall-clock times made relative to the
 first line, a leading ``Name: ..., Age: ...`` line kept as metadata) and Markdown with speakers as
@@ -46,6 +47,8 @@ def decode_text(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
                 hint="Save it again as UTF-8 text.",
             ) from exc
         meta["encoding"] = "utf-16"
+    elif (utf16 := _utf16_without_bom(data)) is not None:
+        text, meta["encoding"] = utf16
     else:
         if b"\x00" in data[:8192]:
             raise PiriQualError(
@@ -71,6 +74,35 @@ def decode_text(data: bytes, path: Path) -> tuple[str, dict[str, Any]]:
             )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, meta
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text as UTF-16 without a byte-order mark, when its zero bytes say so, else None.
+
+    Latin-script text in UTF-16 has a zero in every other byte (odd bytes in little-endian,
+    even in big-endian); binary data has zeros everywhere or nowhere in particular. The decoded
+    text must also be printable, so a binary file with that pattern by chance is still refused.
+    """
+    sample = data[:8192]
+    half = len(sample) // 2
+    if half < 2 or len(data) % 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.3 * half and even <= 0.02 * half:
+        encoding = "utf-16-le"
+    elif even >= 0.3 * half and odd <= 0.02 * half:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    shown = text[:4096]
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in shown)
+    if printable < 0.97 * len(shown):
+        return None
+    return text, encoding
 
 
 def read_text(path: Path, markdown: bool = False, options: TurnOptions | None = None) -> SourceDocument:

@@ -13,7 +13,7 @@ consensus log says what was decided and which coder it came from.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from piri_qual.analysis.units import UnitSpans, covered, transcript_units
 from piri_qual.core.codings import Coding, Event, FoldResult, fold, last_undoable
+from piri_qual.core.locking import study_lock
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
@@ -204,11 +205,20 @@ class ReconcileSession:
         return True
 
     # -- decisions ---------------------------------------------------------------------------
-    def _append_many(self, items: list[tuple[str, dict[str, Any]]]) -> list[Event]:
-        if not items:
-            return []
-        floor = max((e.time for e in self.events), default=None)
-        events = self.study.store.append_many(self.consensus, items, after=floor)
+    def _append_many(self, build: Callable[[], list[tuple[str, dict[str, Any]]]]) -> list[Event]:
+        """Append the decisions ``build`` makes from the consensus log as it stands on disk.
+
+        Under the study's lock, and after re-reading the log, so two people reconciling into one
+        consensus log (or a re-import re-anchoring codings meanwhile) never decide one unit twice.
+        """
+        with study_lock(self.study.root, "reconciling"):
+            self.events = self.log.read()
+            self.state = fold(self.events, self.study.theme_map)
+            items = build()
+            if not items:
+                return []
+            floor = max((e.time for e in self.events), default=None)
+            events = self.study.store.append_many(self.consensus, items, after=floor)
         self.events.extend(events)
         self.state = fold(self.events, self.study.theme_map)
         return events
@@ -218,7 +228,7 @@ class ReconcileSession:
         unit = self.unit
         if unit is None:
             raise PiriQualError("no disagreements to reconcile")
-        events = self._append_many(decision_events(unit, choice, self.state, self.coder_a, self.coder_b))
+        events = self._append_many(lambda: decision_events(unit, choice, self.state, self.coder_a, self.coder_b))
         following = self._first_open(self.position + 1)
         if following is not None:
             self.position = following
@@ -230,28 +240,38 @@ class ReconcileSession:
         if unit is None:
             raise PiriQualError("no disagreements to reconcile")
         resolved = self.study.codebook.resolve(theme, source=self.study.codebook_path)
-        return self._append_many([("add", {
+        return self._append_many(lambda: [("add", {
             "transcript": unit.transcript, "start": unit.start, "end": unit.end, "quote": unit.text,
             "theme": resolved.id, "source": "reconcile", "reason": "edited in reconciliation",
         })])[0]
 
     def agree_all(self) -> list[Event]:
         """Copy every coding both coders agree on into the consensus log (once each)."""
-        items: list[tuple[str, dict[str, Any]]] = []
-        seen: set[tuple[str, int, int, str]] = set()
-        for unit in self.all_units:
-            for op, fields_ in decision_events(unit, "neither", self.state, self.coder_a, self.coder_b):
-                if op != "confirm":
-                    continue
-                key = (fields_["transcript"], fields_["start"], fields_["end"], fields_["theme"])
-                if key not in seen:
-                    seen.add(key)
-                    items.append((op, fields_))
-        return self._append_many(items)
+
+        def build() -> list[tuple[str, dict[str, Any]]]:
+            items: list[tuple[str, dict[str, Any]]] = []
+            seen: set[tuple[str, int, int, str]] = set()
+            for unit in self.all_units:
+                for op, fields_ in decision_events(unit, "neither", self.state, self.coder_a, self.coder_b):
+                    if op != "confirm":
+                        continue
+                    key = (fields_["transcript"], fields_["start"], fields_["end"], fields_["theme"])
+                    if key not in seen:
+                        seen.add(key)
+                        items.append((op, fields_))
+            return items
+
+        return self._append_many(build)
 
     def undo(self) -> Event:
-        target = last_undoable(self.events)
-        if target is None:
-            raise PiriQualError(f"nothing to undo in the {self.consensus!r} log")
-        self._append_many([("undo", {"target": target.id})])
-        return target
+        undone: list[Event] = []
+
+        def build() -> list[tuple[str, dict[str, Any]]]:
+            target = last_undoable(self.events)
+            if target is None:
+                raise PiriQualError(f"nothing to undo in the {self.consensus!r} log")
+            undone.append(target)
+            return [("undo", {"target": target.id})]
+
+        self._append_many(build)
+        return undone[0]
