@@ -36,9 +36,10 @@ from lxml import etree
 
 from piri_qual.core.safe_xml import XmlDialect
 from piri_qual.core.safe_xml import parse_xml as parse_safe_xml
-from piri_qual.core.safe_zip import MiB, NotAZipError, SafeArchive, ZipLimits
+from piri_qual.core.safe_zip import MiB, SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.comments import anchor_comments
+from piri_qual.ingest.office_package import open_package
 from piri_qual.ingest.source import SourceDocument, TurnOptions
 from piri_qual.ingest.tables import transcript_table
 from piri_qual.ingest.turns import SourceParagraph, segment
@@ -474,30 +475,12 @@ def _check_not_other_format(head: bytes, data_path: Path) -> None:
 
 
 def _open_package(path: Path) -> SafeArchive:
-    """Open the zip package after checking it is one, and that it is safe to unpack.
-
-    A file that is not a zip is usually something else with a .docx name: an empty file, an old
-    binary .doc, or a password-protected .docx (an OLE container); each gets its own advice.
-    """
-    try:
-        return SafeArchive(path, DOCX_LIMITS, what=".docx", fix=_FIX)
-    except NotAZipError as exc:
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as handle:
-                head = handle.read(8)
-        except OSError as err:
-            raise PiriQualError(f"cannot read the file ({err.strerror})", path=path) from err
-        if size == 0:
-            raise PiriQualError(
-                "the file is empty", path=path, hint="Export or save the transcript again."
-            ) from exc
-        _check_not_other_format(head, path)
-        raise PiriQualError(
-            "not a valid .docx (it is not a zip package; the file may be damaged or renamed)",
-            path=path,
-            hint=_FIX,
-        ) from exc
+    """Open the zip package after checking it is one, and that it is safe to unpack."""
+    return open_package(
+        path, DOCX_LIMITS, what=".docx", fix=_FIX, empty_hint="Export or save the transcript again.",
+        not_zip="not a valid .docx (it is not a zip package; the file may be damaged or renamed)",
+        explain_head=_check_not_other_format,
+    )
 
 
 def _main_part(zf: SafeArchive, path: Path) -> str:

@@ -33,9 +33,10 @@ from typing import Any
 from lxml import etree
 
 from piri_qual.core.safe_xml import XmlDialect, parse_xml
-from piri_qual.core.safe_zip import MiB, NotAZipError, SafeArchive, ZipLimits
+from piri_qual.core.safe_zip import MiB, SafeArchive, ZipLimits
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.comments import anchor_comments
+from piri_qual.ingest.office_package import open_package
 from piri_qual.ingest.source import SourceDocument, TurnOptions
 from piri_qual.ingest.tables import transcript_table
 from piri_qual.ingest.turns import SourceParagraph, segment
@@ -351,28 +352,20 @@ class _Walker:
 
 
 def _open(path: Path) -> SafeArchive:
-    try:
-        return SafeArchive(path, ODT_LIMITS, what=".odt", fix=_FIX)
-    except NotAZipError as exc:
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as handle:
-                head = handle.read(8)
-        except OSError as err:
-            raise PiriQualError(f"cannot read the file ({err.strerror})", path=path) from err
-        if size == 0:
-            raise PiriQualError("the file is empty", path=path, hint="Save the transcript again.") from exc
-        if head.startswith(OLE_MAGIC):
-            raise PiriQualError(
-                "this is an old binary Word (.doc) file with an .odt name",
-                path=path,
-                hint="Open it in LibreOffice or Word and save it as .odt or .docx, then import again.",
-            ) from exc
+    return open_package(
+        path, ODT_LIMITS, what=".odt", fix=_FIX, empty_hint="Save the transcript again.",
+        not_zip="not a valid .odt (it is not an OpenDocument package; the file may be damaged or renamed)",
+        explain_head=_ole_as_odt,
+    )
+
+
+def _ole_as_odt(head: bytes, path: Path) -> None:
+    if head.startswith(OLE_MAGIC):
         raise PiriQualError(
-            "not a valid .odt (it is not an OpenDocument package; the file may be damaged or renamed)",
+            "this is an old binary Word (.doc) file with an .odt name",
             path=path,
-            hint=_FIX,
-        ) from exc
+            hint="Open it in LibreOffice or Word and save it as .odt or .docx, then import again.",
+        )
 
 
 def _refuse_other(zf: SafeArchive, path: Path) -> None:
