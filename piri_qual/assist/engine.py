@@ -427,7 +427,7 @@ class Engine:
         matched: list[list[str]] = []
         for theme_index in np.nonzero(chosen.any(0))[0].tolist():
             column = probs[:, theme_index]
-            for run in _runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
+            for run in runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
                 top = run[int(np.argmax(column[run]))] if len(run) > 1 else run[0]
                 rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, top, len(run)))
                 matched.append(sorted({t for r in run for t in terms.get((r, theme_index), ())}) if terms else [])
@@ -632,7 +632,7 @@ def _bridge(chosen: np.ndarray, allowed: np.ndarray, units: np.ndarray, rows: np
     return out
 
 
-def _runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
+def runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
     """Group chosen candidate positions into runs of adjacent sentences within one unit."""
     runs: list[list[int]] = []
     units_list, rows_list = units.tolist(), rows.tolist()

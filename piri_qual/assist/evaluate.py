@@ -26,10 +26,18 @@ from typing import Any
 
 import numpy as np
 
-from piri_qual.assist.engine import Engine
+from piri_qual.assist.baselines import (
+    TfidfLogReg,
+    definition_cosine,
+    definition_cutoffs,
+    definition_texts,
+    sentence_texts,
+)
+from piri_qual.assist.engine import Engine, runs
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.learner import (
     Decisions,
+    Labelled,
     cold_learner,
     label_transcript,
     overlaps,
@@ -41,6 +49,11 @@ from piri_qual.core.resampling import percentile_interval, resample_indices
 from piri_qual.core.study import StudyFolder
 from piri_qual.errors import PiriQualError
 
+BASELINES = ("tfidf_logreg", "definition_cosine")
+BASELINE_NAMES = {
+    "tfidf_logreg": "TF-IDF + logistic regression",
+    "definition_cosine": "definition cosine",
+}
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 BOOTSTRAP = 1000
 
@@ -115,7 +128,8 @@ class EvaluationReport:
     micro: dict[str, Any]
     macro: dict[str, float]
     curve: list[dict[str, Any]] = field(default_factory=list)
-    baseline: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None  # name -> {"micro", "macro"}: the textbook coders
+    cold: dict[str, Any] | None = None  # split: the same transcripts at cold start
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -283,10 +297,15 @@ def evaluate(
     per = [c for _, r in runs for c in r.per]
     per_theme, micro, macro = _summarise(per, names)
     micro["ci95"] = bootstrap_ci([counts for _, r in runs for _, counts in r.timeline])
-    baseline = None
+    cold = None
     if all(r.base is not None for _, r in runs):
         _, base_micro, base_macro = _summarise([c for _, r in runs for c in r.base or []], names)
-        baseline = {"micro": base_micro, "macro": base_macro}
+        cold = {"micro": base_micro, "macro": base_macro}
+    baseline = {}
+    for name in BASELINES:
+        per_base = [c for _, r in runs for c in (r.baselines.get(name) or [Counts() for _ in r.names])]
+        _, b_micro, b_macro = _summarise(per_base, names)
+        baseline[name] = {"micro": b_micro, "macro": b_macro}
     first = runs[0][0]
     settings: dict[str, Any] = {
         "themes": len(names),
@@ -311,6 +330,7 @@ def evaluate(
         macro=macro,
         curve=_curve([entry for _, r in runs for entry in r.timeline]) if mode == "simulate" else [],
         baseline=baseline,
+        cold=cold,
         settings=settings,
         seconds=round(time.perf_counter() - started, 2),
     )
@@ -326,9 +346,65 @@ class _Run:
     decisions: int
     timeline: list[tuple[int, list[Counts]]] = field(default_factory=list)
     base: list[Counts] | None = None
+    baselines: dict[str, list[Counts]] = field(default_factory=dict)
     retrains: int = 0
     trained_on: int = 0
     learner: dict[str, Any] | None = None
+
+
+class _Baselines:
+    """The textbook coders of :mod:`piri_qual.assist.baselines`, replayed beside the engine."""
+
+    def __init__(self, engine: Engine, feats: dict[str, TranscriptFeatures]) -> None:
+        self.engine = engine
+        self.n_themes = len(engine.themes)
+        self.ids = [t.id for t in engine.themes]
+        self.definitions = engine.embed_texts(definition_texts(engine.themes))
+        self._sims = {tid: f.sentence_vectors(f.candidates) @ self.definitions.T for tid, f in feats.items()}
+        self.cutoffs = definition_cutoffs(list(self._sims.values()), self.n_themes)
+        self.logreg = TfidfLogReg(self.n_themes)
+
+    def texts(self, feats: TranscriptFeatures, rows: np.ndarray) -> list[str]:
+        return sentence_texts(self.engine.study.transcript(feats.transcript).text, feats, rows)
+
+    def retrain(self, labelled: list[Labelled]) -> None:
+        self.logreg.fit(labelled, [self.texts(it.feats, it.rows) for it in labelled])
+
+    def counts(self, feats: TranscriptFeatures, gold: list[tuple[int, int, int, str]]) -> dict[str, list[Counts]]:
+        rows = feats.candidates
+        out = {}
+        for name in BASELINES:
+            if name == "tfidf_logreg":
+                chosen, probs = self.logreg.choose(self.texts(feats, rows))
+            else:
+                chosen, probs = definition_cosine(self._sims[feats.transcript], self.cutoffs)
+            found = cells_to_suggestions(feats, rows, chosen, probs, self.ids)
+            out[name] = score_transcript(feats, found, gold, self.engine.index_of, self.n_themes)
+        return out
+
+
+def cells_to_suggestions(
+    feats: TranscriptFeatures, rows: np.ndarray, chosen: np.ndarray, probs: np.ndarray, theme_ids: list[str]
+) -> list[Suggestion]:
+    """Chosen (sentence, theme) cells as suggestions, adjacent sentences of one theme and turn
+    joined into one excerpt, as the engine joins its own."""
+    units = feats.sentence_unit[rows]
+    spans = feats.sentences[rows]
+    out = []
+    for theme in np.nonzero(chosen.any(0))[0].tolist():
+        for run in runs(np.nonzero(chosen[:, theme])[0], units, rows):
+            out.append(Suggestion(
+                transcript=feats.transcript, start=int(spans[run[0], 0]), end=int(spans[run[-1], 1]), quote="",
+                theme=theme_ids[theme], score=float(probs[run, theme].max()), source="baseline", reason="",
+            ))
+    return out
+
+
+def _add_all(totals: dict[str, list[Counts]], counts: dict[str, list[Counts]]) -> None:
+    for name, per in counts.items():
+        into = totals.setdefault(name, [Counts() for _ in per])
+        for total, c in zip(into, per, strict=True):
+            total.add(c)
 
 
 def _simulate(
@@ -347,11 +423,14 @@ def _simulate(
     per = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
     retrains = 0
+    baselines = _Baselines(engine, feats)
+    base_totals: dict[str, list[Counts]] = {}
     for tid in tids:
         f = feats[tid]
         gold = gold_codings.get(tid, [])
         found = engine.score(f, learner, stats)
         counts = score_transcript(f, found, gold, engine.index_of, n_themes)
+        _add_all(base_totals, baselines.counts(f, gold))
         timeline.append((decisions.count, counts))
         for total, c in zip(per, counts, strict=True):
             total.add(c)
@@ -367,9 +446,11 @@ def _simulate(
         if decisions.count - trained_at >= retrain_every:
             labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+            baselines.retrain(labelled)
             trained_at = decisions.count
             retrains += 1
-    return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains)
+    return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
+                baselines=base_totals)
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:
@@ -412,12 +493,16 @@ def _split(
         decisions.count += len(decisions.codings[tid])
     labelled = [lab for t in train_ids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
     learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+    baselines = _Baselines(engine, feats)
+    baselines.retrain(labelled)
+    base_totals: dict[str, list[Counts]] = {}
     cold = cold_learner(n_themes)
     per = [Counts() for _ in range(n_themes)]
     base = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
     for tid in test_ids:
         gold = gold_codings.get(tid, [])
+        _add_all(base_totals, baselines.counts(feats[tid], gold))
         for totals, model in ((per, learner), (base, cold)):
             counts = score_transcript(feats[tid], engine.score(feats[tid], model, stats), gold, engine.index_of, n_themes)
             if model is learner:
@@ -426,6 +511,6 @@ def _split(
                 total.add(c)
     return _Run(
         [t.id for t in engine.themes], per, len(test_ids), decisions.count, timeline=timeline, base=base,
-        trained_on=len(train_ids),
+        baselines=base_totals, trained_on=len(train_ids),
         learner=learner.info.as_dict() if learner.info else None,
     )

@@ -279,10 +279,15 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
         return [name, m.get("suggested", ""), m.get("right", ""), f"{m['precision']:.3f}", m.get("gold", ""),
                 m.get("found", ""), f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['kappa']:.3f}"]
 
-    rows = [row("micro", report.micro), row("macro", report.macro)]
-    if report.baseline:
-        rows.append(row("cold micro", report.baseline["micro"]))
-        rows.append(row("cold macro", report.baseline["macro"]))
+    from piri_qual.assist.evaluate import BASELINE_NAMES
+
+    rows = [row("engine micro", report.micro), row("engine macro", report.macro)]
+    if report.cold:
+        rows.append(row("cold micro", report.cold["micro"]))
+        rows.append(row("cold macro", report.cold["macro"]))
+    for name, figures in (report.baseline or {}).items():
+        rows.append(row(f"{BASELINE_NAMES.get(name, name)} micro", figures["micro"]))
+        rows.append(row(f"{BASELINE_NAMES.get(name, name)} macro", figures["macro"]))
     title = (f"{report.mode}: {report.transcripts} transcripts scored, {report.decisions} decisions "
              f"({report.coder} in {report.gold}, {report.seconds:.1f} s)")
     summary = table(title, head, rows, justify_numbers=False)
@@ -292,8 +297,12 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
     if ci:
         out.print("95% bootstrap intervals over transcripts (micro): "
                   + ", ".join(f"{name} {lo:.3f}-{hi:.3f}" for name, (lo, hi) in ci.items()))
-    if report.baseline:
+    if report.cold:
         out.print("cold = the same transcripts suggested by rules and similarity alone (no learning)")
+    if report.baseline:
+        out.print("baselines, same replay, sentences and scoring: TF-IDF (word 1-2-grams) + one-vs-rest logistic "
+                  "regression retrained with the engine; definition cosine = each sentence's nearest theme by "
+                  "label and definition, when in the theme's top decile")
     out.print("macro = mean over the themes the gold coder used")
     if report.curve:
         curve = [[c["decisions"], c["transcripts"], c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
