@@ -213,7 +213,8 @@ class Engine:
             if study.settings.codebook:  # named but broken: the user must hear about it
                 raise
             self.codebook = None  # sentences and candidates need no codebook
-        self.themes = list(self.codebook.themes) if self.codebook else []
+        # folders and grouping themes (codable: false) are never suggested, learned or scored
+        self.themes = list(self.codebook.codable) if self.codebook else []
         self.index_of = {t.id: i for i, t in enumerate(self.themes)}
         self.pipeline = load_pipeline(settings.pipeline)
         self.vectors = pipeline_vectors(self.pipeline.nlp) or shipped_vectors()

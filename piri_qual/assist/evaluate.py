@@ -45,6 +45,7 @@ from piri_qual.assist.learner import (
 )
 from piri_qual.assist.scoring import StudyStats
 from piri_qual.assist.types import Suggestion
+from piri_qual.core.framework import Theme
 from piri_qual.core.resampling import percentile_interval, resample_indices
 from piri_qual.core.study import StudyFolder
 from piri_qual.errors import PiriQualError
@@ -149,12 +150,17 @@ def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[t
     codings = list(study.fold(coder).codings.values())
     if not codings:
         raise PiriQualError(f"coder {coder!r} has no codings to evaluate against", path=study.log(coder).path)
-    def index(name: str) -> int | None:  # theme ids, or labels as another tool may have written them
+    def theme_of(name: str) -> Theme | None:  # theme ids, or labels as another tool may have written them
+        return engine.codebook.find(name) if engine.codebook else None
+
+    def index(name: str) -> int | None:
         if name in engine.index_of:
             return engine.index_of[name]
-        theme = engine.codebook.find(name) if engine.codebook else None
-        return engine.index_of[theme.id] if theme else None
+        theme = theme_of(name)
+        return engine.index_of.get(theme.id) if theme else None
 
+    folders = {c.theme for c in codings if (t := theme_of(c.theme)) is not None and not t.codable}
+    codings = [c for c in codings if c.theme not in folders]  # no suggestion can ever match them
     unknown = Counter(c.theme for c in codings if index(c.theme) is None)
     if unknown:
         listed = ", ".join(f"{t!r} ({n})" for t, n in unknown.most_common())
