@@ -84,6 +84,7 @@ class SuggestionTable:
     values: np.ndarray  # (m, K) signals of the best sentence
     sim: np.ndarray
     terms: list[list[str]]
+    best: np.ndarray | None = None  # per candidate sentence: its highest score (not cached)
 
     ARRAYS = ("start", "end", "theme", "sentence", "length", "score", "source", "values", "sim")
 
@@ -216,6 +217,7 @@ class Engine:
         # folders and grouping themes (codable: false) are never suggested, learned or scored
         self.themes = list(self.codebook.codable) if self.codebook else []
         self.index_of = {t.id: i for i, t in enumerate(self.themes)}
+        self.precision = settings.suggestion_precision  # what each theme's cut-off aims at
         self.pipeline = load_pipeline(settings.pipeline)
         self.vectors = pipeline_vectors(self.pipeline.nlp) or shipped_vectors()
         with self.pipeline.lock:
@@ -337,7 +339,8 @@ class Engine:
 
     def _model_key(self) -> str:
         return content_key(
-            LEARNER_VERSION, SIMILARITY_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer
+            LEARNER_VERSION, SIMILARITY_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer,
+            self.precision,
         )
 
     def _model_path(self, coder: str) -> Path:
@@ -371,7 +374,7 @@ class Engine:
             if (lab := label_transcript(feats[tid], decisions, len(self.themes))) is not None
         ]
         _, stats = self.stats()
-        learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples)
+        learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples, self.precision)
         info = learner.info
         assert info is not None  # train() always describes the model it fitted
         learner.save(self._model_path(coder), self._model_key())
@@ -415,7 +418,8 @@ class Engine:
             return SuggestionTable.empty()
         probs = combine(sm.values, learner.weights)
         probs[sm.veto] = 0.0
-        chosen = probs >= learner.threshold
+        best_of_sentence = probs.max(1)
+        chosen = probs >= learner.cutoffs(probs.shape[1])[None, :]
         units = feats.sentence_unit[sm.rows]
         fallback = _fallback_units(feats, units, learner)
         if fallback.any():
@@ -433,7 +437,9 @@ class Engine:
                 rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, top, len(run)))
                 matched.append(sorted({t for r in run for t in terms.get((r, theme_index), ())}) if terms else [])
         if not rows:
-            return SuggestionTable.empty()
+            empty = SuggestionTable.empty()
+            empty.best = best_of_sentence
+            return empty
         table = np.array(rows, np.int64)
         best, theme = table[:, 3], table[:, 2]
         order = np.lexsort((theme, table[:, 0], -probs[best, theme]))
@@ -448,6 +454,7 @@ class Engine:
             values=sm.values[best, theme][order],
             sim=sm.sims[best, theme][order].astype(np.float32),
             terms=[matched[i] for i in order.tolist()],
+            best=best_of_sentence,
         )
 
     def to_suggestions(self, table: SuggestionTable, feats: TranscriptFeatures, learner: Learner) -> list[Suggestion]:

@@ -33,11 +33,13 @@ from piri_qual.assist.baselines import (
     definition_texts,
     sentence_texts,
 )
+from piri_qual.assist.effort import Replayed, decisions_to_recall, precision_recall_curve
 from piri_qual.assist.engine import Engine, runs
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.learner import (
     Decisions,
     Labelled,
+    Learner,
     cold_learner,
     label_transcript,
     overlaps,
@@ -52,8 +54,8 @@ from piri_qual.errors import PiriQualError
 
 BASELINES = ("tfidf_logreg", "definition_cosine")
 BASELINE_NAMES = {
-    "tfidf_logreg": "TF-IDF + logistic regression",
-    "definition_cosine": "definition cosine",
+    "tfidf_logreg": "TF-IDF+LR",
+    "definition_cosine": "def. cosine",
 }
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 BOOTSTRAP = 1000
@@ -130,7 +132,9 @@ class EvaluationReport:
     macro: dict[str, float]
     curve: list[dict[str, Any]] = field(default_factory=list)
     baseline: dict[str, Any] | None = None  # name -> {"micro", "macro"}: the textbook coders
-    cold: dict[str, Any] | None = None  # split: the same transcripts at cold start
+    cold: dict[str, Any] | None = None  # the same transcripts at cold start
+    effort: dict[str, Any] | None = None  # decisions to 80% recall with and without suggestions
+    pr_curve: list[dict[str, Any]] = field(default_factory=list)  # stricter cut-offs than the default
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -312,8 +316,10 @@ def evaluate(
         per_base = [c for _, r in runs for c in (r.baselines.get(name) or [Counts() for _ in r.names])]
         _, b_micro, b_macro = _summarise(per_base, names)
         baseline[name] = {"micro": b_micro, "macro": b_macro}
+    replay = [item for _, r in runs for item in r.replay]
     first = runs[0][0]
     settings: dict[str, Any] = {
+        "precision_target": first.precision,
         "themes": len(names),
         "studies": len(runs),
         "pipeline": first.pipeline.name,
@@ -337,6 +343,8 @@ def evaluate(
         curve=_curve([entry for _, r in runs for entry in r.timeline]) if mode == "simulate" else [],
         baseline=baseline,
         cold=cold,
+        effort=decisions_to_recall(replay),
+        pr_curve=precision_recall_curve(replay),
         settings=settings,
         seconds=round(time.perf_counter() - started, 2),
     )
@@ -353,6 +361,7 @@ class _Run:
     timeline: list[tuple[int, list[Counts]]] = field(default_factory=list)
     base: list[Counts] | None = None
     baselines: dict[str, list[Counts]] = field(default_factory=dict)
+    replay: list[Replayed] = field(default_factory=list)
     retrains: int = 0
     trained_on: int = 0
     learner: dict[str, Any] | None = None
@@ -406,6 +415,32 @@ def cells_to_suggestions(
     return out
 
 
+def _replayed(
+    engine: Engine, feats: TranscriptFeatures, found: list[Suggestion], gold: list[tuple[int, int, int, str]],
+    best: np.ndarray | None,
+) -> Replayed:
+    rows = feats.candidates
+    return Replayed(
+        feats.sentences[rows],
+        [(s.start, s.end, engine.index_of[s.theme], s.score) for s in found],
+        [(a, b, t) for a, b, t, _ in gold],
+        best if best is not None and len(best) == len(rows) else np.zeros(len(rows), np.float32),
+    )
+
+
+def _score(engine: Engine, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> tuple[list[Suggestion], np.ndarray | None]:
+    """The engine's suggestions for a transcript (spans, themes and scores; the words of a
+    reason are not needed to score them) and each candidate sentence's best score."""
+    table = engine.score_table(feats, learner, stats)
+    found = [
+        Suggestion(transcript=feats.transcript, start=int(a), end=int(b), quote="", theme=engine.themes[t].id,
+                   score=float(p), source="", reason="")
+        for a, b, t, p in zip(table.start.tolist(), table.end.tolist(), table.theme.tolist(), table.score.tolist(),
+                              strict=True)
+    ]
+    return found, table.best
+
+
 def _add_all(totals: dict[str, list[Counts]], counts: dict[str, list[Counts]]) -> None:
     for name, per in counts.items():
         into = totals.setdefault(name, [Counts() for _ in per])
@@ -424,19 +459,25 @@ def _simulate(
 ) -> _Run:
     n_themes = len(engine.themes)
     decisions = Decisions()
-    learner = cold_learner(n_themes)
+    learner = cold = cold_learner(n_themes)
     trained_at = 0
     per = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
     retrains = 0
     baselines = _Baselines(engine, feats)
     base_totals: dict[str, list[Counts]] = {}
+    cold_totals = [Counts() for _ in range(n_themes)]
+    replay: list[Replayed] = []
     for tid in tids:
         f = feats[tid]
         gold = gold_codings.get(tid, [])
-        found = engine.score(f, learner, stats)
+        found, best = _score(engine, f, learner, stats)
         counts = score_transcript(f, found, gold, engine.index_of, n_themes)
+        replay.append(_replayed(engine, f, found, gold, best))
         _add_all(base_totals, baselines.counts(f, gold))
+        cold_found = found if learner is cold else _score(engine, f, cold, stats)[0]
+        for total, c in zip(cold_totals, score_transcript(f, cold_found, gold, engine.index_of, n_themes), strict=True):
+            total.add(c)
         timeline.append((decisions.count, counts))
         for total, c in zip(per, counts, strict=True):
             total.add(c)
@@ -451,12 +492,12 @@ def _simulate(
         decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
         if decisions.count - trained_at >= retrain_every:
             labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
-            learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+            learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
             baselines.retrain(labelled)
             trained_at = decisions.count
             retrains += 1
     return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
-                baselines=base_totals)
+                baselines=base_totals, base=cold_totals, replay=replay)
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:
@@ -498,11 +539,12 @@ def _split(
         decisions.reviewed[tid] = int(feats[tid].sentences[:, 1].max()) if len(feats[tid].sentences) else 0
         decisions.count += len(decisions.codings[tid])
     labelled = [lab for t in train_ids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
-    learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+    learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
     baselines = _Baselines(engine, feats)
     baselines.retrain(labelled)
     base_totals: dict[str, list[Counts]] = {}
     cold = cold_learner(n_themes)
+    replay: list[Replayed] = []
     per = [Counts() for _ in range(n_themes)]
     base = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
@@ -510,13 +552,15 @@ def _split(
         gold = gold_codings.get(tid, [])
         _add_all(base_totals, baselines.counts(feats[tid], gold))
         for totals, model in ((per, learner), (base, cold)):
-            counts = score_transcript(feats[tid], engine.score(feats[tid], model, stats), gold, engine.index_of, n_themes)
+            found, best = _score(engine, feats[tid], model, stats)
+            counts = score_transcript(feats[tid], found, gold, engine.index_of, n_themes)
             if model is learner:
                 timeline.append((decisions.count, counts))
+                replay.append(_replayed(engine, feats[tid], found, gold, best))
             for total, c in zip(totals, counts, strict=True):
                 total.add(c)
     return _Run(
         [t.id for t in engine.themes], per, len(test_ids), decisions.count, timeline=timeline, base=base,
-        baselines=base_totals, trained_on=len(train_ids),
+        baselines=base_totals, trained_on=len(train_ids), replay=replay,
         learner=learner.info.as_dict() if learner.info else None,
     )

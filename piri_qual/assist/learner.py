@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
+from piri_qual.assist.ngrams import NgramModel, fit_ngrams
 from piri_qual.assist.scoring import (
+    DEFAULT_PRECISION,
     DEFAULT_THRESHOLD,
     FEATURES,
     F,
@@ -48,7 +50,8 @@ from piri_qual.assist.scoring import (
 from piri_qual.assist.similarity import ThemeVectors
 from piri_qual.core.cache import content_key, load_arrays, save_arrays
 
-LEARNER_VERSION = 2
+LEARNER_VERSION = 4  # 3: per-theme thresholds aimed at a stated precision; 4: n-gram model
+NGRAM_ARRAYS = ("vocab", "idf", "coef", "intercept", "learned")
 RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000
 MAX_PAIRS = 300_000  # (sentence, theme) pairs the combiner is fitted on
@@ -164,6 +167,8 @@ class Learner:
     weights: np.ndarray  # (K,)
     threshold: float
     unit_rate: float | None = None  # share of the coder's read units (turns, answers) they coded
+    thresholds: np.ndarray | None = None  # (T,) per-theme cut-offs; None: ``threshold`` for all
+    ngrams: NgramModel | None = None  # logistic regression over word 1-2-grams
     lex_vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted NORM hashes
     lex_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))  # (T, V + 1)
     info: LearnerInfo | None = None
@@ -183,11 +188,19 @@ class Learner:
             values[:, :, F["model"]] = x @ self.ridge
         if len(self.lex_vocab) and n:
             values[:, :, F["lexical"]] = np.clip(lexical_scores(self.lex_vocab, self.lex_weights, norms, counts), -8, 8)
+        if self.ngrams is not None and len(self.ngrams.vocab) and n:
+            values[:, :, F["ngram"]] = np.clip(self.ngrams.scores(norms, counts), -8, 8)
         values[:, :, F["has_codings"]] = self.has_codings[None, :]
         values[:, :, F["prior"]] = self.prior[None, :]
         if n:
             _nearest(values, v, self.bank, self.bank_theme, F["near"])
             _nearest(values, v, self.rejected, self.rejected_theme, F["near_rejected"])
+
+    def cutoffs(self, n_themes: int) -> np.ndarray:
+        """The per-theme suggestion cut-offs (the global threshold where none was calibrated)."""
+        if self.thresholds is not None and len(self.thresholds) == n_themes:
+            return self.thresholds.astype(np.float32)
+        return np.full(n_themes, self.threshold, np.float32)
 
     def nearest_ref(self, vector: np.ndarray, theme: int) -> str | None:
         """``transcript:start-end`` of the coded sentence closest to ``vector`` for ``theme``."""
@@ -213,6 +226,8 @@ class Learner:
             "weights": self.weights,
             "lex_vocab": self.lex_vocab,
             "lex_weights": self.lex_weights,
+            "thresholds": self.thresholds if self.thresholds is not None else np.zeros(0, np.float32),
+            **{f"ngram_{k}": v for k, v in asdict(self.ngrams or NgramModel.empty(len(self.prior))).items()},
         }
 
     def version(self) -> str:
@@ -260,6 +275,8 @@ class Learner:
             unit_rate=meta.get("unit_rate"),
             lex_vocab=a["lex_vocab"],
             lex_weights=a["lex_weights"],
+            thresholds=a["thresholds"] if "thresholds" in a and a["thresholds"].size else None,
+            ngrams=NgramModel(**{k: a[f"ngram_{k}"] for k in NGRAM_ARRAYS}) if "ngram_vocab" in a else None,
             info=info,
         )
 
@@ -416,6 +433,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
     rate = (n_pos + BASE_RATE * 10) / (n_known + 10)
     prior = (np.log(rate) - np.log(BASE_RATE)).astype(np.float32)
     lex_vocab, lex_weights = fit_lexicon(d.norms, d.counts, y)
+    ngrams = fit_ngrams(d.norms, d.counts, y)
     return Learner(
         ridge=ridge,
         bank=v[bank_rows].astype(np.float32),
@@ -429,6 +447,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
         threshold=DEFAULT_THRESHOLD,
         lex_vocab=lex_vocab,
         lex_weights=lex_weights,
+        ngrams=ngrams,
     )
 
 
@@ -473,8 +492,15 @@ def train(
     coder: str,
     decisions: int,
     examples: Examples | None = None,
+    precision: float = DEFAULT_PRECISION,
 ) -> Learner:
-    """Fit the learner on labelled transcripts; the combiner is refitted once there is enough."""
+    """Fit the learner on labelled transcripts; the combiner is refitted once there is enough.
+
+    With a fitted combiner, each theme's cut-off is the lowest at which its out-of-fold
+    suggestions were right ``precision`` of the time (shrunk towards the cut-off that does so
+    for all themes pooled, by how many positives the theme has), so by default a suggestion is
+    shown only when it is more likely right than wrong enough to be worth a decision.
+    """
     started = time.perf_counter()
     n_themes = len(prototypes)
     items = _subsample([it for it in labelled if len(it.rows)], MAX_ROWS)
@@ -489,10 +515,12 @@ def train(
     n_pos = int((y == 1).sum())
     combiner = "default weights"
     if n_pos >= MIN_POSITIVES_TO_FIT:
-        values, labels, weights = _out_of_fold(items, prototypes, stats, n_themes, examples)
+        values, labels, weights, themes = _out_of_fold(items, prototypes, stats, n_themes, examples)
         learner.weights = fit_combiner(values, labels, weights, default_weights(n_themes))
-        fitted = best_threshold(combine(values, learner.weights), labels, weights)
+        probs = combine(values, learner.weights)
+        fitted = best_threshold(probs, labels, weights)
         learner.threshold = (n_pos * fitted + THRESHOLD_SHRINK * DEFAULT_THRESHOLD) / (n_pos + THRESHOLD_SHRINK)
+        learner.thresholds = theme_thresholds(probs, labels, weights, themes, n_themes, precision, learner.threshold)
         combiner = "fitted"
     learner.info = _info(learner, coder, decisions, n_pos, int(explicit.sum()), len(v), combiner, started)
     return learner
@@ -524,8 +552,9 @@ def _folds(items: list[Labelled]) -> list[list[int]]:
 
 def _out_of_fold(
     items: list[Labelled], prototypes: ThemeVectors, stats: StudyStats, n_themes: int, examples: Examples | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Combiner inputs for every labelled (sentence, theme), with model signals from other folds."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Combiner inputs for every labelled (sentence, theme), with model signals from other folds:
+    values, labels, sampling weights and the theme of each pair."""
     folds = _folds(items)
     if not folds:  # one transcript: split its sentences in alternating blocks instead
         only = items[0]
@@ -547,6 +576,7 @@ def _out_of_fold(
             label_parts.append(it.labels)
     values = np.concatenate(values_parts).reshape(-1, len(FEATURES))
     labels = np.concatenate(label_parts).reshape(-1)
+    themes = np.tile(np.arange(n_themes), len(labels) // max(n_themes, 1))
     known = np.nonzero(labels >= 0)[0]
     weights = np.ones(len(known))
     negatives = labels[known] == 0
@@ -554,7 +584,7 @@ def _out_of_fold(
         rate = max(1e-3, (MAX_PAIRS - (~negatives).sum()) / max(int(negatives.sum()), 1))
         keep = ~negatives | (np.random.default_rng(2).random(len(known)) < rate)
         known, weights = known[keep], np.where(negatives[keep], 1.0 / rate, 1.0)
-    return values[known].astype(np.float64), labels[known].astype(np.float64), weights
+    return values[known].astype(np.float64), labels[known].astype(np.float64), weights, themes[known]
 
 
 def fit_combiner(
@@ -611,3 +641,59 @@ def best_threshold(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray) -
         return DEFAULT_THRESHOLD
     best = int(np.argmax(np.where(valid, f1, -1)))
     return float(p_sorted[best])
+
+
+def precision_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, target: float) -> float | None:
+    """The lowest cut-off whose suggestions (probability at or above it) are right at least
+    ``target`` of the time; None when no cut-off within 0.05-0.95 reaches it."""
+    order = np.argsort(-probs, kind="stable")
+    p_sorted = probs[order]
+    w = weights[order]
+    tp = np.cumsum(labels[order] * w)
+    shown = np.cumsum(w)
+    precision = tp / np.maximum(shown, 1e-12)
+    last_of_tie = np.r_[p_sorted[1:] != p_sorted[:-1], True]  # a cut keeps every tied score
+    ok = (precision >= target) & last_of_tie & (p_sorted >= 0.05) & (p_sorted <= 0.95)
+    if not ok.any():
+        return None
+    return float(p_sorted[np.nonzero(ok)[0][-1]])
+
+
+THEME_SHRINK = 10.0  # positives' worth of belief in the pooled cut-off for a theme's own
+
+
+def theme_thresholds(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    themes: np.ndarray,
+    n_themes: int,
+    target: float,
+    fallback: float,
+) -> np.ndarray:
+    """Per-theme cut-offs aimed at ``target`` precision on out-of-fold decisions.
+
+    The pooled cut-off (all themes) is the prior; a theme's own cut-off moves it, in log-odds,
+    by weight n / (n + 10) for a theme with n positives. A theme that no cut-off brings to the
+    target keeps the pooled one. Where even the pooled suggestions never reach the target,
+    ``fallback`` (the best-F1 cut-off) stands in for it.
+    """
+    pooled = precision_cutoff(probs, labels, weights, target)
+    base = _logit(pooled if pooled is not None else fallback)
+    out = np.full(n_themes, base, np.float64)
+    for theme in range(n_themes):
+        mine = themes == theme
+        n_pos = float((labels[mine] * weights[mine]).sum())
+        if n_pos < 1:
+            continue
+        own = precision_cutoff(probs[mine], labels[mine], weights[mine], target)
+        if own is None:
+            continue
+        share = n_pos / (n_pos + THEME_SHRINK)
+        out[theme] = share * _logit(own) + (1 - share) * base
+    return (1.0 / (1.0 + np.exp(-out))).astype(np.float32)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))

@@ -298,12 +298,29 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
         out.print("95% bootstrap intervals over transcripts (micro): "
                   + ", ".join(f"{name} {lo:.3f}-{hi:.3f}" for name, (lo, hi) in ci.items()))
     if report.cold:
-        out.print("cold = the same transcripts suggested by rules and similarity alone (no learning)")
+        out.print("cold = every scored transcript suggested by rules and similarity alone, as before any decision")
     if report.baseline:
         out.print("baselines, same replay, sentences and scoring: TF-IDF (word 1-2-grams) + one-vs-rest logistic "
                   "regression retrained with the engine; definition cosine = each sentence's nearest theme by "
                   "label and definition, when in the theme's top decile")
     out.print("macro = mean over the themes the gold coder used")
+    target = report.settings.get("precision_target")
+    if target is not None:
+        out.print(f"engine: each theme's cut-off aims at precision {target} once it has learned "
+                  "(piri-qual.yaml suggestion_precision)")
+    effort = report.effort or {}
+    if effort.get("gold"):
+        def shown(n: int | None) -> str:
+            return f"{n:,}" if n is not None else "not reached"
+
+        out.print(f"decisions to find 80% of the {effort['gold']:,} gold codings: "
+                  f"{shown(effort.get('with_suggestions'))} with suggestions first, "
+                  f"{shown(effort.get('without_suggestions'))} reading every sentence")
+    if report.pr_curve:
+        curve_rows = [[f"{c['cutoff']:.1f}", c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
+                       f"{c['f1']:.3f}"] for c in report.pr_curve]
+        out.print(table("precision and recall if only suggestions scoring at least the cut-off were shown",
+                        ["cut-off", "suggested", "precision", "recall", "F1"], curve_rows))
     if report.curve:
         curve = [[c["decisions"], c["transcripts"], c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
                   f"{c['f1']:.3f}"] for c in report.curve]

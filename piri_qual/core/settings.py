@@ -23,6 +23,9 @@ STUDY_FOLDERS = ("frameworks", "codebooks", "transcripts", "corpus", "codings", 
 DEFAULT_ATTRIBUTION = "{participant}, {group}"
 
 
+DEFAULT_SUGGESTION_PRECISION = 0.6  # suggestions are thresholded per theme to be right this often
+
+
 @dataclass
 class Settings:
     """What ``piri-qual.yaml`` says, with defaults for everything optional."""
@@ -35,13 +38,14 @@ class Settings:
     pipeline: str | None = None
     attribution: str = DEFAULT_ATTRIBUTION
     candidates_include_interviewer: bool = False
+    suggestion_precision: float = DEFAULT_SUGGESTION_PRECISION
     keys: dict[str, str] = field(default_factory=dict)
     pseudonyms: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     KNOWN = (
         "title", "framework", "codebook", "coders", "roles", "pipeline", "attribution",
-        "candidates_include_interviewer", "keys", "pseudonyms",
+        "candidates_include_interviewer", "suggestion_precision", "keys", "pseudonyms",
     )
 
     @classmethod
@@ -70,6 +74,7 @@ class Settings:
             pipeline=want("pipeline", str, "a spaCy pipeline name"),
             attribution=str(want("attribution", str, "a text template") or DEFAULT_ATTRIBUTION),
             candidates_include_interviewer=bool(data.get("candidates_include_interviewer", False)),
+            suggestion_precision=_precision(data, path, problems),
             keys={str(k): str(v) for k, v in (want("keys", dict, "a mapping of action to key") or {}).items()},
             pseudonyms=_pseudonyms(data.get("pseudonyms"), path, problems),
             extra={k: v for k, v in data.items() if k not in cls.KNOWN},
@@ -83,6 +88,18 @@ class Settings:
         if problems:
             raise PiriQualError("problems in study settings:\n  " + "\n  ".join(problems))
         return settings
+
+
+def _precision(data: Any, path: Path, problems: list[str]) -> float:
+    """``suggestion_precision``: the share of suggestions that should be right (0 < p < 1)."""
+    value = data.get("suggestion_precision")
+    if value is None:
+        return DEFAULT_SUGGESTION_PRECISION
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        line = data.line_of("suggestion_precision") if isinstance(data, LineDict) else None
+        problems.append(f"{path}:{line}: 'suggestion_precision' must be a number between 0 and 1, such as 0.6")
+        return DEFAULT_SUGGESTION_PRECISION
+    return float(value)
 
 
 def _pseudonyms(value: Any, settings_path: Path, problems: list[str]) -> dict[str, str]:
