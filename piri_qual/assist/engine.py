@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ from piri_qual.core.cache import content_key, load_arrays, save_arrays
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
-    from piri_qual.core.framework import Codebook
+    from piri_qual.core.framework import Codebook, Theme
     from piri_qual.core.study import StudyFolder
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
@@ -222,7 +222,9 @@ class Engine:
         self.vectors = pipeline_vectors(self.pipeline.nlp) or shipped_vectors()
         with self.pipeline.lock:
             self.rules = compile_rules(self.themes, self.pipeline.nlp)
-        self.codebook_key = content_key([t.as_dict() for t in self.themes])
+        # similarity reads a name-only code's folder too, so the key covers what it reads
+        self.described = described_themes(self.themes, self.codebook)
+        self.codebook_key = content_key([t.as_dict() for t in self.described])
         # the features hold the rule hits, so they depend on the derived terms and their weights
         # as well as on the codebook (the derivation can change without the codebook changing)
         rules_key = content_key(self.codebook_key, sorted((k, v) for k, v in self.rules.derived.items()))
@@ -230,7 +232,7 @@ class Engine:
             self.pipeline, self.vectors, self.rules, rules_key, settings.candidates_include_interviewer,
             study.sentence_index,
         )
-        self.prototypes = theme_vectors(self.themes, self.embed_texts)
+        self.prototypes = theme_vectors(self.described, self.embed_texts)
         pairs = [(i, text) for i, t in enumerate(self.themes) for text in t.examples if text.strip()]
         self.examples = Examples(
             self.embed_texts([text for _, text in pairs]),
@@ -567,6 +569,23 @@ class Engine:
             learner=learner.info,
             retrained=retrained,
         )
+
+def described_themes(themes: list[Theme], codebook: Codebook | None) -> list[Theme]:
+    """The themes as similarity sees them: a code with a name but no definition of its own is
+    described by its folder's label and description too ("Compliment" under "Benefits of the
+    tool"), as codebooks from MAXQDA or NVivo often keep the memo on the folder alone. Rules and
+    derived terms still use the theme as written."""
+    if codebook is None:
+        return themes
+    out = []
+    for theme in themes:
+        parent = codebook.lookup(theme.parent) if theme.parent else None
+        if parent is not None and not theme.definition.strip() and not theme.include:
+            context = ". ".join(p for p in (parent.label, parent.definition.strip()) if p)
+            theme = replace(theme, definition=context)
+        out.append(theme)
+    return out
+
 
 def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[int, int], list[str]]:
     position = {int(r): i for i, r in enumerate(rows)}

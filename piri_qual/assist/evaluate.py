@@ -326,7 +326,12 @@ def evaluate(
         "vectors": first.vectors.version,
     }
     if mode == "simulate":
-        settings.update({"retrain_every": retrain_every, "retrains": sum(r.retrains for _, r in runs)})
+        settings.update({
+            "retrain_every": retrain_every,
+            "retrains": sum(r.retrains for _, r in runs),
+            "retrain_seconds": round(sum(r.train_seconds for _, r in runs), 2),
+            "baseline_retrain_seconds": round(sum(r.baseline_seconds for _, r in runs), 2),
+        })
     else:
         settings.update({"train_fraction": train_fraction, "train_transcripts": sum(r.trained_on for _, r in runs)})
         if len(runs) == 1:
@@ -362,6 +367,8 @@ class _Run:
     base: list[Counts] | None = None
     baselines: dict[str, list[Counts]] = field(default_factory=dict)
     replay: list[Replayed] = field(default_factory=list)
+    train_seconds: float = 0.0  # the engine's retrains
+    baseline_seconds: float = 0.0  # the TF-IDF + LR baseline's retrains
     retrains: int = 0
     trained_on: int = 0
     learner: dict[str, Any] | None = None
@@ -468,6 +475,7 @@ def _simulate(
     base_totals: dict[str, list[Counts]] = {}
     cold_totals = [Counts() for _ in range(n_themes)]
     replay: list[Replayed] = []
+    train_seconds = baseline_seconds = 0.0
     for tid in tids:
         f = feats[tid]
         gold = gold_codings.get(tid, [])
@@ -492,12 +500,17 @@ def _simulate(
         decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
         if decisions.count - trained_at >= retrain_every:
             labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
+            started = time.perf_counter()
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
+            train_seconds += time.perf_counter() - started
+            started = time.perf_counter()
             baselines.retrain(labelled)
+            baseline_seconds += time.perf_counter() - started
             trained_at = decisions.count
             retrains += 1
     return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
-                baselines=base_totals, base=cold_totals, replay=replay)
+                baselines=base_totals, base=cold_totals, replay=replay, train_seconds=train_seconds,
+                baseline_seconds=baseline_seconds)
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:

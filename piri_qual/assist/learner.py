@@ -108,6 +108,9 @@ class LearnerInfo:
     threshold: float
     seconds: float
     trained_at: str
+    precision_target: float | None = None  # what the per-theme cut-offs aim at
+    precision_aimed: bool | None = None  # False: not reachable at half the best-F1 recall; best-F1 cut-offs
+    expected_precision: float | None = None  # at the cut-offs, on held-out folds of the decisions
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -520,8 +523,15 @@ def train(
         probs = combine(values, learner.weights)
         fitted = best_threshold(probs, labels, weights)
         learner.threshold = (n_pos * fitted + THRESHOLD_SHRINK * DEFAULT_THRESHOLD) / (n_pos + THRESHOLD_SHRINK)
-        learner.thresholds = theme_thresholds(probs, labels, weights, themes, n_themes, precision, learner.threshold)
-        combiner = "fitted"
+        learner.thresholds, aimed = theme_thresholds(
+            probs, labels, weights, themes, n_themes, precision, learner.threshold
+        )
+        shown = probs >= learner.thresholds[themes]
+        learner.info = _info(learner, coder, decisions, n_pos, int(explicit.sum()), len(v), "fitted", started)
+        learner.info.precision_target = precision
+        learner.info.precision_aimed = aimed
+        learner.info.expected_precision = round(_precision_at(shown.astype(np.float64), labels, weights, 0.5), 3)
+        return learner
     learner.info = _info(learner, coder, decisions, n_pos, int(explicit.sum()), len(v), combiner, started)
     return learner
 
@@ -659,7 +669,31 @@ def precision_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray,
     return float(p_sorted[np.nonzero(ok)[0][-1]])
 
 
+def _recall_at(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, cut: float) -> float:
+    positives = float((labels * weights).sum())
+    return float((labels * weights)[probs >= cut].sum()) / positives if positives else 0.0
+
+
+def _precision_at(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, cut: float) -> float:
+    shown = probs >= cut
+    total = float(weights[shown].sum())
+    return float((labels * weights)[shown].sum()) / total if total else 0.0
+
+
 THEME_SHRINK = 10.0  # positives' worth of belief in the pooled cut-off for a theme's own
+RECALL_KEPT = 0.5  # the precision target may cost at most half of what the best-F1 cut-off finds
+
+
+def aimed_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, target: float,
+                 f1_cut: float) -> float | None:
+    """The cut-off aimed at ``target`` precision: the lowest that reaches it, if that still
+    finds at least half of what the best-F1 cut-off ``f1_cut`` finds; otherwise None."""
+    cut = precision_cutoff(probs, labels, weights, target)
+    if cut is None:
+        return None
+    if _recall_at(probs, labels, weights, cut) < RECALL_KEPT * _recall_at(probs, labels, weights, f1_cut):
+        return None
+    return cut
 
 
 def theme_thresholds(
@@ -670,28 +704,36 @@ def theme_thresholds(
     n_themes: int,
     target: float,
     fallback: float,
-) -> np.ndarray:
-    """Per-theme cut-offs aimed at ``target`` precision on out-of-fold decisions.
+) -> tuple[np.ndarray, bool]:
+    """Per-theme cut-offs aimed at ``target`` precision on out-of-fold decisions, and whether
+    the target could be aimed at.
 
-    The pooled cut-off (all themes) is the prior; a theme's own cut-off moves it, in log-odds,
-    by weight n / (n + 10) for a theme with n positives. A theme that no cut-off brings to the
-    target keeps the pooled one. Where even the pooled suggestions never reach the target,
-    ``fallback`` (the best-F1 cut-off) stands in for it.
+    Pooled over all themes, the cut-off is the lowest whose suggestions were right ``target``
+    of the time, unless reaching it would give up more than half of what the best-F1 cut-off
+    (``fallback``) finds: then precision cannot be had at a price worth paying on these
+    decisions, and ``fallback`` stands for every theme (per-theme best-F1 cut-offs measured
+    worse than one shared cut-off on four of the six development sets). Where the target is
+    reached, a theme's own cut-off (chosen the same way on its own pairs) moves the pooled one,
+    in log-odds, by weight n / (n + 10) for a theme with n positives, so a theme with few
+    decisions follows the pooled cut-off.
     """
-    pooled = precision_cutoff(probs, labels, weights, target)
-    base = _logit(pooled if pooled is not None else fallback)
+    pooled = aimed_cutoff(probs, labels, weights, target, fallback)
+    if pooled is None:
+        return np.full(n_themes, fallback, np.float32), False
+    base = _logit(pooled)
     out = np.full(n_themes, base, np.float64)
     for theme in range(n_themes):
         mine = themes == theme
         n_pos = float((labels[mine] * weights[mine]).sum())
         if n_pos < 1:
             continue
-        own = precision_cutoff(probs[mine], labels[mine], weights[mine], target)
+        own_f1 = best_threshold(probs[mine], labels[mine], weights[mine])
+        own = aimed_cutoff(probs[mine], labels[mine], weights[mine], target, own_f1)
         if own is None:
             continue
         share = n_pos / (n_pos + THEME_SHRINK)
         out[theme] = share * _logit(own) + (1 - share) * base
-    return (1.0 / (1.0 + np.exp(-out))).astype(np.float32)
+    return (1.0 / (1.0 + np.exp(-out))).astype(np.float32), True
 
 
 def _logit(p: float) -> float:
