@@ -99,6 +99,14 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
         out.print(f"model: trained on {info.decisions} decisions ({info.positives} coded sentences, "
                   f"{info.rejections} rejections), threshold {info.threshold}"
                   + (" - retrained now" if run.retrained else ""))
+        if info.precision_target is not None:
+            if info.precision_aimed:
+                out.print(f"cut-offs per theme aim at precision {info.precision_target} "
+                          f"(on held-out folds of your decisions: {info.expected_precision})")
+            else:
+                out.print(f"precision {info.precision_target} is out of reach on your decisions so far without "
+                          f"losing half of what would be found; showing the best-F1 cut-off "
+                          f"(expected precision {info.expected_precision}; set suggestion_precision in piri-qual.yaml)")
     else:
         out.print("model: none yet (cold start: codebook rules and similarity alone)")
     out.print(f"indexed {run.computed} new or changed transcript(s); see them with `piri-qual suggestions`")
