@@ -653,15 +653,30 @@ def best_threshold(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray) -
     return float(p_sorted[best])
 
 
-def precision_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, target: float) -> float | None:
+Z_ONE_SIDED = 1.645  # 95% one-sided: precision is claimed only where its lower bound reaches it
+
+
+def wilson_lower(right: np.ndarray, shown: np.ndarray, z: float = Z_ONE_SIDED) -> np.ndarray:
+    """Wilson's (1927) lower confidence bound of a proportion ``right / shown``."""
+    n = np.maximum(shown, 1e-12)
+    p = right / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(np.maximum(p * (1 - p) / n + z * z / (4 * n * n), 0.0))
+    return (centre - spread) / (1 + z * z / n)
+
+
+def precision_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, target: float,
+                     z: float = Z_ONE_SIDED) -> float | None:
     """The lowest cut-off whose suggestions (probability at or above it) are right at least
-    ``target`` of the time; None when no cut-off within 0.05-0.95 reaches it."""
+    ``target`` of the time, by the Wilson lower bound of their precision (so a cut-off chosen
+    among many on a few decisions does not promise what held-out transcripts will not keep);
+    None when no cut-off within 0.05-0.95 reaches it. ``z = 0`` uses the plain proportion."""
     order = np.argsort(-probs, kind="stable")
     p_sorted = probs[order]
     w = weights[order]
     tp = np.cumsum(labels[order] * w)
     shown = np.cumsum(w)
-    precision = tp / np.maximum(shown, 1e-12)
+    precision = wilson_lower(tp, shown, z) if z > 0 else tp / np.maximum(shown, 1e-12)
     last_of_tie = np.r_[p_sorted[1:] != p_sorted[:-1], True]  # a cut keeps every tied score
     ok = (precision >= target) & last_of_tie & (p_sorted >= 0.05) & (p_sorted <= 0.95)
     if not ok.any():
@@ -685,10 +700,10 @@ RECALL_KEPT = 0.5  # the precision target may cost at most half of what the best
 
 
 def aimed_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, target: float,
-                 f1_cut: float) -> float | None:
+                 f1_cut: float, z: float = Z_ONE_SIDED) -> float | None:
     """The cut-off aimed at ``target`` precision: the lowest that reaches it, if that still
     finds at least half of what the best-F1 cut-off ``f1_cut`` finds; otherwise None."""
-    cut = precision_cutoff(probs, labels, weights, target)
+    cut = precision_cutoff(probs, labels, weights, target, z)
     if cut is None:
         return None
     if _recall_at(probs, labels, weights, cut) < RECALL_KEPT * _recall_at(probs, labels, weights, f1_cut):
