@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the same piri_qual in this process as in the commands it runs
 TARGET = 3.0
 
 
