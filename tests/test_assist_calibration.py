@@ -131,3 +131,18 @@ def test_a_model_without_calibrated_cut_offs_uses_one_threshold_for_every_theme(
     loaded = Learner.load(tmp_path / "m.npz", "k")
     assert loaded is not None and loaded.thresholds is None
     assert loaded.cutoffs(4).tolist() == [learner.threshold] * 4
+
+
+def test_suggestion_precision_is_read_from_the_settings_and_checked(tmp_path: Path) -> None:
+    from piri_qual.core.settings import Settings, init_study
+    from piri_qual.errors import PiriQualError
+
+    root = init_study(tmp_path / "s")
+    path = root / "piri-qual.yaml"
+    assert Settings.load(path).suggestion_precision == 0.6  # written by init, the default
+    path.write_text(path.read_text().replace("suggestion_precision: 0.6", "suggestion_precision: 0.45"))
+    assert Settings.load(path).suggestion_precision == 0.45
+    assert Engine(StudyFolder(root)).precision == 0.45
+    path.write_text(path.read_text().replace("suggestion_precision: 0.45", "suggestion_precision: 60"))
+    with pytest.raises(PiriQualError, match="'suggestion_precision' must be a number between 0 and 1"):
+        Settings.load(path)

@@ -148,6 +148,9 @@ attribution: "{{participant}}, {{group}}"
 pseudonyms: {{}}
 # An installed spaCy pipeline to use instead of the built-in one, e.g. en_core_web_sm.
 pipeline: null
+# The share of suggestions meant to be right: once the model has learned from your decisions,
+# each theme's cut-off aims at it where your decisions show it can be reached.
+suggestion_precision: 0.6
 """
 
 STARTER_FRAMEWORK = """\
