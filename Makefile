@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test fuzz bench lint clean
+.PHONY: install demo test fuzz bench eval lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done
+
+## eval: suggestion quality, the engine beside both textbook baselines measured in the same run, on
+## the example study and each ../shared/eval development set (those are skipped when ../shared is
+## absent); minutes, not part of `make test`
+eval: $(STAMP)
+	$(BIN)/python tools/eval_suggestions.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check piri_qual tests benchmarks examples tools docs

@@ -104,8 +104,27 @@ def test_evaluate_prints_tables_and_json(tmp_path: Path) -> None:
     assert report["mode"] == "simulate" and report["transcripts"] == 4
     assert set(report["micro"]) >= {"precision", "recall", "f1", "kappa"}
     assert report["curve"][0]["decisions"] == 0
+    # both textbook baselines, measured in the same replay, beside the engine
+    assert set(report["baseline"]) == {"tfidf_logreg", "definition_cosine"}
+    for figures in report["baseline"].values():
+        assert figures["micro"]["gold"] == report["micro"]["gold"]  # the same gold, the same scoring
+        assert set(figures["macro"]) >= {"precision", "recall", "f1"}
+    assert report["cold"]["micro"]["gold"] == report["micro"]["gold"]
+    effort = report["effort"]
+    assert effort["gold"] == report["micro"]["gold"]
+    assert effort["with_suggestions"] <= effort["without_suggestions"]  # on this easy study they help
+    cutoffs = [c["cutoff"] for c in report["pr_curve"]]
+    assert cutoffs == sorted(cutoffs)
+    shown = [c["suggested"] for c in report["pr_curve"]]
+    assert shown == sorted(shown, reverse=True)  # a stricter cut-off never shows more
+    assert report["settings"]["precision_target"] == 0.6
+    code, out = run("evaluate", "--gold", str(gen.root), "--coder", "gold", "--retrain-every", "20")
+    assert code == 0
+    for row in ("engine micro", "TF-IDF+LR micro", "def. cosine macro", "cold micro", "decisions to find 80%",
+                "precision and recall if only suggestions"):
+        assert row in out, row
     code, out = run("evaluate", "--gold", str(gen.root), "--coder", "gold", "--mode", "split", "--themes")
-    assert code == 0 and "cold micro" in out and "per theme" in out
+    assert code == 0 and "cold micro" in out and "per theme" in out and "TF-IDF+LR micro" in out
 
 
 @pytest.mark.parametrize("command", [["suggest"], ["suggestions"], ["suggestions", "accept"],

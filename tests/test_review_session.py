@@ -186,3 +186,26 @@ def test_docs_list_every_key_action(repo_root: Path) -> None:
     doc = (repo_root / "docs" / "tui.md").read_text(encoding="utf-8")
     missing = [a.id for a in ACTIONS if f"`{a.id}`" not in doc]
     assert not missing, f"docs/tui.md does not mention: {missing}"
+
+
+def test_suggestions_first_puts_the_best_scoring_excerpt_first_and_keeps_that_order(session: CodingSession) -> None:
+    study = session.study
+    early_weak = _suggestion(study, "We waited about six weeks, which felt like forever.", "waiting_times", 0.55)
+    late_strong = _suggestion(study, "She finally felt like mine.", "bonding", 0.92)
+    middle = _suggestion(study, "I feel so close to her now.", "bonding", 0.7)
+    session.set_mode(SUGGESTIONS)
+    session.set_suggestions([early_weak, late_strong, middle])
+    # the most likely right decision first, whatever its place in the text
+    assert session.quote() == late_strong.quote
+    assert session.position() == (1, 3)
+    assert session.next_excerpt() and session.quote() == middle.quote
+    assert session.next_excerpt() and session.quote() == early_weak.quote
+    assert not session.next_excerpt()
+    assert session.prev_excerpt() and session.quote() == middle.quote
+    # deciding the current excerpt moves to the next best, not the next in the text
+    session.accept()
+    assert session.quote() == early_weak.quote
+    assert session.position() == (2, 2)
+    # reading mode keeps text order
+    session.set_mode(READ)
+    assert session.order() == session.units

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ from piri_qual.core.cache import content_key, load_arrays, save_arrays
 from piri_qual.errors import PiriQualError
 
 if TYPE_CHECKING:
-    from piri_qual.core.framework import Codebook
+    from piri_qual.core.framework import Codebook, Theme
     from piri_qual.core.study import StudyFolder
 
 MAX_RUN = 5  # sentences merged into one suggestion at most
@@ -84,6 +84,7 @@ class SuggestionTable:
     values: np.ndarray  # (m, K) signals of the best sentence
     sim: np.ndarray
     terms: list[list[str]]
+    best: np.ndarray | None = None  # per candidate sentence: its highest score (not cached)
 
     ARRAYS = ("start", "end", "theme", "sentence", "length", "score", "source", "values", "sim")
 
@@ -213,13 +214,17 @@ class Engine:
             if study.settings.codebook:  # named but broken: the user must hear about it
                 raise
             self.codebook = None  # sentences and candidates need no codebook
-        self.themes = list(self.codebook.themes) if self.codebook else []
+        # folders and grouping themes (codable: false) are never suggested, learned or scored
+        self.themes = list(self.codebook.codable) if self.codebook else []
         self.index_of = {t.id: i for i, t in enumerate(self.themes)}
+        self.precision = settings.suggestion_precision  # what each theme's cut-off aims at
         self.pipeline = load_pipeline(settings.pipeline)
         self.vectors = pipeline_vectors(self.pipeline.nlp) or shipped_vectors()
         with self.pipeline.lock:
             self.rules = compile_rules(self.themes, self.pipeline.nlp)
-        self.codebook_key = content_key([t.as_dict() for t in self.themes])
+        # similarity reads a name-only code's folder too, so the key covers what it reads
+        self.described = described_themes(self.themes, self.codebook)
+        self.codebook_key = content_key([t.as_dict() for t in self.described])
         # the features hold the rule hits, so they depend on the derived terms and their weights
         # as well as on the codebook (the derivation can change without the codebook changing)
         rules_key = content_key(self.codebook_key, sorted((k, v) for k, v in self.rules.derived.items()))
@@ -227,7 +232,7 @@ class Engine:
             self.pipeline, self.vectors, self.rules, rules_key, settings.candidates_include_interviewer,
             study.sentence_index,
         )
-        self.prototypes = theme_vectors(self.themes, self.embed_texts)
+        self.prototypes = theme_vectors(self.described, self.embed_texts)
         pairs = [(i, text) for i, t in enumerate(self.themes) for text in t.examples if text.strip()]
         self.examples = Examples(
             self.embed_texts([text for _, text in pairs]),
@@ -336,7 +341,8 @@ class Engine:
 
     def _model_key(self) -> str:
         return content_key(
-            LEARNER_VERSION, SIMILARITY_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer
+            LEARNER_VERSION, SIMILARITY_VERSION, self.codebook_key, self.vectors.version, self.extractor.include_interviewer,
+            self.precision,
         )
 
     def _model_path(self, coder: str) -> Path:
@@ -370,7 +376,7 @@ class Engine:
             if (lab := label_transcript(feats[tid], decisions, len(self.themes))) is not None
         ]
         _, stats = self.stats()
-        learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples)
+        learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples, self.precision)
         info = learner.info
         assert info is not None  # train() always describes the model it fitted
         learner.save(self._model_path(coder), self._model_key())
@@ -414,7 +420,8 @@ class Engine:
             return SuggestionTable.empty()
         probs = combine(sm.values, learner.weights)
         probs[sm.veto] = 0.0
-        chosen = probs >= learner.threshold
+        best_of_sentence = probs.max(1)
+        chosen = probs >= learner.cutoffs(probs.shape[1])[None, :]
         units = feats.sentence_unit[sm.rows]
         fallback = _fallback_units(feats, units, learner)
         if fallback.any():
@@ -427,12 +434,14 @@ class Engine:
         matched: list[list[str]] = []
         for theme_index in np.nonzero(chosen.any(0))[0].tolist():
             column = probs[:, theme_index]
-            for run in _runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
+            for run in runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
                 top = run[int(np.argmax(column[run]))] if len(run) > 1 else run[0]
                 rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, top, len(run)))
                 matched.append(sorted({t for r in run for t in terms.get((r, theme_index), ())}) if terms else [])
         if not rows:
-            return SuggestionTable.empty()
+            empty = SuggestionTable.empty()
+            empty.best = best_of_sentence
+            return empty
         table = np.array(rows, np.int64)
         best, theme = table[:, 3], table[:, 2]
         order = np.lexsort((theme, table[:, 0], -probs[best, theme]))
@@ -447,6 +456,7 @@ class Engine:
             values=sm.values[best, theme][order],
             sim=sm.sims[best, theme][order].astype(np.float32),
             terms=[matched[i] for i in order.tolist()],
+            best=best_of_sentence,
         )
 
     def to_suggestions(self, table: SuggestionTable, feats: TranscriptFeatures, learner: Learner) -> list[Suggestion]:
@@ -560,6 +570,23 @@ class Engine:
             retrained=retrained,
         )
 
+def described_themes(themes: list[Theme], codebook: Codebook | None) -> list[Theme]:
+    """The themes as similarity sees them: a code with a name but no definition of its own is
+    described by its folder's label and description too ("Compliment" under "Benefits of the
+    tool"), as codebooks from MAXQDA or NVivo often keep the memo on the folder alone. Rules and
+    derived terms still use the theme as written."""
+    if codebook is None:
+        return themes
+    out = []
+    for theme in themes:
+        parent = codebook.lookup(theme.parent) if theme.parent else None
+        if parent is not None and not theme.definition.strip() and not theme.include:
+            context = ". ".join(p for p in (parent.label, parent.definition.strip()) if p)
+            theme = replace(theme, definition=context)
+        out.append(theme)
+    return out
+
+
 def _terms_by_cell(feats: TranscriptFeatures, rows: np.ndarray) -> dict[tuple[int, int], list[str]]:
     position = {int(r): i for i, r in enumerate(rows)}
     out: dict[tuple[int, int], list[str]] = {}
@@ -632,7 +659,7 @@ def _bridge(chosen: np.ndarray, allowed: np.ndarray, units: np.ndarray, rows: np
     return out
 
 
-def _runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
+def runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
     """Group chosen candidate positions into runs of adjacent sentences within one unit."""
     runs: list[list[int]] = []
     units_list, rows_list = units.tolist(), rows.tolist()

@@ -26,10 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from piri_qual.assist.engine import Engine
+from piri_qual.assist.baselines import (
+    TfidfLogReg,
+    definition_cosine,
+    definition_cutoffs,
+    definition_texts,
+    sentence_texts,
+)
+from piri_qual.assist.effort import Replayed, decisions_to_recall, precision_recall_curve
+from piri_qual.assist.engine import Engine, runs
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.learner import (
     Decisions,
+    Labelled,
+    Learner,
     cold_learner,
     label_transcript,
     overlaps,
@@ -37,10 +47,16 @@ from piri_qual.assist.learner import (
 )
 from piri_qual.assist.scoring import StudyStats
 from piri_qual.assist.types import Suggestion
+from piri_qual.core.framework import Theme
 from piri_qual.core.resampling import percentile_interval, resample_indices
 from piri_qual.core.study import StudyFolder
 from piri_qual.errors import PiriQualError
 
+BASELINES = ("tfidf_logreg", "definition_cosine")
+BASELINE_NAMES = {
+    "tfidf_logreg": "TF-IDF+LR",
+    "definition_cosine": "def. cosine",
+}
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 BOOTSTRAP = 1000
 
@@ -115,7 +131,10 @@ class EvaluationReport:
     micro: dict[str, Any]
     macro: dict[str, float]
     curve: list[dict[str, Any]] = field(default_factory=list)
-    baseline: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None  # name -> {"micro", "macro"}: the textbook coders
+    cold: dict[str, Any] | None = None  # the same transcripts at cold start
+    effort: dict[str, Any] | None = None  # decisions to 80% recall with and without suggestions
+    pr_curve: list[dict[str, Any]] = field(default_factory=list)  # stricter cut-offs than the default
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -135,12 +154,17 @@ def gold_decisions(engine: Engine, coder: str, source: Path) -> dict[str, list[t
     codings = list(study.fold(coder).codings.values())
     if not codings:
         raise PiriQualError(f"coder {coder!r} has no codings to evaluate against", path=study.log(coder).path)
-    def index(name: str) -> int | None:  # theme ids, or labels as another tool may have written them
+    def theme_of(name: str) -> Theme | None:  # theme ids, or labels as another tool may have written them
+        return engine.codebook.find(name) if engine.codebook else None
+
+    def index(name: str) -> int | None:
         if name in engine.index_of:
             return engine.index_of[name]
-        theme = engine.codebook.find(name) if engine.codebook else None
-        return engine.index_of[theme.id] if theme else None
+        theme = theme_of(name)
+        return engine.index_of.get(theme.id) if theme else None
 
+    folders = {c.theme for c in codings if (t := theme_of(c.theme)) is not None and not t.codable}
+    codings = [c for c in codings if c.theme not in folders]  # no suggestion can ever match them
     unknown = Counter(c.theme for c in codings if index(c.theme) is None)
     if unknown:
         listed = ", ".join(f"{t!r} ({n})" for t, n in unknown.most_common())
@@ -283,19 +307,31 @@ def evaluate(
     per = [c for _, r in runs for c in r.per]
     per_theme, micro, macro = _summarise(per, names)
     micro["ci95"] = bootstrap_ci([counts for _, r in runs for _, counts in r.timeline])
-    baseline = None
+    cold = None
     if all(r.base is not None for _, r in runs):
         _, base_micro, base_macro = _summarise([c for _, r in runs for c in r.base or []], names)
-        baseline = {"micro": base_micro, "macro": base_macro}
+        cold = {"micro": base_micro, "macro": base_macro}
+    baseline = {}
+    for name in BASELINES:
+        per_base = [c for _, r in runs for c in (r.baselines.get(name) or [Counts() for _ in r.names])]
+        _, b_micro, b_macro = _summarise(per_base, names)
+        baseline[name] = {"micro": b_micro, "macro": b_macro}
+    replay = [item for _, r in runs for item in r.replay]
     first = runs[0][0]
     settings: dict[str, Any] = {
+        "precision_target": first.precision,
         "themes": len(names),
         "studies": len(runs),
         "pipeline": first.pipeline.name,
         "vectors": first.vectors.version,
     }
     if mode == "simulate":
-        settings.update({"retrain_every": retrain_every, "retrains": sum(r.retrains for _, r in runs)})
+        settings.update({
+            "retrain_every": retrain_every,
+            "retrains": sum(r.retrains for _, r in runs),
+            "retrain_seconds": round(sum(r.train_seconds for _, r in runs), 2),
+            "baseline_retrain_seconds": round(sum(r.baseline_seconds for _, r in runs), 2),
+        })
     else:
         settings.update({"train_fraction": train_fraction, "train_transcripts": sum(r.trained_on for _, r in runs)})
         if len(runs) == 1:
@@ -311,6 +347,9 @@ def evaluate(
         macro=macro,
         curve=_curve([entry for _, r in runs for entry in r.timeline]) if mode == "simulate" else [],
         baseline=baseline,
+        cold=cold,
+        effort=decisions_to_recall(replay),
+        pr_curve=precision_recall_curve(replay),
         settings=settings,
         seconds=round(time.perf_counter() - started, 2),
     )
@@ -326,9 +365,94 @@ class _Run:
     decisions: int
     timeline: list[tuple[int, list[Counts]]] = field(default_factory=list)
     base: list[Counts] | None = None
+    baselines: dict[str, list[Counts]] = field(default_factory=dict)
+    replay: list[Replayed] = field(default_factory=list)
+    train_seconds: float = 0.0  # the engine's retrains
+    baseline_seconds: float = 0.0  # the TF-IDF + LR baseline's retrains
     retrains: int = 0
     trained_on: int = 0
     learner: dict[str, Any] | None = None
+
+
+class _Baselines:
+    """The textbook coders of :mod:`piri_qual.assist.baselines`, replayed beside the engine."""
+
+    def __init__(self, engine: Engine, feats: dict[str, TranscriptFeatures]) -> None:
+        self.engine = engine
+        self.n_themes = len(engine.themes)
+        self.ids = [t.id for t in engine.themes]
+        self.definitions = engine.embed_texts(definition_texts(engine.themes))
+        self._sims = {tid: f.sentence_vectors(f.candidates) @ self.definitions.T for tid, f in feats.items()}
+        self.cutoffs = definition_cutoffs(list(self._sims.values()), self.n_themes)
+        self.logreg = TfidfLogReg(self.n_themes)
+
+    def texts(self, feats: TranscriptFeatures, rows: np.ndarray) -> list[str]:
+        return sentence_texts(self.engine.study.transcript(feats.transcript).text, feats, rows)
+
+    def retrain(self, labelled: list[Labelled]) -> None:
+        self.logreg.fit(labelled, [self.texts(it.feats, it.rows) for it in labelled])
+
+    def counts(self, feats: TranscriptFeatures, gold: list[tuple[int, int, int, str]]) -> dict[str, list[Counts]]:
+        rows = feats.candidates
+        out = {}
+        for name in BASELINES:
+            if name == "tfidf_logreg":
+                chosen, probs = self.logreg.choose(self.texts(feats, rows))
+            else:
+                chosen, probs = definition_cosine(self._sims[feats.transcript], self.cutoffs)
+            found = cells_to_suggestions(feats, rows, chosen, probs, self.ids)
+            out[name] = score_transcript(feats, found, gold, self.engine.index_of, self.n_themes)
+        return out
+
+
+def cells_to_suggestions(
+    feats: TranscriptFeatures, rows: np.ndarray, chosen: np.ndarray, probs: np.ndarray, theme_ids: list[str]
+) -> list[Suggestion]:
+    """Chosen (sentence, theme) cells as suggestions, adjacent sentences of one theme and turn
+    joined into one excerpt, as the engine joins its own."""
+    units = feats.sentence_unit[rows]
+    spans = feats.sentences[rows]
+    out = []
+    for theme in np.nonzero(chosen.any(0))[0].tolist():
+        for run in runs(np.nonzero(chosen[:, theme])[0], units, rows):
+            out.append(Suggestion(
+                transcript=feats.transcript, start=int(spans[run[0], 0]), end=int(spans[run[-1], 1]), quote="",
+                theme=theme_ids[theme], score=float(probs[run, theme].max()), source="baseline", reason="",
+            ))
+    return out
+
+
+def _replayed(
+    engine: Engine, feats: TranscriptFeatures, found: list[Suggestion], gold: list[tuple[int, int, int, str]],
+    best: np.ndarray | None,
+) -> Replayed:
+    rows = feats.candidates
+    return Replayed(
+        feats.sentences[rows],
+        [(s.start, s.end, engine.index_of[s.theme], s.score) for s in found],
+        [(a, b, t) for a, b, t, _ in gold],
+        best if best is not None and len(best) == len(rows) else np.zeros(len(rows), np.float32),
+    )
+
+
+def _score(engine: Engine, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> tuple[list[Suggestion], np.ndarray | None]:
+    """The engine's suggestions for a transcript (spans, themes and scores; the words of a
+    reason are not needed to score them) and each candidate sentence's best score."""
+    table = engine.score_table(feats, learner, stats)
+    found = [
+        Suggestion(transcript=feats.transcript, start=int(a), end=int(b), quote="", theme=engine.themes[t].id,
+                   score=float(p), source="", reason="")
+        for a, b, t, p in zip(table.start.tolist(), table.end.tolist(), table.theme.tolist(), table.score.tolist(),
+                              strict=True)
+    ]
+    return found, table.best
+
+
+def _add_all(totals: dict[str, list[Counts]], counts: dict[str, list[Counts]]) -> None:
+    for name, per in counts.items():
+        into = totals.setdefault(name, [Counts() for _ in per])
+        for total, c in zip(into, per, strict=True):
+            total.add(c)
 
 
 def _simulate(
@@ -342,16 +466,26 @@ def _simulate(
 ) -> _Run:
     n_themes = len(engine.themes)
     decisions = Decisions()
-    learner = cold_learner(n_themes)
+    learner = cold = cold_learner(n_themes)
     trained_at = 0
     per = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
     retrains = 0
+    baselines = _Baselines(engine, feats)
+    base_totals: dict[str, list[Counts]] = {}
+    cold_totals = [Counts() for _ in range(n_themes)]
+    replay: list[Replayed] = []
+    train_seconds = baseline_seconds = 0.0
     for tid in tids:
         f = feats[tid]
         gold = gold_codings.get(tid, [])
-        found = engine.score(f, learner, stats)
+        found, best = _score(engine, f, learner, stats)
         counts = score_transcript(f, found, gold, engine.index_of, n_themes)
+        replay.append(_replayed(engine, f, found, gold, best))
+        _add_all(base_totals, baselines.counts(f, gold))
+        cold_found = found if learner is cold else _score(engine, f, cold, stats)[0]
+        for total, c in zip(cold_totals, score_transcript(f, cold_found, gold, engine.index_of, n_themes), strict=True):
+            total.add(c)
         timeline.append((decisions.count, counts))
         for total, c in zip(per, counts, strict=True):
             total.add(c)
@@ -366,10 +500,17 @@ def _simulate(
         decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
         if decisions.count - trained_at >= retrain_every:
             labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
-            learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+            started = time.perf_counter()
+            learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
+            train_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            baselines.retrain(labelled)
+            baseline_seconds += time.perf_counter() - started
             trained_at = decisions.count
             retrains += 1
-    return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains)
+    return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
+                baselines=base_totals, base=cold_totals, replay=replay, train_seconds=train_seconds,
+                baseline_seconds=baseline_seconds)
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:
@@ -411,21 +552,28 @@ def _split(
         decisions.reviewed[tid] = int(feats[tid].sentences[:, 1].max()) if len(feats[tid].sentences) else 0
         decisions.count += len(decisions.codings[tid])
     labelled = [lab for t in train_ids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
-    learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples)
+    learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
+    baselines = _Baselines(engine, feats)
+    baselines.retrain(labelled)
+    base_totals: dict[str, list[Counts]] = {}
     cold = cold_learner(n_themes)
+    replay: list[Replayed] = []
     per = [Counts() for _ in range(n_themes)]
     base = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
     for tid in test_ids:
         gold = gold_codings.get(tid, [])
+        _add_all(base_totals, baselines.counts(feats[tid], gold))
         for totals, model in ((per, learner), (base, cold)):
-            counts = score_transcript(feats[tid], engine.score(feats[tid], model, stats), gold, engine.index_of, n_themes)
+            found, best = _score(engine, feats[tid], model, stats)
+            counts = score_transcript(feats[tid], found, gold, engine.index_of, n_themes)
             if model is learner:
                 timeline.append((decisions.count, counts))
+                replay.append(_replayed(engine, feats[tid], found, gold, best))
             for total, c in zip(totals, counts, strict=True):
                 total.add(c)
     return _Run(
         [t.id for t in engine.themes], per, len(test_ids), decisions.count, timeline=timeline, base=base,
-        trained_on=len(train_ids),
+        baselines=base_totals, trained_on=len(train_ids), replay=replay,
         learner=learner.info.as_dict() if learner.info else None,
     )

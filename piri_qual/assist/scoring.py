@@ -14,7 +14,9 @@ Signals, each a (sentences x themes) numpy matrix:
 * ``model`` - the learner's output for the sentence (ridge scores on the sentence and context
   vectors), ``lexical`` - naive-Bayes log-odds of the sentence's words for the theme, learned
   from the coder's decisions, ``near`` / ``near_rejected`` - the closest excerpt this coder coded / rejected with
-  the theme, ``has_codings`` and ``prior`` - whether and how often the theme has been used.
+  the theme, ``has_codings`` and ``prior`` - whether and how often the theme has been used,
+  ``ngram`` - a logistic regression over the sentence's word 1-2-grams
+  (:mod:`piri_qual.assist.ngrams`), its log-odds for the theme.
 
 A logistic combiner turns them into a probability. Its cold-start weights (below) say "a keyword
 or a clearly similar sentence is worth suggesting"; once the coder has made enough decisions the
@@ -37,7 +39,7 @@ if TYPE_CHECKING:  # learner imports this module
 
 FEATURES = (
     "bias", "z", "within", "context", "example", "rule", "derived", "model", "lexical", "near",
-    "near_rejected", "has_codings", "prior",
+    "near_rejected", "has_codings", "prior", "ngram",
 )
 K = len(FEATURES)
 F = {name: i for i, name in enumerate(FEATURES)}
@@ -48,9 +50,10 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # and get weights only when the combiner is fitted on enough decisions: on small coded sets,
 # fixed guesses for them measured worse than leaving them out.
 DEFAULT_WEIGHTS = np.array(
-    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64
+    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
+DEFAULT_PRECISION = 0.6  # the share of suggestions meant to be right (piri-qual.yaml: suggestion_precision)
 THEMES_AT_DEFAULT_BIAS = 20
 BIAS_PER_LOG_THEMES = 0.6
 
@@ -67,7 +70,7 @@ def default_weights(n_themes: int) -> np.ndarray:
 SIGNAL_GROUPS = {
     "rule": ("rule", "derived"),
     "similarity": ("z", "within", "context", "example"),
-    "model": ("model", "lexical", "near", "near_rejected", "has_codings", "prior"),
+    "model": ("model", "lexical", "near", "near_rejected", "has_codings", "prior", "ngram"),
 }
 
 
@@ -219,6 +222,8 @@ def explain(
         parts.append(f"like your coding \u201c{_short(near_quote)}\u201d ({values[F['near']]:.2f})")
     if weights[F["model"]] and values[F["model"]]:
         parts.append(f"model score {values[F['model']]:+.2f}")
+    if weights[F["ngram"]] > 0 and values[F["ngram"]] >= 1.0:
+        parts.append(f"worded like your codings (n-gram log-odds {values[F['ngram']]:+.1f})")
     if values[F["near_rejected"]] >= 0.8:
         parts.append(f"close to an excerpt you rejected ({values[F['near_rejected']]:.2f})")
     signals = {
@@ -228,6 +233,7 @@ def explain(
         "example": round(float(values[F["example"]] + 0.5) if values[F["example"]] else 0.0, 3),
         "model": round(float(values[F["model"]]), 3),
         "near": round(float(values[F["near"]]), 3),
+        "ngram": round(float(values[F["ngram"]]), 3),
     }
     return "; ".join(parts), signals
 

@@ -195,7 +195,7 @@ def theme_texts(theme: Theme) -> dict[str, list[str]]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
-SIMILARITY_VERSION = 2  # part of the study statistics' cache key: how sentences meet themes
+SIMILARITY_VERSION = 3  # 3: name-only codes read their folder's description; part of the study statistics' cache key: how sentences meet themes
 STATEMENT_BLEND = 0.5  # weight of the closest statement against the whole-theme prototype
 
 

@@ -442,6 +442,7 @@ def _theme(cls: type[Theme], record: dict[str, Any]) -> Theme:
         id=str(record["id"]), label=str(record.get("label") or record["id"]), construct=record.get("construct"),
         parent=record.get("parent"), definition=str(record.get("definition") or ""),
         section=record.get("section"), retired=bool(record.get("retired")),
+        codable=record.get("codable") is not False,
         **{k: tuple(record.get(k) or ()) for k in lists},
     )
 

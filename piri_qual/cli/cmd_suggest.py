@@ -99,6 +99,14 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
         out.print(f"model: trained on {info.decisions} decisions ({info.positives} coded sentences, "
                   f"{info.rejections} rejections), threshold {info.threshold}"
                   + (" - retrained now" if run.retrained else ""))
+        if info.precision_target is not None:
+            if info.precision_aimed:
+                out.print(f"cut-offs per theme aim at precision {info.precision_target} "
+                          f"(on held-out folds of your decisions: {info.expected_precision})")
+            else:
+                out.print(f"precision {info.precision_target} is out of reach on your decisions so far without "
+                          f"losing half of what would be found; showing the best-F1 cut-off "
+                          f"(expected precision {info.expected_precision}; set suggestion_precision in piri-qual.yaml)")
     else:
         out.print("model: none yet (cold start: codebook rules and similarity alone)")
     out.print(f"indexed {run.computed} new or changed transcript(s); see them with `piri-qual suggestions`")
@@ -315,10 +323,15 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
         return [name, m.get("suggested", ""), m.get("right", ""), f"{m['precision']:.3f}", m.get("gold", ""),
                 m.get("found", ""), f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['kappa']:.3f}"]
 
-    rows = [row("micro", report.micro), row("macro", report.macro)]
-    if report.baseline:
-        rows.append(row("cold micro", report.baseline["micro"]))
-        rows.append(row("cold macro", report.baseline["macro"]))
+    from piri_qual.assist.evaluate import BASELINE_NAMES
+
+    rows = [row("engine micro", report.micro), row("engine macro", report.macro)]
+    if report.cold:
+        rows.append(row("cold micro", report.cold["micro"]))
+        rows.append(row("cold macro", report.cold["macro"]))
+    for name, figures in (report.baseline or {}).items():
+        rows.append(row(f"{BASELINE_NAMES.get(name, name)} micro", figures["micro"]))
+        rows.append(row(f"{BASELINE_NAMES.get(name, name)} macro", figures["macro"]))
     title = (f"{report.mode}: {report.transcripts} transcripts scored, {report.decisions} decisions "
              f"({report.coder} in {report.gold}, {report.seconds:.1f} s)")
     summary = table(title, head, rows, justify_numbers=False)
@@ -328,9 +341,30 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
     if ci:
         out.print("95% bootstrap intervals over transcripts (micro): "
                   + ", ".join(f"{name} {lo:.3f}-{hi:.3f}" for name, (lo, hi) in ci.items()))
+    if report.cold:
+        out.print("cold = every scored transcript suggested by rules and similarity alone, as before any decision")
     if report.baseline:
-        out.print("cold = the same transcripts suggested by rules and similarity alone (no learning)")
+        out.print("baselines, same replay, sentences and scoring: TF-IDF (word 1-2-grams) + one-vs-rest logistic "
+                  "regression retrained with the engine; definition cosine = each sentence's nearest theme by "
+                  "label and definition, when in the theme's top decile")
     out.print("macro = mean over the themes the gold coder used")
+    target = report.settings.get("precision_target")
+    if target is not None:
+        out.print(f"engine: each theme's cut-off aims at precision {target} once it has learned "
+                  "(piri-qual.yaml suggestion_precision)")
+    effort = report.effort or {}
+    if effort.get("gold"):
+        def shown(n: int | None) -> str:
+            return f"{n:,}" if n is not None else "not reached"
+
+        out.print(f"decisions to find 80% of the {effort['gold']:,} gold codings: "
+                  f"{shown(effort.get('with_suggestions'))} with suggestions first, "
+                  f"{shown(effort.get('without_suggestions'))} reading every sentence")
+    if report.pr_curve:
+        curve_rows = [[f"{c['cutoff']:.1f}", c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
+                       f"{c['f1']:.3f}"] for c in report.pr_curve]
+        out.print(table("precision and recall if only suggestions scoring at least the cut-off were shown",
+                        ["cut-off", "suggested", "precision", "recall", "F1"], curve_rows))
     if report.curve:
         curve = [[c["decisions"], c["transcripts"], c["suggested"], f"{c['precision']:.3f}", f"{c['recall']:.3f}",
                   f"{c['f1']:.3f}"] for c in report.curve]

@@ -28,7 +28,7 @@ from piri_qual.errors import PiriQualError
 #: The order a new theme's fields are written in.
 FIELD_ORDER = (
     "id", "label", "construct", "parent", "section", "definition", "include", "exclude", "keywords",
-    "patterns", "exclude_terms", "examples", "retired",
+    "patterns", "exclude_terms", "examples", "codable", "retired",
 )
 
 
@@ -206,8 +206,11 @@ def _field_lines(key: str, value: Any, column: int) -> list[str]:
 
 
 def _theme_lines(record: dict[str, Any], column: int) -> list[str]:
-    ordered = {k: record[k] for k in FIELD_ORDER if k in record and record[k] not in (None, [], (), "", False)}
-    ordered.update({k: v for k, v in record.items() if k not in ordered and v not in (None, [], (), "", False)})
+    def kept(key: str, value: Any) -> bool:  # `codable: false` is the one flag written when false
+        return key == "codable" and value is False or value not in (None, [], (), "", False)
+
+    ordered = {k: record[k] for k in FIELD_ORDER if k in record and kept(k, record[k])}
+    ordered.update({k: v for k, v in record.items() if k not in ordered and kept(k, v)})
     lines = []
     for key, value in ordered.items():
         lines.extend(_field_lines(key, value, column))

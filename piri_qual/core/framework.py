@@ -76,6 +76,7 @@ class Theme:
     examples: tuple[str, ...] = ()
     section: str | None = None
     retired: bool = False
+    codable: bool = True  # False: a folder or grouping theme, never coded or suggested itself
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "label": self.label}
@@ -90,6 +91,8 @@ class Theme:
             value = getattr(self, name)
             if value:
                 data[name] = [dict(p) if isinstance(p, dict) else p for p in value]
+        if not self.codable:
+            data["codable"] = False
         if self.retired:
             data["retired"] = True
         return data
@@ -134,6 +137,12 @@ class Codebook:
     @property
     def ids(self) -> list[str]:
         return [t.id for t in self.themes]
+
+    @property
+    def codable(self) -> list[Theme]:
+        """The offered themes a coding may use: not the folders and grouping themes
+        (``codable: false``, as REFI-QDA's ``isCodable="false"`` imports)."""
+        return [t for t in self.themes if t.codable]
 
     def resolve(self, name: str, *, source: str | Path | None = None) -> Theme:
         """Find a theme by id or label (case-insensitive), or fail naming the close matches."""
@@ -286,6 +295,7 @@ def load_framework(path: Path) -> Framework:
 THEME_KEYS = {
     "id", "label", "construct", "parent", "definition", "include", "exclude", "keywords",
     "patterns", "exclude_terms", "examples", "section", "description", "color", "colour", "retired",
+    "codable",
 }
 
 
@@ -351,6 +361,7 @@ def load_codebook(path: Path, framework: Framework | None = None, *, text: str |
                 examples=_text_list(node, "examples", problems, what),
                 section=_text(node, "section", problems, required=False, what=what) or None,
                 retired=_flag(node, "retired", problems, what),
+                codable=_flag(node, "codable", problems, what, default=True),
             )
         )
     for tid, parent, line in parents:
@@ -366,13 +377,13 @@ def load_codebook(path: Path, framework: Framework | None = None, *, text: str |
     return Codebook(cid, label, framework_id, offered, path, [t for t in themes if t.retired])
 
 
-def _flag(node: LineDict, key: str, problems: _Problems, what: str) -> bool:
+def _flag(node: LineDict, key: str, problems: _Problems, what: str, default: bool = False) -> bool:
     value = node.get(key)
     if value is None:
-        return False
+        return default
     if not isinstance(value, bool):
         problems.add(node.line_of(key), f"{what}: {key!r} must be true or false")
-        return False
+        return default
     return value
 
 

@@ -31,6 +31,9 @@ STUDY_FOLDERS = ("frameworks", "codebooks", "transcripts", "corpus", "codings", 
 DEFAULT_ATTRIBUTION = "{participant}, {group}"
 
 
+DEFAULT_SUGGESTION_PRECISION = 0.6  # suggestions are thresholded per theme to be right this often
+
+
 @dataclass
 class Settings:
     """What ``piri-qual.yaml`` says, with defaults for everything optional."""
@@ -43,6 +46,7 @@ class Settings:
     pipeline: str | None = None
     attribution: str = DEFAULT_ATTRIBUTION
     candidates_include_interviewer: bool = False
+    suggestion_precision: float = DEFAULT_SUGGESTION_PRECISION
     keys: dict[str, str] = field(default_factory=dict)
     pseudonyms: dict[str, str] = field(default_factory=dict)
     permissions: str = DEFAULT_PERMISSIONS
@@ -50,7 +54,7 @@ class Settings:
 
     KNOWN = (
         "title", "framework", "codebook", "coders", "roles", "pipeline", "attribution",
-        "candidates_include_interviewer", "keys", "pseudonyms", "permissions",
+        "candidates_include_interviewer", "suggestion_precision", "keys", "pseudonyms", "permissions",
     )
 
     @classmethod
@@ -79,6 +83,7 @@ class Settings:
             pipeline=want("pipeline", str, "a spaCy pipeline name"),
             attribution=str(want("attribution", str, "a text template") or DEFAULT_ATTRIBUTION),
             candidates_include_interviewer=bool(data.get("candidates_include_interviewer", False)),
+            suggestion_precision=_precision(data, path, problems),
             keys={str(k): str(v) for k, v in (want("keys", dict, "a mapping of action to key") or {}).items()},
             pseudonyms=_pseudonyms(data.get("pseudonyms"), path, problems),
             permissions=str(want("permissions", str, f"one of {', '.join(PERMISSIONS)}") or DEFAULT_PERMISSIONS),
@@ -97,6 +102,18 @@ class Settings:
         if problems:
             raise PiriQualError("problems in study settings:\n  " + "\n  ".join(problems))
         return settings
+
+
+def _precision(data: Any, path: Path, problems: list[str]) -> float:
+    """``suggestion_precision``: the share of suggestions that should be right (0 < p < 1)."""
+    value = data.get("suggestion_precision")
+    if value is None:
+        return DEFAULT_SUGGESTION_PRECISION
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        line = data.line_of("suggestion_precision") if isinstance(data, LineDict) else None
+        problems.append(f"{path}:{line}: 'suggestion_precision' must be a number between 0 and 1, such as 0.6")
+        return DEFAULT_SUGGESTION_PRECISION
+    return float(value)
 
 
 def _pseudonyms(value: Any, settings_path: Path, problems: list[str]) -> dict[str, str]:
@@ -145,6 +162,9 @@ attribution: "{{participant}}, {{group}}"
 pseudonyms: {{}}
 # An installed spaCy pipeline to use instead of the built-in one, e.g. en_core_web_sm.
 pipeline: null
+# The share of suggestions meant to be right: once the model has learned from your decisions,
+# each theme's cut-off aims at it where your decisions show it can be reached.
+suggestion_precision: 0.6
 # Who may read the files piri-qual writes (transcripts are health data): private (you alone),
 # group (your Unix group too, for a shared drive) or umask (as your umask says).
 permissions: {permissions}

@@ -178,11 +178,20 @@ class CodingStore:
         """
         book = self._codebook()
         found = book.find(name)
-        if found is not None:
-            return found.id
         current = self.study.theme_map.get(name.strip())
-        if current is not None and book.find(current) is not None:
-            return current
+        if found is None and current is not None:
+            found = book.find(current)
+        if found is not None:
+            if not found.codable and op in ("add", "confirm"):
+                children = [t.id for t in book.codable if t.parent == found.id]
+                raise PiriQualError(
+                    f"theme {found.id!r} is a folder (codable: false): it groups themes and is not coded itself",
+                    path=self.study.codebook_path,
+                    hint=(f"Code with one of the themes under it: {', '.join(children[:6])}"
+                          + (" ..." if len(children) > 6 else "") + "." if children
+                          else "Set codable: true on it in the codebook if it should be coded."),
+                )
+            return found.id
         old = book.lookup(current or name.strip())
         if op in ("delete", "reject") and old is not None:
             return old.id

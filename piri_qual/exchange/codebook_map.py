@@ -194,6 +194,7 @@ def map_codes(
                     exclude_terms=tuple(described.exclude_terms),
                     examples=tuple(described.examples),
                     section=described.section or section,
+                    codable=code.codable,
                 )
             )
         result.theme_of[code.guid] = tid

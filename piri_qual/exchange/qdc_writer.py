@@ -76,7 +76,7 @@ def code_tree(codebook: Codebook, framework: Framework | None) -> list[CodeNode]
     """Domains -> constructs -> themes (-> child themes), then themes outside the framework."""
     parents = _effective_parents(codebook)
     nodes = {
-        t.id: CodeNode(theme_guid(t.id), t.label, True, _theme_description(t), t.id)
+        t.id: CodeNode(theme_guid(t.id), t.label, t.codable, _theme_description(t), t.id)
         for t in codebook.themes
     }
     constructs: dict[str, CodeNode] = {}

@@ -125,11 +125,13 @@ class CodingSession:
         resume = self.stopped_at(transcript.id)
         if resume is not None:  # where this coder stopped in this transcript last time
             self.anchor = self.index.sentence_at(resume) or Span(resume, resume + 1)
-            target = self._unit_after(self.anchor, inclusive=True) or (self.units[0] if self.units else None)
+            target = self._unit_after(self.anchor, inclusive=True) or self._first()
             if target is not None:
                 self._goto_unit(target)
-        elif self.units:
-            self._goto_unit(self.units[0])
+        else:
+            first = self._first()
+            if first is not None:
+                self._goto_unit(first)
 
     def set_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
         """New ranked suggestions for this transcript (after the engine ran or retrained)."""
@@ -197,19 +199,50 @@ class CodingSession:
 
     def _rebuild(self, *, stay: bool) -> None:
         """Recompute the units after a change, keeping or advancing the current excerpt."""
+        rank = self._rank()
         self._refresh_derived()
         self.units = self._units()
         if self.current is None:
-            after = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
-            target = after or (self.units[0] if self.units else None)
+            if self.mode == SUGGESTIONS:
+                target = self._first()
+            else:
+                after = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
+                target = after or (self.units[0] if self.units else None)
             if target is not None:
                 self._goto_unit(target)
             return
         if self.mode == SUGGESTIONS and not stay and not self._pending_here():
-            target = self._unit_after(self.anchor) or self._unit_before(self.anchor)
+            # the excerpt is decided: the next most useful one is now at its place in the order
+            order = self.order()
+            target = order[min(rank, len(order) - 1)] if order and rank is not None else None
+            target = target or self._unit_after(self.anchor) or self._unit_before(self.anchor)
             if target is not None:
                 self._goto_unit(target)
         self._clamp_highlight()
+
+    # -- "suggestions first": the most useful decisions first -------------------------------
+    def order(self) -> list[Span]:
+        """The units in the order a researcher should decide them: in "suggestions first" mode,
+        the excerpts by their best pending suggestion's score, highest first (the one most
+        likely right, so a coder who stops early has made the most useful decisions); in
+        reading mode, text order."""
+        if self.mode != SUGGESTIONS:
+            return self.units
+        best: dict[tuple[int, int], float] = {}
+        for s in self.pending():
+            key = (s.start, s.end)
+            best[key] = max(best.get(key, 0.0), s.score)
+        return sorted(self.units, key=lambda u: (-best.get((u.start, u.end), 0.0), u.start, u.end))
+
+    def _first(self) -> Span | None:
+        order = self.order()
+        return order[0] if order else None
+
+    def _rank(self) -> int | None:
+        if self.anchor is None or self.mode != SUGGESTIONS:
+            return None
+        order = self.order()
+        return order.index(self.anchor) if self.anchor in order else None
 
     def _pending_here(self) -> bool:
         cur = self.current
@@ -239,9 +272,18 @@ class CodingSession:
         i = bisect_left(self.units, anchor)
         return self.units[i - 1] if i > 0 else None
 
+    def _step(self, delta: int) -> Span | None:
+        """In "suggestions first" mode, the next or previous excerpt in :meth:`order`."""
+        order = self.order()
+        rank = self._rank()
+        if rank is None:
+            return order[0] if order and delta > 0 and self.anchor is None else None
+        i = rank + delta
+        return order[i] if 0 <= i < len(order) else None
+
     def next_excerpt(self) -> bool:
         self.last_decided = None  # a move key, even at the end: the coder has moved on
-        target = self._unit_after(self.anchor)
+        target = self._step(1) if self.mode == SUGGESTIONS else self._unit_after(self.anchor)
         if target is None:
             return False
         self._goto_unit(target)
@@ -249,7 +291,7 @@ class CodingSession:
 
     def prev_excerpt(self) -> bool:
         self.last_decided = None  # a move key, even at the end: the coder has moved on
-        target = self._unit_before(self.anchor)
+        target = self._step(-1) if self.mode == SUGGESTIONS else self._unit_before(self.anchor)
         if target is None:
             return False
         self._goto_unit(target)
@@ -259,6 +301,9 @@ class CodingSession:
         """(1-based number of the current unit, number of units); 0 when off the list."""
         if self.anchor is None:
             return (0, len(self.units))
+        if self.mode == SUGGESTIONS:
+            rank = self._rank()
+            return ((rank + 1) if rank is not None else 0, len(self.units))
         i = bisect_left(self.units, self.anchor)
         return ((i + 1) if i < len(self.units) and self.units[i] == self.anchor else 0, len(self.units))
 
@@ -301,8 +346,11 @@ class CodingSession:
         self.last_decided = None
         self.units = self._units()
         if self.current is None or (mode == SUGGESTIONS and not self._pending_here()):
-            target = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
-            target = target or (self.units[0] if self.units else None)
+            if mode == SUGGESTIONS:
+                target = self._first()
+            else:
+                target = self._unit_after(self.anchor, inclusive=True) if self.anchor else None
+                target = target or (self.units[0] if self.units else None)
             if target is not None:
                 self._goto_unit(target)
             elif mode == SUGGESTIONS:

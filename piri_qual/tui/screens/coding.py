@@ -413,7 +413,7 @@ class CodingScreen(Screen[None]):
         counts = session.theme_counts()
         return [
             PickItem(t.id, t.label, f"{t.id} \u00b7 {counts.get(t.id, 0)} coded", (t.construct or "",))
-            for t in session.codebook.themes
+            for t in session.codebook.codable  # folders (codable: false) group themes, are not coded
         ]
 
     def action_assign(self) -> None:

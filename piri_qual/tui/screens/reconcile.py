@@ -222,7 +222,7 @@ class ReconcileScreen(Screen[None]):
             return
 
         codebook = self.review_app.study.codebook
-        items = [PickItem(t.id, t.label, t.id) for t in codebook.themes]
+        items = [PickItem(t.id, t.label, t.id) for t in codebook.codable]
 
         def chosen(theme_id: str | None) -> None:
             if not theme_id or self.session is None:

@@ -1,0 +1,114 @@
+"""The textbook baselines evaluate runs beside the engine, on fixtures small enough to work out
+by hand: which sentences each chooses, and the precision, recall and F1 that follow."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_assist_engine import make_study, save_transcript
+
+from piri_qual.assist.baselines import (
+    TfidfLogReg,
+    definition_cosine,
+    definition_cutoffs,
+    definition_texts,
+)
+from piri_qual.assist.evaluate import evaluate
+from piri_qual.assist.learner import Labelled
+from piri_qual.core.framework import Theme
+
+CODEBOOK = """\
+id: tiny
+label: Tiny codebook
+themes:
+  - id: waiting
+    label: Waiting
+    definition: Time spent waiting before the service began.
+  - id: video
+    label: Video feedback
+    definition: Watching films of play with the practitioner.
+"""
+
+
+def test_definition_cutoff_is_the_top_decile_and_each_sentence_gets_its_nearest_theme() -> None:
+    # theme 0's cosines over ten sentences are 0.0 .. 0.9; the 90th percentile (linear
+    # interpolation, numpy's default) is 0.81. Theme 1's are all 0.5: its cut-off is 0.5.
+    col0 = np.arange(10) / 10
+    sims = np.stack([col0, np.full(10, 0.5)], axis=1).astype(np.float32)
+    cutoffs = definition_cutoffs([sims[:4], sims[4:]], 2)
+    assert cutoffs == pytest.approx([0.81, 0.5])
+    chosen, _ = definition_cosine(sims, cutoffs)
+    # sentences 0-5 are nearer theme 1 (0.5 >= 0.0..0.5; argmax takes the first on a tie at 0.5):
+    # 0-4 -> theme 1 (0.5 >= its cut-off 0.5); 5 ties 0.5/0.5 -> theme 0, below 0.81.
+    # Sentences 6-9 are nearer theme 0; only 9 (0.9) reaches 0.81.
+    assert np.nonzero(chosen[:, 1])[0].tolist() == [0, 1, 2, 3, 4]
+    assert np.nonzero(chosen[:, 0])[0].tolist() == [9]
+    assert chosen.sum(1).max() == 1  # one theme per sentence at most
+
+
+def test_definition_texts_are_label_and_definition_only() -> None:
+    theme = Theme(id="waiting_times", label="Waiting times", definition="Delays before support.",
+                  keywords=("wait",), examples=("We waited weeks.",))
+    assert definition_texts([theme]) == ["Waiting times. Delays before support."]
+
+
+def test_tfidf_logreg_learns_the_words_of_coded_sentences(tmp_path: Path) -> None:
+    texts = ["the waiting list was long", "a long waiting list", "we watched the video",
+             "the video of play", "the weather was nice", "nice weather today"]
+    labels = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0, 0], [0, 0]], np.int8)
+    items = [Labelled(feats=None, rows=np.arange(6), labels=labels, explicit=np.zeros((6, 2), bool))]  # type: ignore[arg-type]
+    model = TfidfLogReg(2).fit(items, [texts])
+    # idf of 'waiting' (in 2 of 6 sentences) is ln((1 + 6) / (1 + 2)) + 1 (smooth_idf)
+    vocab = model.vectorizer.vocabulary_
+    assert model.vectorizer.idf_[vocab["waiting"]] == pytest.approx(math.log(7 / 3) + 1)
+    assert "waiting list" in vocab  # word bigrams
+    chosen, probs = model.choose(["still on the waiting list", "we saw a video", "nice day"])
+    assert chosen.tolist() == [[True, False], [False, True], [False, False]]
+    assert probs[0, 0] > 0.5 > probs[2, 0]
+
+
+def test_tfidf_logreg_is_silent_before_it_has_learned() -> None:
+    model = TfidfLogReg(3)
+    chosen, probs = model.choose(["anything at all"])
+    assert not chosen.any() and not probs.any()
+
+
+def test_evaluate_scores_both_baselines_on_a_hand_worked_study(tmp_path: Path) -> None:
+    """Two transcripts. The first is coded 'waiting' on its two waiting-list sentences; the second
+    has one waiting-list sentence (coded) and one about a video (coded 'video').
+
+    TF-IDF + LR: before T1 it knows nothing (no suggestions). After T1 it has learned 'waiting'
+    (and has no positive for 'video', so none for it): on T2 it suggests the waiting-list sentence
+    only, which is right. Totals: suggested 1, right 1; gold 2 + 2 = 4 codings, found 1.
+    So P = 1, R = 1/4, F1 = 2 * 1 * 0.25 / 1.25 = 0.4.
+    """
+    study = make_study(tmp_path / "s", CODEBOOK, turns=[
+        ("Interviewer", "interviewer", "Tell me about the start."),
+        ("P01", "participant", "We were on a waiting list for weeks. The waiting list was long. "
+                               "The weather was nice."),
+    ], tid="T1")
+    save_transcript(study.root, "T2", [
+        ("Interviewer", "interviewer", "And later?"),
+        ("P02", "participant", "The waiting list felt long again. We watched a video of our play."),
+    ])
+    t1 = study.transcript("T1").text
+    t2 = study.transcript("T2").text
+    for tid, text, quote, theme in (
+        ("T1", t1, "We were on a waiting list for weeks.", "waiting"),
+        ("T1", t1, "The waiting list was long.", "waiting"),
+        ("T2", t2, "The waiting list felt long again.", "waiting"),
+        ("T2", t2, "We watched a video of our play.", "video"),
+    ):
+        start = text.index(quote)
+        study.store.code("gold", tid, theme, start=start, end=start + len(quote))
+    report = evaluate(study.root, "gold", retrain_every=1)
+    lr = report.baseline["tfidf_logreg"]["micro"]
+    assert (lr["suggested"], lr["right"], lr["gold"], lr["found"]) == (1, 1, 4, 1)
+    assert (lr["precision"], lr["recall"], lr["f1"]) == (1.0, 0.25, 0.4)
+    cosine = report.baseline["definition_cosine"]["micro"]
+    assert cosine["gold"] == 4 and cosine["suggested"] >= 1  # nearest-theme suggestions at cold start
+    assert set(report.baseline) == {"tfidf_logreg", "definition_cosine"}
+    assert report.cold is not None and report.effort is not None and report.pr_curve
