@@ -52,6 +52,29 @@ class FrameworkMatrix:
     def groups(self) -> list[str]:
         return list(self.sizes)
 
+    def members(self) -> dict[str, list[str]]:
+        """Each group's participants, in row order (the writers lay the rows out by group)."""
+        group_of = self.participants.group.reindex(self.cells.index).tolist()
+        out: dict[str, list[str]] = {group: [] for group in self.groups}
+        for pid, group in zip(self.cells.index, group_of, strict=True):
+            if group in out:
+                out[group].append(str(pid))
+        return out
+
+    def row_values(self, theme_ids: list[str]) -> dict[str, list[object]]:
+        """Each participant's cells for ``theme_ids`` as plain Python values (ints, bools, text).
+
+        Writers go through rows of thousands of participants; a pandas look-up per cell cost
+        more than writing the cell.
+        """
+        values = self.cells[theme_ids].to_numpy().tolist()
+        return {str(pid): row for pid, row in zip(self.cells.index, values, strict=True)}
+
+    def attribute_values(self) -> dict[str, list[object]]:
+        """Each participant's values of the shown attributes, in :attr:`attributes` order."""
+        frame = self.participants.reindex(self.cells.index)[self.attributes]
+        return {str(pid): row for pid, row in zip(self.cells.index, frame.to_numpy().tolist(), strict=True)}
+
     @property
     def raised(self) -> pd.DataFrame:
         """How many participants of each group (and in all) raised each theme."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -25,14 +28,21 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+@contextmanager
+def atomic_stream(path: str | Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, piece by piece, replacing it atomically.
+
+    The data goes to a temporary file beside ``path``; when the ``with`` block ends without an
+    error the file is fsynced and renamed over ``path`` (and the folder fsynced), so readers see
+    the old or the new file, never a mix, and a large export never has to be held in memory
+    whole. On an error the temporary file is removed and ``path`` is untouched.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
@@ -49,6 +59,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -
             pass
         raise
     _fsync_dir(target.parent)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    with atomic_stream(path, mode) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: str | Path, text: str, mode: int | None = None) -> None:

@@ -6,11 +6,10 @@ global backend state is involved and plots can be made from any thread or a head
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, SupportsInt, cast
 
-from piri_qual.core.atomic import atomic_write_bytes
+from piri_qual.core.atomic import atomic_stream
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,9 +37,8 @@ def _figure(width: float, height: float) -> Any:
 
 
 def _save(figure: Any, path: Path) -> None:
-    buffer = io.BytesIO()
-    figure.canvas.print_png(buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    with atomic_stream(path) as handle:
+        figure.canvas.print_png(handle)
 
 
 def _shorten(text: str, limit: int = 38) -> str:
