@@ -133,7 +133,7 @@ def saturation(codings: pd.DataFrame, order: Sequence[str], themes: Sequence[str
     by_transcript: dict[str, list[str]] = {}
     participant_of: dict[str, str] = {}
     frame = codings.sort_values(["transcript", "start"])
-    for tid, theme, pid in zip(frame.transcript, frame.theme, frame.participant, strict=True):
+    for tid, theme, pid in zip(frame.transcript.tolist(), frame.theme.tolist(), frame.participant.tolist(), strict=True):
         if wanted is None or theme in wanted:
             by_transcript.setdefault(tid, []).append(theme)
         participant_of.setdefault(tid, pid)

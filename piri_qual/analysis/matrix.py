@@ -159,10 +159,9 @@ def build_matrix(
             texts = excerpt_text if excerpt_text is not None else codings.quote
             frame = codings.assign(_text=texts.to_numpy()).sort_values(["participant", "transcript", "start"])
             joined = frame.groupby(["participant", "theme"], sort=False)._text.agg("\n\n".join)
-            # joined.items(), spelt so the (participant, theme) keys unpack: items() types them Hashable
-            for (pid, theme), text in zip(joined.index, joined, strict=True):
-                if pid in cells.index and theme in cells.columns:
-                    cells.at[pid, theme] = text
+            # one reshape rather than a look-up per cell: participants x themes, "" where nothing was said
+            table = joined.unstack().reindex(index=rows, columns=cols).astype(object)
+            cells = table.where(table.notna(), "")
     else:
         cells = pd.DataFrame("", index=rows, columns=cols, dtype=object)
         for (scope, key), memo in (memos or {}).items():
@@ -182,11 +181,11 @@ def matrix_from_data(data: Selection, mode: str = "count") -> FrameworkMatrix:
     memos = data.memos
     if mode == "excerpts":
         located = locate(data.codings, data.transcripts)
-        quotes = data.pseudonymiser.apply_all(data.codings.quote)
+        quotes = data.anonymised_quotes().tolist()
         import pandas as pd
 
         excerpt_text = pd.Series(
-            [f"\u201c{q.strip()}\u201d ({loc})" for q, loc in zip(quotes, located.location, strict=True)],
+            [f"\u201c{q.strip()}\u201d ({loc})" for q, loc in zip(quotes, located.location.tolist(), strict=True)],
             index=data.codings.index,
         )
     elif mode == "summary" and data.pseudonymiser:

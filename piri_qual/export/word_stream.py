@@ -42,6 +42,7 @@ class StreamedBody:
         self._nsmap = nsmap
         self._scratch = self._new_scratch()
         self._pending = 0
+        self._templates = word_xml.Templates()
         #: The width between the page margins, in EMU (what ``Document.add_table`` shares out).
         self.block_width = block_width
 
@@ -68,7 +69,13 @@ class StreamedBody:
 
     # -- the blocks the exports use --------------------------------------------------------------
     def paragraph(self, text: str = "", style: str | None = None, **kwargs: Any) -> Any:
-        element = word_xml.paragraph(self._scratch, text, style, **kwargs)
+        if kwargs or not text or not word_xml.plain(text):
+            element = word_xml.paragraph(self._scratch, text, style, **kwargs)
+        else:  # the quote bank's thousands: a copy of the paragraph's shape with the text set
+            key = (style, word_xml.needs_preserve(text))
+            element = self._templates.copy(key, lambda: word_xml.paragraph(etree.Element("scratch"), text, style))
+            element[-1][-1].text = text  # p / r / t
+            self._scratch.append(element)
         self.added()
         return element
 

@@ -16,8 +16,10 @@ python-docx itself, so documents open and read exactly as they did.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lxml import etree
@@ -42,6 +44,33 @@ VAL = _w("val")
 _BREAKS = re.compile(r"([\t\r\n])")
 _TBL_LOOK = {_w("firstColumn"): "1", _w("firstRow"): "1", _w("lastColumn"): "0", _w("lastRow"): "0",
              _w("noHBand"): "0", _w("noVBand"): "1", VAL: "04A0"}
+
+
+class Templates:
+    """Blocks of a repeated shape, built once and then copied with only their text changed.
+
+    A quote bank is thousands of paragraphs of two shapes and a matrix thousands of cells of a
+    few; copying a built element (one call into libxml2) and setting its text costs a fraction of
+    building it again element by element.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[Hashable, Any] = {}
+
+    def copy(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        template = self._made.get(key)
+        if template is None:
+            template = self._made[key] = build()
+        return deepcopy(template)
+
+
+def plain(text: str) -> bool:
+    """Whether ``text`` goes into a single ``w:t`` (no tab or line break to split it at)."""
+    return "\t" not in text and "\n" not in text and "\r" not in text
+
+
+def needs_preserve(text: str) -> bool:
+    return len(text.strip()) < len(text)
 
 
 def half_points(points: float) -> str:
@@ -96,7 +125,7 @@ def add_text(run: Any, text: str) -> None:
         else:
             t = etree.SubElement(run, T)
             t.text = piece
-            if len(piece.strip()) < len(piece):
+            if needs_preserve(piece):
                 t.set(XML_SPACE, "preserve")
 
 
@@ -189,6 +218,7 @@ class Table:
             etree.SubElement(grid, GRIDCOL).set(_w("w"), width)
         self.initial = str(twips(initial))
         self.spacing = twips_of_points(space_after)
+        self._templates = Templates()
 
     def row(self, cells: Sequence[Cell], *, header: bool = False) -> None:
         tr = etree.SubElement(self.element, TR)
@@ -196,25 +226,43 @@ class Table:
             etree.SubElement(etree.SubElement(tr, TRPR), TBLHEADER).set(VAL, "true")
         column = 0
         for cell in cells:
-            tc = etree.SubElement(tr, TC)
-            props = etree.SubElement(tc, TCPR)
             last = column + cell.span - 1
             width = self.initial if cell.vmerge == "continue" else self.widths[min(last, len(self.widths) - 1)]
-            etree.SubElement(props, TCW, {_w("type"): "dxa", _w("w"): width})
-            if cell.span > 1:
-                etree.SubElement(props, GRIDSPAN).set(VAL, str(cell.span))
-            if cell.vmerge == "restart":
-                etree.SubElement(props, VMERGE).set(VAL, "restart")
-            elif cell.vmerge == "continue":
-                etree.SubElement(props, VMERGE)
-            if cell.fill:
-                etree.SubElement(props, SHD, {VAL: "clear", _w("color"): "auto", _w("fill"): cell.fill})
-            if cell.vmerge == "continue":
-                etree.SubElement(tc, P)
+            runs = cell.paragraphs[0] if len(cell.paragraphs) == 1 else ()
+            if cell.vmerge is None and len(runs) == 1 and plain(runs[0].text):
+                # the usual cell, one run of plain text: a copy of its shape with the text set
+                run = runs[0]
+                key = (width, cell.span, cell.fill, run.bold, run.italic, run.size, bool(run.text),
+                       needs_preserve(run.text))
+                tc = self._templates.copy(key, partial(self._detached_cell, cell, width))
+                if run.text:
+                    tc[-1][-1][-1].text = run.text  # tc / p / r / t
+                tr.append(tc)
             else:
-                for runs in cell.paragraphs:
-                    p = etree.SubElement(tc, P)
-                    etree.SubElement(etree.SubElement(p, PPR), SPACING).set(_w("after"), self.spacing)
-                    for run in runs:
-                        add_run(p, run)
+                self._cell(tr, cell, width)
             column = last + 1
+
+    def _detached_cell(self, cell: Cell, width: str) -> Any:
+        return self._cell(etree.Element("tr"), cell, width)
+
+    def _cell(self, tr: Any, cell: Cell, width: str) -> Any:
+        tc = etree.SubElement(tr, TC)
+        props = etree.SubElement(tc, TCPR)
+        etree.SubElement(props, TCW, {_w("type"): "dxa", _w("w"): width})
+        if cell.span > 1:
+            etree.SubElement(props, GRIDSPAN).set(VAL, str(cell.span))
+        if cell.vmerge == "restart":
+            etree.SubElement(props, VMERGE).set(VAL, "restart")
+        elif cell.vmerge == "continue":
+            etree.SubElement(props, VMERGE)
+        if cell.fill:
+            etree.SubElement(props, SHD, {VAL: "clear", _w("color"): "auto", _w("fill"): cell.fill})
+        if cell.vmerge == "continue":
+            etree.SubElement(tc, P)
+        else:
+            for runs in cell.paragraphs:
+                p = etree.SubElement(tc, P)
+                etree.SubElement(etree.SubElement(p, PPR), SPACING).set(_w("after"), self.spacing)
+                for run in runs:
+                    add_run(p, run)
+        return tc
