@@ -62,21 +62,29 @@ def parse_records(data: bytes, path: Path, build: Callable[[dict[str, Any]], T],
     lines = data.split(b"\n")
     torn_tail = bool(lines and lines[-1])
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-            record = build(obj)
-        except (ValueError, TypeError, UnicodeDecodeError) as exc:
-            last = number == len(lines) and torn_tail
-            why = (
-                "an incomplete last line (a write cut off by a crash?)"
-                if last
-                else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
-            )
-            warnings.warn(f"{path}:{number}: skipped {why}; the rest of the {what} is intact",
-                          PiriQualWarning, stacklevel=3)
-            continue
-        yield record
+        record = parse_line(raw, number, path, build, what, last=number == len(lines) and torn_tail)
+        if record is not None:
+            yield record
+
+
+def parse_line(raw: bytes, number: int, path: Path, build: Callable[[dict[str, Any]], T], what: str, *,
+               last: bool = False) -> T | None:
+    """One line (number ``number``, ``last`` when it is a last line without its newline) built
+    into a record, or None for a blank line or, with the warning :func:`parse_records` gives, a
+    line that is not a record."""
+    if not raw.strip():
+        return None
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+        if not isinstance(obj, dict):
+            raise ValueError("not a JSON object")
+        return build(obj)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        why = (
+            "an incomplete last line (a write cut off by a crash?)"
+            if last
+            else f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
+        )
+        warnings.warn(f"{path}:{number}: skipped {why}; the rest of the {what} is intact",
+                      PiriQualWarning, stacklevel=4)
+        return None
