@@ -122,9 +122,11 @@ class Timing:
         return f"{self.name} best {self.best * scale:.3f} {unit}, spread {self.spread:.2f}x"
 
 
-def interleaved(contenders: Sequence[Contender], rounds: int = ROUNDS, *, warmup: bool = True) -> dict[str, Timing]:
-    """Time every contender once per round, the order rotating each round; a first untimed run
-    of each caches its bytecode. After the rounds each contender's ``check`` reads its output."""
+def interleaved(contenders: Sequence[Contender], rounds: int = ROUNDS, *, warmup: bool = True,
+                rotate: bool = True) -> dict[str, Timing]:
+    """Time every contender once per round, the order rotating each round (unless ``rotate`` is
+    false: commands that act on each other's results, like an add and the undo of it); a first
+    untimed run of each caches its bytecode. After the rounds each ``check`` reads its output."""
     timings = {c.name: Timing(c.name) for c in contenders}
     last: dict[str, str] = {}
 
@@ -139,7 +141,7 @@ def interleaved(contenders: Sequence[Contender], rounds: int = ROUNDS, *, warmup
         for contender in contenders:
             once(contender)
     for r in range(rounds):
-        shift = r % len(contenders)
+        shift = r % len(contenders) if rotate else 0
         for contender in [*contenders[shift:], *contenders[:shift]]:
             timings[contender.name].seconds.append(once(contender))
     for contender in contenders:

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from piri_qual.core.locking import log_lock
 from piri_qual.errors import PiriQualWarning
 
 T = TypeVar("T")
@@ -33,6 +32,10 @@ def append_lines(path: Path, lines: list[str], *, locked: bool = False) -> None:
     if locked:
         _append(path, lines)
         return
+    # Deferred: the lock library costs 25 ms to import, which every command that only reads a
+    # log or a codebook history (summary, search, quotes, undo's look-up) would otherwise pay.
+    from piri_qual.core.locking import log_lock
+
     with log_lock(path):
         _append(path, lines)
 
