@@ -203,6 +203,15 @@ class Targets:
         return self._record(label, ours.best, seconds, "seconds", ours.best < seconds,
                             f"{ours.describe()}; {len(ours.seconds)} rounds" + note)
 
+    def bound(self, label: str, value: float, limit: float, *, unit: str, detail: str = "") -> bool:
+        """A figure measured some other way (a percentile, a ratio of percentiles) at most ``limit``."""
+        ok = value <= limit
+        print(f"{label}: {value:.2f} {unit} (target <= {limit:g} {unit}) {'ok' if ok else 'MISSED'} [{detail}]",
+              flush=True)
+        self.results.append({"script": self.script, "target": label, "value": round(value, 4), "limit": limit,
+                             "kind": unit, "ok": ok, "detail": detail})
+        return ok
+
     def check(self, label: str, ok: bool, detail: str) -> bool:
         """A condition that must hold (the files written, the same answer as the floor)."""
         print(f"{label}: {'ok' if ok else 'MISSED'} [{detail}]", flush=True)
