@@ -173,3 +173,26 @@ def test_cli_undo_and_redo_act_on_the_latest_decision(study: StudyFolder, capsys
     capsys.readouterr()
     assert main(["codings", "redo", "--study", root, "--coder", "alice"]) == 2
     assert "nothing to redo" in capsys.readouterr().err
+
+
+def test_where_the_coder_stopped_is_read_from_the_tail(study: StudyFolder, tmp_path: Path) -> None:
+    """The coding screen opens on the transcript of the latest decision: the same from the tail."""
+    from piri_qual.tui.session import where_stopped, where_stopped_in_log
+
+    rng = random.Random(11)
+    known = study.transcript_ids()
+    for _ in range(5):
+        for _ in range(15):
+            tid = rng.choice(known)
+            text = study.transcript(tid).text
+            start = rng.randrange(0, max(1, len(text) - 10))
+            study.store.append("alice", "add", transcript=tid, start=start, end=start + 5, theme="bonding")
+        path = study.log("alice").path
+        events = list(parse_log_bytes(path.read_bytes(), path))
+        assert where_stopped_in_log(path, known) == where_stopped(events, known) == events[-1].transcript
+        lines = path.read_bytes().splitlines()
+        rng.shuffle(lines)
+        merged = tmp_path / "merged.jsonl"
+        merged.write_bytes(b"\n".join(lines) + b"\n")
+        assert where_stopped_in_log(merged, known) == where_stopped(events, known)
+    assert where_stopped_in_log(tmp_path / "none.jsonl", known) is None
