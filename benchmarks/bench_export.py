@@ -17,13 +17,14 @@ of 7 interleaved rounds:
 Checks: every file is written and not empty, and ``quotes.docx`` holds one block quote per
 current coding. For information, the in-process figure this benchmark used to report (export
 data, framework matrix and quote bank built in memory, against folding the log; target 3x) is
-kept, on the 100-interview study.
+kept, on the study it was measured on (200 interviews of 3,000 words, 20,000 codings).
 Run: python benchmarks/bench_export.py
 """
 
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import sys
 import tempfile
@@ -35,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from _common import WORDS  # noqa: E402
 from harness import Contender, Targets, clear_cache, interleaved, piri, run, script, timed_rounds  # noqa: E402
 from studies import study  # noqa: E402
 
@@ -117,7 +119,78 @@ def contenders(size: int, work: Path, problems: list[str]) -> tuple[Contender, C
     return ours, floor, len(quoted)
 
 
-def in_process(targets: Targets) -> None:
+# -- the in-process figure kept from before #18, on the study it was measured on -----------------
+DENSE_TRANSCRIPTS = 200
+DENSE_CODINGS = 20_000
+DENSE_THEMES = 40
+DENSE_SEED = 7
+NAMES = [f"Name{chr(65 + i % 26)}{chr(97 + i // 26)}son" for i in range(60)]
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(6, 20))]
+    if rng.random() < 0.3:
+        words.insert(rng.randint(1, len(words)), rng.choice(NAMES))
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def dense_study(root: Path) -> Path:
+    """The study this benchmark used before #18: 200 interviews of 3,000 words, 20,000 codings."""
+    from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
+    from piri_qual.core.framework import load_framework
+    from piri_qual.core.settings import init_study
+
+    rng = random.Random(DENSE_SEED)
+    repo = Path(__file__).resolve().parents[1]
+    study = init_study(root / "study", "Export benchmark")
+    shutil.copy(repo / "frameworks" / "piri.yaml", study / "frameworks" / "piri.yaml")
+    constructs = list(load_framework(study / "frameworks" / "piri.yaml").constructs)
+    themes = [f"theme_{i:02d}" for i in range(DENSE_THEMES)]
+    lines = ["id: bench", "label: Benchmark codebook", "framework: piri", "themes:"]
+    for i, theme in enumerate(themes):
+        lines += [f"  - id: {theme}", f"    label: Theme {i}", f"    construct: {constructs[i % len(constructs)]}",
+                  f"    definition: Benchmark theme {i}."]
+    (study / "codebooks" / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pseudonyms = "\n".join(f"  {name}: P{i}" for i, name in enumerate(NAMES))
+    settings = (study / "piri-qual.yaml").read_text(encoding="utf-8")
+    settings = settings.replace("frameworks/main.yaml", "frameworks/piri.yaml").replace(
+        "codebooks/main.yaml", "codebooks/bench.yaml").replace("pseudonyms: {}", "pseudonyms:\n" + pseudonyms)
+    (study / "piri-qual.yaml").write_text(settings, encoding="utf-8")
+    people = ["id,group,role,site"]
+    texts: dict[str, Transcript] = {}
+    for n in range(DENSE_TRANSCRIPTS):
+        pid = f"{'S' if n % 4 == 0 else 'P'}{n:03d}"
+        group = "staff" if pid[0] == "S" else "parent"
+        people.append(f"{pid},{group},{rng.choice(['mother', 'father', 'health visitor'])},{rng.choice(['North', 'South'])}")
+        turns, clock = [], 0.0
+        for k in range(60):
+            speaker = "Interviewer" if k % 2 == 0 else pid
+            body = " ".join(_sentence(rng) for _ in range(1 if k % 2 == 0 else rng.randint(4, 8)))
+            turns.append(RawTurn(speaker, (body,), clock))
+            clock += len(body.split()) / 2.5
+        text, spans = assemble_text(turns, ["interviewer" if k % 2 == 0 else "participant" for k in range(60)])
+        transcript = Transcript(id=pid, participant=pid, group=group, text=text, turns=spans,
+                                source=f"transcripts/{pid}.vtt", source_sha256="0" * 64, format="vtt",
+                                imported_at="2024-01-01T00:00:00+00:00")
+        transcript.save(study / "corpus" / f"{pid}.json")
+        texts[pid] = transcript
+    (study / "participants.csv").write_text("\n".join(people) + "\n", encoding="utf-8")
+    events = []
+    ids = list(texts)
+    for i in range(DENSE_CODINGS):
+        t = texts[ids[i % len(ids)]]
+        turn = t.turns[rng.randrange(1, len(t.turns), 2)]
+        start = rng.randint(turn.start, max(turn.start, turn.end - 200))
+        end = min(turn.end, start + rng.randint(60, 300))
+        events.append(("add", {"transcript": t.id, "start": start, "end": end, "quote": t.text[start:end],
+                               "theme": themes[rng.randrange(DENSE_THEMES)], "source": "manual"}))
+    from piri_qual.core.study import StudyFolder
+
+    StudyFolder(study).store.append_many("alice", events)
+    return study
+
+
+def in_process(targets: Targets, work: Path) -> None:
     """The figure this benchmark reported before #18: export data, matrix and quote bank in memory."""
     warnings.simplefilter("ignore")
     from piri_qual.analysis.matrix import matrix_from_data
@@ -125,7 +198,7 @@ def in_process(targets: Targets) -> None:
     from piri_qual.analysis.selection import load_selection
     from piri_qual.study import Study
 
-    root = study(100).root
+    root = dense_study(work)
 
     def export_data() -> None:
         data = load_selection(Study(root), CODER)
@@ -133,10 +206,10 @@ def in_process(targets: Targets) -> None:
         quote_bank(data)
 
     export_data()  # imports outside the timing
-    ours = timed_rounds("matrix + quote bank in process (100)", export_data)
-    floor = timed_rounds("fold in process (100)", lambda: Study(root).fold(CODER))
-    targets.ratio("export data, matrix and quote bank in process, 100 interviews, vs folding the log",
-                  ours, floor, 3.0)
+    ours = timed_rounds("matrix + quote bank in process", export_data)
+    floor = timed_rounds("fold in process", lambda: Study(root).fold(CODER))
+    targets.ratio(f"export data, matrix and quote bank in process ({DENSE_TRANSCRIPTS} interviews, "
+                  f"{DENSE_CODINGS:,} codings), vs folding the log", ours, floor, 3.0)
 
 
 def main() -> int:
@@ -171,7 +244,7 @@ def main() -> int:
               f"[{times[small.name].describe()}; {times[small_floor.name].describe()}]")
         targets.check("export all writes every file, and quotes.docx one block quote per coding", not problems,
                       "; ".join(problems) or f"{FILES} files at both sizes; {n_quotes:,} quotes at 1,000 interviews")
-    in_process(targets)
+        in_process(targets, work)
     return targets.finish()
 
 

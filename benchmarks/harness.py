@@ -61,7 +61,9 @@ def bench_env(**extra: str) -> dict[str, str]:
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         _PYCACHE.append(folder)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PIRI_QUAL_CODER")}
-    env.update(PYTHONPATH=str(REPO), NO_COLOR="1", COLUMNS="120", PYTHONPYCACHEPREFIX=str(_PYCACHE[0]))
+    # PIRI_BENCH_CODE: another checkout's code for the timed commands, to measure a "before"
+    code = os.environ.get("PIRI_BENCH_CODE", str(REPO))
+    env.update(PYTHONPATH=code, NO_COLOR="1", COLUMNS="120", PYTHONPYCACHEPREFIX=str(_PYCACHE[0]))
     env.update(extra)
     return env
 

@@ -207,3 +207,21 @@ def test_a_failed_write_leaves_no_file_and_no_temporary(data: Selection, tmp_pat
         docx_writer.quotes_docx(broken, data.themes, target, "Quote bank", "Intro.", {})
     assert target.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["quotes.docx"]
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "  outer space ", "a & b < c > d \"quoted\" 'single'", "caf\u00e9 \u201ccurly\u201d \u2014 \U0001f600",
+    "tab\there", "line\nbreak", "carriage\rreturn", "\u00a0non-breaking at the start", "x" * 5000,
+])
+def test_quote_paragraphs_written_as_text_read_as_lxml_writes_them(text: str, tmp_path: Path) -> None:
+    """StreamedBody.text (the quote bank's fast path) writes what word_xml.paragraph would."""
+    from piri_qual.export.word_stream import streamed_docx
+
+    for name, method in (("text", "text"), ("lxml", "paragraph")):
+        with streamed_docx(docx_writer.new_document("T"), tmp_path / f"{name}.docx") as body:
+            getattr(body, method)(text, "Quote")
+            body.heading("after", 2)  # a built block after it keeps its place
+            getattr(body, method)(text, None)
+    ours = zipfile.ZipFile(tmp_path / "text.docx").read("word/document.xml")
+    assert ours == zipfile.ZipFile(tmp_path / "lxml.docx").read("word/document.xml")
+    assert ours.index(b'w:val="Heading2"') < ours.rindex(b"<w:p><w:r>")

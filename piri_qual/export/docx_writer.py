@@ -241,5 +241,5 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
                     continue
                 for quote, who, location, coder in zip(part.quote, part.attribution, part.location, part.coder,
                                                        strict=True):
-                    body.paragraph(f"\u201c{quote}\u201d", "Quote")
-                    body.paragraph(f"\u2014 {who} ({location}; coder {coder})", attribution)
+                    body.text(f"\u201c{quote}\u201d", "Quote")
+                    body.text(f"\u2014 {who} ({location}; coder {coder})", attribution)

@@ -16,6 +16,7 @@ up to the marker, the streamed blocks, then the rest.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +33,10 @@ from piri_qual.export.word_xml import Run, Table
 DOCUMENT_PART = "word/document.xml"
 #: Blocks serialised per write: enough to amortise the call, few enough to bound memory.
 CHUNK = 256
+#: What a paragraph written as text may not hold: a tab or line break (their own elements), a
+#: character XML forbids, or a lone surrogate; such a paragraph goes through lxml instead, which
+#: splits or refuses it as python-docx would.
+_NOT_TEXT = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class StreamedBody:
@@ -42,6 +47,7 @@ class StreamedBody:
         self._nsmap = nsmap
         self._scratch = self._new_scratch()
         self._pending = 0
+        self._texts: list[str] = []
         self._templates = word_xml.Templates()
         #: The width between the page margins, in EMU (what ``Document.add_table`` shares out).
         self.block_width = block_width
@@ -55,17 +61,25 @@ class StreamedBody:
         return self._scratch
 
     def added(self) -> None:
+        if self._texts:  # blocks written as text came first: keep the order
+            self._flush_texts()
         self._pending += 1
         if self._pending >= CHUNK:
             self.flush()
 
     def flush(self) -> None:
+        self._flush_texts()
         if not self._pending:
             return
         data = etree.tostring(self._scratch, encoding="utf-8")
         self._out.write(data[data.index(b">") + 1 : data.rindex(b"</")])
         self._scratch = self._new_scratch()
         self._pending = 0
+
+    def _flush_texts(self) -> None:
+        if self._texts:
+            self._out.write("".join(self._texts).encode("utf-8"))
+            self._texts.clear()
 
     # -- the blocks the exports use --------------------------------------------------------------
     def paragraph(self, text: str = "", style: str | None = None, **kwargs: Any) -> Any:
@@ -78,6 +92,25 @@ class StreamedBody:
             self._scratch.append(element)
         self.added()
         return element
+
+    def text(self, text: str, style: str | None = None) -> None:
+        """A paragraph of one plain run in ``style`` (an id), written as XML text directly.
+
+        For the quote bank's tens of thousands of paragraphs: the markup is what lxml writes for
+        :func:`~piri_qual.export.word_xml.paragraph` (``&``, ``<`` and ``>`` escaped as libxml2
+        escapes them; ``xml:space`` on text with outer white space), without building elements.
+        """
+        if not text or _NOT_TEXT.search(text):
+            self.paragraph(text, style)
+            return
+        if self._pending:
+            self.flush()
+        props = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+        space = ' xml:space="preserve"' if word_xml.needs_preserve(text) else ""
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        self._texts.append(f"<w:p>{props}<w:r><w:t{space}>{escaped}</w:t></w:r></w:p>")
+        if len(self._texts) >= CHUNK:
+            self._flush_texts()
 
     def styled(self, text: str, style_name: str) -> Any:
         """A paragraph in a built-in or added style named as Word names it ("List Bullet")."""
