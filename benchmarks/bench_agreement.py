@@ -35,11 +35,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness import bench_env  # noqa: E402
+
 from piri_qual.analysis.agreement import cohen_kappa, krippendorff_alpha  # noqa: E402
 
 UNITS = 100_000
 ROUNDS = 7
-CLI_ROUNDS = 5
+CLI_ROUNDS = 7
 
 BASELINE_SCRIPT = """\
 import csv, json, sys
@@ -118,12 +120,13 @@ def cli_target(a: np.ndarray, b: np.ndarray, folder: Path) -> bool:
     def ours() -> float:
         out = subprocess.run(
             [python, "-m", "piri_qual", "agreement", "--table", str(table), "--weights", "linear", "--boot", "0",
-             "--json"], check=True, capture_output=True, text=True,
+             "--json"], check=True, capture_output=True, text=True, env=bench_env(),
         ).stdout
         return float(json.loads(out)["cohen_kappa"]["value"])
 
     def baseline() -> float:
-        out = subprocess.run([python, str(script), str(table)], check=True, capture_output=True, text=True).stdout
+        out = subprocess.run([python, str(script), str(table)], check=True, capture_output=True, text=True,
+                             env=bench_env()).stdout
         return float(json.loads(out)["cohen_kappa"])
 
     mine, theirs, v_ours, v_base = interleaved(ours, baseline, CLI_ROUNDS)

@@ -12,7 +12,7 @@ the store; then, in the mapped study only, 20 themes are renamed and 20 more mer
 10 through the codebook store, which writes the history the fold applies. The baseline study
 logs the current ids from the start. Each round runs `piri-qual summary` in a fresh process
 (cold: nothing cached between runs) for both studies, alternating which goes first; the figure
-is the best of the rounds, with the spread (worst/best) shown. The same comparison in process
+is the best of 7 rounds, with the spread (worst/best) shown (benchmarks/harness.py). The same comparison in process
 (parse and fold alone, no start-up or table) is printed too, so the map's own cost is visible
 without the command's fixed costs diluting it; it carries the same 1.2x target.
 Run: python benchmarks/bench_codebook_map.py
@@ -20,9 +20,7 @@ Run: python benchmarks/bench_codebook_map.py
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,11 +29,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _common import WORDS, report  # noqa: E402
+from _common import WORDS  # noqa: E402
+from harness import Contender, Targets, interleaved, piri, timed_rounds  # noqa: E402
 
 EVENTS = 100_000
 THEMES = 60
-ROUNDS = 5
 TARGET = 1.2
 
 
@@ -106,17 +104,6 @@ def make_study(folder: Path, current_ids: bool) -> Path:
     return root
 
 
-def summary(root: Path) -> tuple[float, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1", COLUMNS="120")
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "piri_qual", "summary", "--study", str(root)],
-                          capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"summary failed on {root}:\n{done.stderr}")
-    return seconds, done.stdout
-
-
 def fold_only(root: Path) -> float:
     from piri_qual.core.study import StudyFolder
 
@@ -127,6 +114,7 @@ def fold_only(root: Path) -> float:
 
 
 def main() -> int:
+    targets = Targets("bench_codebook_map")
     with tempfile.TemporaryDirectory() as tmp:
         base = make_study(Path(tmp) / "baseline", current_ids=True)
         mapped = make_study(Path(tmp) / "mapped", current_ids=False)
@@ -138,28 +126,15 @@ def main() -> int:
               f"{len(StudyFolder(mapped).theme_map)} ids mapped; current codings: baseline {len(b.codings):,}, "
               f"mapped {len(m.codings):,}")
         assert {c.theme for c in m.codings.values()} <= set(StudyFolder(mapped).codebook.ids)
-        times: dict[str, list[float]] = {"base": [], "mapped": []}
-        folds: dict[str, list[float]] = {"base": [], "mapped": []}
-        for round_ in range(ROUNDS):
-            order = [("base", base), ("mapped", mapped)]
-            if round_ % 2:
-                order.reverse()
-            for name, root in order:
-                seconds, _ = summary(root)
-                times[name].append(seconds)
-                folds[name].append(fold_only(root))
-        ok = True
-        for label, table in (("piri-qual summary (fresh process)", times), ("parse + fold in process", folds)):
-            best_base, best_mapped = min(table["base"]), min(table["mapped"])
-            spread = (f"spread: baseline {max(table['base']) / best_base:.2f}x, "
-                      f"mapped {max(table['mapped']) / best_mapped:.2f}x over {ROUNDS} rounds")
-            ratio = report(f"theme map on a 100,000-event log, {label}", best_mapped, best_base, f"<= {TARGET}x")
-            print(f"  {spread}")
-            ok &= ratio <= TARGET
-        if not ok:
-            print("MISSED: following the codebook history costs more than the target", file=sys.stderr)
-            return 1
-    return 0
+        ours = Contender("summary, mapped ids", piri("summary", "--study", mapped))
+        floor = Contender("summary, current ids", piri("summary", "--study", base))
+        times = interleaved([ours, floor])
+        targets.ratio("theme map on a 100,000-event log, piri-qual summary (fresh process)", times[ours.name],
+                      times[floor.name], TARGET)
+        folded = timed_rounds("parse + fold, mapped ids", lambda: fold_only(mapped))
+        plain = timed_rounds("parse + fold, current ids", lambda: fold_only(base))
+        targets.ratio("theme map on a 100,000-event log, parse + fold in process", folded, plain, TARGET)
+    return targets.finish()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ processes (nothing is cached between runs; without --context no sentence index i
 alternating which goes first, after one unmeasured run of each that caches their bytecode; the
 figure is the best of the rounds, with the spread (worst/best). For information, the same
 command printing to a pipe and with one sentence of context (sentence index already built) are
-timed too.
+timed too. Best of 7 rounds through the shared harness (benchmarks/harness.py); the script exits 1
+when a target is missed.
 Run: python benchmarks/bench_quotes.py
 """
 
@@ -27,14 +28,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _common import WORDS, report  # noqa: E402
-from bench_search import ENV, bench_env, timed  # noqa: E402
+from _common import WORDS  # noqa: E402
+from harness import Contender, Targets, interleaved, run, timed_rounds  # noqa: E402
 
 TRANSCRIPTS = 200
 WORDS_EACH = 5_000
 THEMES = 20
 CODINGS = 20_000
-ROUNDS = 5
 TARGET = 2.0
 THEME = "t07"
 
@@ -98,46 +98,31 @@ LOAD_LOG = "import sys; from piri_qual.core.study import StudyFolder; StudyFolde
 def main() -> int:
     from piri_qual.core.study import StudyFolder
 
+    targets = Targets("bench_quotes")
     with tempfile.TemporaryDirectory(prefix="piri-bench-") as tmp:
         root = make_study(Path(tmp) / "study")
-        ENV.update(bench_env(Path(tmp) / "pycache"))
         study = StudyFolder(root)
         codings = study.fold("coder").codings
         wanted = sum(1 for c in codings.values() if c.theme == THEME)
         print(f"{len(study.transcript_ids())} transcripts, {len(codings):,} codings, {wanted:,} of theme {THEME}")
         out = Path(tmp) / "quotes.md"
-        ours_cmd = [sys.executable, "-m", "piri_qual", "quotes", THEME, "--study", str(root), "--coder", "coder",
-                    "-o", str(out)]
-        base_cmd = [sys.executable, "-c", LOAD_LOG, str(root)]
-        timed(ours_cmd)  # bytecode cached, as an installed tool has it
-        timed(base_cmd)
-        times: dict[str, list[float]] = {"ours": [], "base": []}
-        for round_ in range(ROUNDS):
-            order = [("ours", ours_cmd), ("base", base_cmd)]
-            if round_ % 2:
-                order.reverse()
-            for name, cmd in order:
-                times[name].append(timed(cmd)[0])
-        written = out.read_text(encoding="utf-8")
-        found = written.count("\n> ")
-        ok = found == wanted
-        if not ok:
-            print(f"MISMATCH: the file holds {found} excerpts, the log {wanted}", file=sys.stderr)
-        best_ours, best_base = min(times["ours"]), min(times["base"])
-        ratio = report(f"quotes {THEME} -o FILE ({wanted:,} excerpts) vs loading a {len(codings):,}-coding log",
-                       best_ours, best_base, f"<= {TARGET}x")
-        print(f"  spread: ours {max(times['ours']) / best_ours:.2f}x, log load {max(times['base']) / best_base:.2f}x "
-              f"over {ROUNDS} rounds")
-        ok &= ratio <= TARGET
-        pipe = min(timed(ours_cmd[:-2])[0] for _ in range(3))
-        report(f"  (information) quotes {THEME} printed to a pipe", pipe, best_base, "none")
-        timed([*ours_cmd, "--context", "1"])  # builds the sentence index once
-        context = min(timed([*ours_cmd, "--context", "1"])[0] for _ in range(3))
-        report(f"  (information) quotes {THEME} --context 1, sentence index built", context, best_base, "none")
-        if not ok:
-            print("MISSED: retrieving a theme costs more than the target", file=sys.stderr)
-            return 1
-    return 0
+        ours = Contender(f"quotes {THEME} -o FILE", [sys.executable, "-m", "piri_qual", "quotes", THEME, "--study",
+                                                    str(root), "--coder", "coder", "-o", str(out)],
+                         prepare=lambda: out.unlink(missing_ok=True))
+        base = Contender("load the log", [sys.executable, "-c", LOAD_LOG, str(root)])
+        times = interleaved([ours, base])
+        found = out.read_text(encoding="utf-8").count("\n> ")
+        targets.ratio(f"quotes {THEME} -o FILE ({wanted:,} excerpts) vs loading a {len(codings):,}-coding log",
+                      times[ours.name], times[base.name], TARGET)
+        targets.check("the file holds every excerpt of the theme", found == wanted,
+                      f"{found:,} excerpts written, {wanted:,} in the log")
+        pipe = timed_rounds("to a pipe", lambda: run(ours.argv[:-2]), rounds=3)
+        print(f"  (information) quotes {THEME} printed to a pipe: {pipe.best / times[base.name].best:.2f}x the log load")
+        run([*ours.argv, "--context", "1"])  # builds the sentence index once
+        context = timed_rounds("with context", lambda: run([*ours.argv, "--context", "1"]), rounds=3)
+        print(f"  (information) quotes {THEME} --context 1, sentence index built: "
+              f"{context.best / times[base.name].best:.2f}x the log load")
+    return targets.finish()
 
 
 if __name__ == "__main__":

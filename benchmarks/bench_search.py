@@ -15,28 +15,26 @@ participant turns found and counted by participant, the first 50 printed with co
 must find the same number of hits). Two queries: a phrase, and a lemma search
 (`--lemma`, whose baseline gets the very regular expression the command compiles). Rounds
 alternate which goes first, after one unmeasured run of each that caches their bytecode (as an
-installed tool has it); the figure is the best of the rounds, with the spread (worst/best).
+installed tool has it); the figure is the best of 7 rounds, with the spread (worst/best), through
+the shared harness (benchmarks/harness.py), and the script exits 1 when a target is missed.
 Run: python benchmarks/bench_search.py
 """
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _common import WORDS, report  # noqa: E402
+from _common import WORDS  # noqa: E402
+from harness import Contender, Targets, interleaved, run  # noqa: E402
 
 TRANSCRIPTS = 100
 WORDS_EACH = 10_000
-ROUNDS = 5
 TARGET = 2.0  # ours / baseline: at least 0.5x the speed
 
 BASELINE = r"""
@@ -95,35 +93,13 @@ def make_study(folder: Path) -> Path:
     return root
 
 
-def bench_env(cache: Path) -> dict[str, str]:
-    """Fresh processes as an installed tool runs: bytecode cached (here in a folder of the run's
-    own, so the repository is not written to), even where the shell sets PYTHONDONTWRITEBYTECODE,
-    which would make every run of either side compile its sources again."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHONPATH=str(REPO), NO_COLOR="1", COLUMNS="120", PYTHONPYCACHEPREFIX=str(cache))
-    return env
-
-
-ENV: dict[str, str] = {}
-
-
-def timed(args: list[str]) -> tuple[float, str]:
-    env = ENV or dict(os.environ, PYTHONPATH=str(REPO))
-    start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed:\n{done.stderr}")
-    return seconds, done.stdout
-
-
 def main() -> int:
     from piri_qual.analysis.text_search import compile_pattern
     from piri_qual.core.study import StudyFolder
 
+    targets = Targets("bench_search")
     with tempfile.TemporaryDirectory(prefix="piri-bench-") as tmp:
         root = make_study(Path(tmp) / "study")
-        ENV.update(bench_env(Path(tmp) / "pycache"))
         study = StudyFolder(root)
         words = sum(study.transcript(t).words for t in study.transcript_ids())
         print(f"{len(study.transcript_ids())} transcripts, {words:,} words")
@@ -131,36 +107,18 @@ def main() -> int:
             "phrase 'waiting list'": (["waiting list"], compile_pattern("waiting list").pattern),
             "lemma 'wait' (--lemma)": (["wait", "--lemma"], compile_pattern("wait", lemma=True).pattern),
         }
-        ok = True
         for label, (args, regex) in queries.items():
-            ours_cmd = [sys.executable, "-m", "piri_qual", "search", *args, "--study", str(root)]
-            base_cmd = [sys.executable, "-c", BASELINE, str(root), regex]
-            times: dict[str, list[float]] = {"ours": [], "base": []}
-            timed(ours_cmd)  # compiles and caches the bytecode, as an installed tool has it
-            timed(base_cmd)
-            for round_ in range(ROUNDS):
-                order = [("ours", ours_cmd), ("base", base_cmd)]
-                if round_ % 2:
-                    order.reverse()
-                for name, cmd in order:
-                    times[name].append(timed(cmd)[0])
-            found = int(timed(ours_cmd)[1].split(" hit")[0])
-            lines = timed(base_cmd)[1].splitlines()
+            ours = Contender(f"search {label}", [sys.executable, "-m", "piri_qual", "search", *args, "--study", str(root)])
+            base = Contender("re script", [sys.executable, "-c", BASELINE, str(root), regex])
+            times = interleaved([ours, base])
+            found = int(run(ours.argv)[1].split(" hit")[0])
+            lines = run(base.argv)[1].splitlines()
             base_hits = int(next(line for line in lines if line.endswith(" hits")).split()[0])
-            if found != base_hits:
-                print(f"MISMATCH: ours found {found} hits, the re script {base_hits}", file=sys.stderr)
-                ok = False
-            best_ours, best_base = min(times["ours"]), min(times["base"])
-            ratio = report(f"search {label} over {words:,} words vs re script", best_ours, best_base,
-                           f"<= {TARGET}x (speed >= {1 / TARGET:.1f}x)")
-            print(f"  {found:,} hits in participant talk (the re script: {base_hits:,}); "
-                  f"spread: ours {max(times['ours']) / best_ours:.2f}x, "
-                  f"re script {max(times['base']) / best_base:.2f}x over {ROUNDS} rounds")
-            ok &= ratio <= TARGET
-        if not ok:
-            print("MISSED: search is slower than the target against a plain re script", file=sys.stderr)
-            return 1
-    return 0
+            targets.ratio(f"search {label} over {words:,} words vs re script (speed >= {1 / TARGET:.1f}x)",
+                          times[ours.name], times[base.name], TARGET)
+            targets.check(f"search {label} finds what the re script finds", found == base_hits,
+                          f"{found:,} hits in participant talk, the re script {base_hits:,}")
+    return targets.finish()
 
 
 if __name__ == "__main__":

@@ -1,42 +1,32 @@
-"""`piri-qual --help` start-up against `python -c pass` (target <= 5x).
+"""Benchmark: ``piri-qual --help`` start-up against ``python -c pass`` (target <= 5x).
 
 The CLI must not import spaCy, pandas, Textual or python-docx on its --help path; this measures
-that promise as a ratio, and also lists any heavy module that slipped onto the path.
+that promise as a ratio (fresh processes, best of 7 interleaved rounds, bytecode cached as an
+installed tool has it), and checks that no heavy module slipped onto the path.
+Run: python benchmarks/bench_startup.py
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
+from pathlib import Path
 
-from _common import best_of, report
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from harness import Contender, Targets, interleaved, piri, run, script  # noqa: E402
 
 HEAVY = ("spacy", "pandas", "textual", "docx", "numpy", "openpyxl", "matplotlib", "lxml")
 
 
 def main() -> int:
-    python = sys.executable
-    bases: list[float] = []
-    mines: list[float] = []
-    for _ in range(7):  # interleaved, so both see the same machine load
-        bases.append(best_of(lambda: subprocess.run([python, "-c", "pass"], check=True), repeat=1))
-        mines.append(best_of(
-            lambda: subprocess.run([python, "-m", "piri_qual", "--help"], check=True, capture_output=True),
-            repeat=1,
-        ))
-    baseline, ours = min(bases), min(mines)
-    ratio = report("cli_help_startup", ours, baseline, "<= 5x")
-    print(f"  spread: ours {max(mines) / ours:.2f}x, baseline {max(bases) / baseline:.2f}x over 7 rounds")
-    probe = (
-        "import sys, piri_qual.cli; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
-    loaded = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
-    print(f"cli_help_heavy_imports: {loaded or 'none'}")
-    if ratio > 5.0 or loaded:
-        print("MISSED: piri-qual --help starts too slowly or imports a heavy module", file=sys.stderr)
-        return 1
-    return 0
+    targets = Targets("bench_startup")
+    times = interleaved([Contender("piri-qual --help", piri("--help")), Contender("python -c pass", script("pass"))])
+    targets.ratio("piri-qual --help vs python -c pass", times["piri-qual --help"], times["python -c pass"], 5.0)
+    probe = f"import sys, piri_qual.cli; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    loaded = run(script(probe))[1].strip()
+    targets.check("no heavy module on the --help path", not loaded, f"loaded: {loaded or 'none'}")
+    return targets.finish()
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = ratio >= 0.33 and retrain < 10 and peak < 2
     if not ok:
         print("bench_suggest: a target was missed", file=sys.stderr)
+        return 1
     return 0
 
 

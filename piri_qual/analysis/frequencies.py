@@ -97,20 +97,25 @@ def cooccurrence(codings: pd.DataFrame, themes: Sequence[str] | None = None) -> 
     frame = codings[codings.theme.isin(position)]
     for theme, n in frame.theme.value_counts().items():
         matrix[position[theme], position[theme]] = n
-    for _, part in frame.groupby("transcript", sort=False):
-        part = part.sort_values("start")
-        starts = part.start.to_numpy()
-        ends = part.end.to_numpy()
-        codes = part.theme.map(position).to_numpy()
-        open_: list[int] = []  # indices of codings whose span may still overlap later ones
-        for i in range(len(starts)):
-            open_ = [j for j in open_ if ends[j] > starts[i]]
-            for j in open_:
-                a, b = codes[i], codes[j]
-                if a != b:
-                    matrix[a, b] += 1
-                    matrix[b, a] += 1
-            open_.append(i)
+    # one sweep over every transcript's codings in text order, with plain ints (numpy scalars and
+    # a pandas group per transcript cost more than the sweep itself)
+    frame = frame.sort_values(["transcript", "start"], kind="stable")
+    transcripts = frame.transcript.tolist()
+    starts = frame.start.tolist()
+    ends = frame.end.tolist()
+    codes = [position[t] for t in frame.theme.tolist()]
+    open_: list[int] = []  # indices of codings of this transcript whose span may still overlap later ones
+    for i, start in enumerate(starts):
+        if i and transcripts[i] != transcripts[i - 1]:
+            open_ = []
+        open_ = [j for j in open_ if ends[j] > start]
+        a = codes[i]
+        for j in open_:
+            b = codes[j]
+            if a != b:
+                matrix[a, b] += 1
+                matrix[b, a] += 1
+        open_.append(i)
     out = pd.DataFrame(matrix, index=pd.Index(names, name="theme"), columns=pd.Index(names, name="theme"))
     return out
 
@@ -154,7 +159,7 @@ def saturation(codings: pd.DataFrame, order: Sequence[str], themes: Sequence[str
     by_transcript: dict[str, list[str]] = {}
     participant_of: dict[str, str] = {}
     frame = codings.sort_values(["transcript", "start"])
-    for tid, theme, pid in zip(frame.transcript, frame.theme, frame.participant, strict=True):
+    for tid, theme, pid in zip(frame.transcript.tolist(), frame.theme.tolist(), frame.participant.tolist(), strict=True):
         if wanted is None or theme in wanted:
             by_transcript.setdefault(tid, []).append(theme)
         participant_of.setdefault(tid, pid)

@@ -52,6 +52,29 @@ class FrameworkMatrix:
     def groups(self) -> list[str]:
         return list(self.sizes)
 
+    def members(self) -> dict[str, list[str]]:
+        """Each group's participants, in row order (the writers lay the rows out by group)."""
+        group_of = self.participants.group.reindex(self.cells.index).tolist()
+        out: dict[str, list[str]] = {group: [] for group in self.groups}
+        for pid, group in zip(self.cells.index, group_of, strict=True):
+            if group in out:
+                out[group].append(str(pid))
+        return out
+
+    def row_values(self, theme_ids: list[str]) -> dict[str, list[object]]:
+        """Each participant's cells for ``theme_ids`` as plain Python values (ints, bools, text).
+
+        Writers go through rows of thousands of participants; a pandas look-up per cell cost
+        more than writing the cell.
+        """
+        values = self.cells[theme_ids].to_numpy().tolist()
+        return {str(pid): row for pid, row in zip(self.cells.index, values, strict=True)}
+
+    def attribute_values(self) -> dict[str, list[object]]:
+        """Each participant's values of the shown attributes, in :attr:`attributes` order."""
+        frame = self.participants.reindex(self.cells.index)[self.attributes]
+        return {str(pid): row for pid, row in zip(self.cells.index, frame.to_numpy().tolist(), strict=True)}
+
     @property
     def raised(self) -> pd.DataFrame:
         """How many participants of each group (and in all) raised each theme."""
@@ -136,10 +159,9 @@ def build_matrix(
             texts = excerpt_text if excerpt_text is not None else codings.quote
             frame = codings.assign(_text=texts.to_numpy()).sort_values(["participant", "transcript", "start"])
             joined = frame.groupby(["participant", "theme"], sort=False)._text.agg("\n\n".join)
-            # joined.items(), spelt so the (participant, theme) keys unpack: items() types them Hashable
-            for (pid, theme), text in zip(joined.index, joined, strict=True):
-                if pid in cells.index and theme in cells.columns:
-                    cells.at[pid, theme] = text
+            # one reshape rather than a look-up per cell: participants x themes, "" where nothing was said
+            table = joined.unstack().reindex(index=rows, columns=cols).astype(object)
+            cells = table.where(table.notna(), "")
     else:
         cells = pd.DataFrame("", index=rows, columns=cols, dtype=object)
         for (scope, key), memo in (memos or {}).items():
@@ -159,11 +181,11 @@ def matrix_from_data(data: Selection, mode: str = "count") -> FrameworkMatrix:
     memos = data.memos
     if mode == "excerpts":
         located = locate(data.codings, data.transcripts)
-        quotes = data.pseudonymiser.apply_all(data.codings.quote)
+        quotes = data.anonymised_quotes().tolist()
         import pandas as pd
 
         excerpt_text = pd.Series(
-            [f"\u201c{q.strip()}\u201d ({loc})" for q, loc in zip(quotes, located.location, strict=True)],
+            [f"\u201c{q.strip()}\u201d ({loc})" for q, loc in zip(quotes, located.location.tolist(), strict=True)],
             index=data.codings.index,
         )
     elif mode == "summary" and data.pseudonymiser:

@@ -83,7 +83,15 @@ def collect_memos(study: StudyFolder, coders: Sequence[str] | None = None, *, no
 
         theme_rank = {t.id: i for i, t in enumerate(framework_order(codebook, study.framework))}
     transcript_ids = study.transcript_ids()
+    known = set(transcript_ids)
     participant_rank = {pid: i for i, pid in enumerate(study.participant_table())}
+    participants: dict[str, str] = {}
+
+    def participant(tid: str) -> str:
+        """The participant of a transcript (a transcript no longer in the study stands for itself)."""
+        if tid not in participants:
+            participants[tid] = study.transcript(tid).participant if tid in known else tid
+        return participants[tid]
 
     def label(theme: str) -> str:
         found = codebook.lookup(theme) if codebook is not None else None
@@ -94,8 +102,7 @@ def collect_memos(study: StudyFolder, coders: Sequence[str] | None = None, *, no
         fold = study.fold(coder)
         events = _memo_events(fold)
         theme_counts = Counter(c.theme for c in fold.codings.values())
-        cell_counts = Counter((_participant(study, c.transcript, transcript_ids), c.theme)
-                              for c in fold.codings.values())
+        cell_counts = Counter((participant(c.transcript), c.theme) for c in fold.codings.values())
         for (scope, key), memo in fold.memos.items():
             event = events.get((scope, key))
             note = MemoNote(kind=scope, handle="", target="", text=memo.text, coder=coder, time=memo.time)
@@ -119,7 +126,7 @@ def collect_memos(study: StudyFolder, coders: Sequence[str] | None = None, *, no
                 pid = key[0]
                 note.handle, note.participant = f"participant:{pid}", pid
                 note.target = f"participant {pid}"
-                mine = [t for t in transcript_ids if _participant(study, t, transcript_ids) == pid]
+                mine = [t for t in transcript_ids if participant(t) == pid]
                 note.links.append(f"transcript{'s' if len(mine) != 1 else ''} {', '.join(mine) or '(none)'}")
                 note.order = (participant_rank.get(pid, len(participant_rank)), pid)
             elif scope == "transcript":
@@ -129,7 +136,7 @@ def collect_memos(study: StudyFolder, coders: Sequence[str] | None = None, *, no
                 note.links.append(f"piri-qual show {tid}" if tid in transcript_ids else "transcript no longer in the study")
                 note.order = (tid,)
             elif scope == "excerpt":
-                _excerpt(study, note, key[0], fold, event, transcript_ids, label)
+                _excerpt(study, note, key[0], fold, event, known, participant, label)
             else:
                 note.handle, note.target = "study", "the study"
                 note.order = (memo.time,)
@@ -141,12 +148,8 @@ def collect_memos(study: StudyFolder, coders: Sequence[str] | None = None, *, no
     return out
 
 
-def _participant(study: StudyFolder, transcript_id: str, known: list[str]) -> str:
-    return study.transcript(transcript_id).participant if transcript_id in known else transcript_id
-
-
 def _excerpt(study: StudyFolder, note: MemoNote, ref: str, fold: FoldResult, event: Event | None,
-             known: list[str], label: Callable[[str], str]) -> None:
+             known: set[str], participant: Callable[[str], str], label: Callable[[str], str]) -> None:
     """An excerpt memo's handle, target and links: its coding if it still exists, else its span."""
     coding = fold.codings.get(ref)
     span = _SPAN.match(ref)
@@ -167,7 +170,7 @@ def _excerpt(study: StudyFolder, note: MemoNote, ref: str, fold: FoldResult, eve
         note.handle = f"excerpt:{ref[:8]}"
         note.links.append(f"coding {ref[:8]} (since deleted)" + (f" on {tid} [{start}, {end})" if tid else ""))
     note.transcript, note.quote = tid or None, quote
-    note.participant = _participant(study, tid, known) if tid else None
+    note.participant = participant(tid) if tid else None
     note.target = f"excerpt of {tid} [{start}, {end})" if tid else "an excerpt no longer in the study"
     if tid in known:
         note.links.append(f"piri-qual show {tid}")

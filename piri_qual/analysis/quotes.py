@@ -144,7 +144,7 @@ def quote_bank(data: Selection, *, per_theme: int | None = None, check: bool = T
         )
     located = locate(frame, data.transcripts)
     themes = data.themes.loc[frame.theme]
-    quotes = one_line(data.pseudonymiser.apply_all(frame.quote))
+    quotes = one_line(data.anonymised_quotes().loc[frame.index].tolist())
     out = pd.DataFrame(
         {
             "theme": frame.theme.to_numpy(),

@@ -300,6 +300,21 @@ class Selection:
     orphaned: int = 0
     order: list[str] = field(default_factory=list)  # transcript ids in interview order
     transcripts: dict[str, Any] = field(default_factory=dict)  # id -> Transcript
+    _anonymised: tuple[pd.DataFrame, pd.Series] | None = field(default=None, repr=False, compare=False)
+
+    def anonymised_quotes(self) -> pd.Series:
+        """Every coding's quote with the pseudonym map applied, indexed like :attr:`codings`.
+
+        Computed once per codings table: the quote bank and the excerpt matrix both show every
+        quote, and the pseudonym pass over a large study's quotes is not free.
+        """
+        import pandas as pd
+
+        if self._anonymised is None or self._anonymised[0] is not self.codings:
+            quotes = pd.Series(self.pseudonymiser.apply_all(self.codings.quote), index=self.codings.index,
+                               dtype=object)
+            self._anonymised = (self.codings, quotes)
+        return self._anonymised[1]
 
 
 def _pseudonymise_attributes(participants: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.DataFrame:

@@ -98,7 +98,7 @@ def undo(study_dir: Path | None, coder: str | None) -> None:
     Example:
       piri-qual codings undo --coder alice
     """
-    from piri_qual.core.codings import last_undoable
+    from piri_qual.core.log_tail import last_undoable
 
     target = _log_undo(study_dir, coder, last_undoable, "undo")
     click.echo(f"undid {target.op} {target.theme or ''} on {target.transcript or ''} ({target.id[:8]})")
@@ -114,19 +114,19 @@ def redo(study_dir: Path | None, coder: str | None) -> None:
     Example:
       piri-qual codings redo --coder alice
     """
-    from piri_qual.core.codings import last_redoable
+    from piri_qual.core.log_tail import last_redoable
 
     target = _log_undo(study_dir, coder, last_redoable, "redo")
     click.echo(f"redid the decision undone by {target.id[:8]}")
 
 
-def _log_undo(study_dir: Path | None, coder: str | None, pick: Callable[[list[Event]], Event | None],
+def _log_undo(study_dir: Path | None, coder: str | None, pick: Callable[[Path], Event | None],
               verb: str) -> Event:
-    """Append an undo of the event ``pick`` chooses (a redo is an undo of an undo)."""
+    """Append an undo of the event ``pick`` chooses from the log's tail (a redo is an undo of an undo)."""
     study = open_study(study_dir)
     name = default_coder(study, coder)
     log = study.log(name)
-    target = pick(log.read())
+    target = pick(log.path)
     if target is None:
         raise PiriQualError(f"nothing to {verb} for coder {name!r}", path=log.path)
     study.store.append(name, "undo", target=target.id, after=target.time)

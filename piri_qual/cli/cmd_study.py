@@ -184,24 +184,27 @@ def summary(study_dir: Path | None) -> None:
     Example:
       piri-qual summary
     """
+    # Plain Python, not pandas: on a small study importing pandas would cost more than the rest.
     study = open_study(study_dir)
-    frame = study.transcripts()
     out = console()
     out.print(f"[bold]{study.settings.title}[/bold]  ({study.root})")
-    if frame.empty:
+    by_group: dict[str, list[int]] = {}
+    for t in study.iter_transcripts():
+        counts = by_group.setdefault(t.group or "(none)", [0, 0, 0])
+        counts[0] += 1
+        counts[1] += len(t.turns)
+        counts[2] += t.words
+    if not by_group:
         raise PiriQualError("no transcripts imported yet", hint="Run `piri-qual import FILES...`.")
-    grouped = frame.fillna({"group": "(none)"}).groupby("group").agg(
-        transcripts=("id", "count"), turns=("turns", "sum"), words=("words", "sum"))
-    rows = [[g, int(r.transcripts), int(r.turns), int(r.words)] for g, r in grouped.iterrows()]
-    rows.append(["all", int(grouped.transcripts.sum()), int(grouped.turns.sum()), int(grouped.words.sum())])
+    rows: list[list[object]] = [[g, *by_group[g]] for g in sorted(by_group)]
+    rows.append(["all", *[sum(c[i] for c in by_group.values()) for i in range(3)]])
     out.print(table("Transcripts by group", ["group", "transcripts", "turns", "words"], rows))
     coders = study.coders()
     if coders:
-        coded = study.codings(coders)
         crow = []
         for name in coders:
-            mine = coded[coded.coder == name]
-            crow.append([name, len(mine), mine.transcript.nunique(), mine.theme.nunique()])
+            current = study.fold(name).codings.values()
+            crow.append([name, len(current), len({c.transcript for c in current}), len({c.theme for c in current})])
         out.print(table("Coders", ["coder", "codings", "transcripts", "themes"], crow))
         from piri_qual.core.theme_check import warn_theme_problems
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from piri_qual.core.locking import log_lock
 from piri_qual.errors import PiriQualWarning, os_problem
 
 T = TypeVar("T")
@@ -33,6 +32,10 @@ def append_lines(path: Path, lines: list[str], *, locked: bool = False) -> None:
     if locked:
         _append(path, lines)
         return
+    # Deferred: the lock library costs 25 ms to import, which every command that only reads a
+    # log or a codebook history (summary, search, quotes, undo's look-up) would otherwise pay.
+    from piri_qual.core.locking import log_lock
+
     with log_lock(path):
         _append(path, lines)
 
@@ -77,23 +80,32 @@ def parse_records(data: bytes, path: Path, build: Callable[[dict[str, Any]], T],
     lines = data.split(b"\n")
     torn_tail = bool(lines and lines[-1])
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-            record = build(obj)
-        except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
-            # RecursionError: json.loads on a line of deeply nested brackets (a fuzzer found it)
-            last = number == len(lines) and torn_tail
-            if last:
-                why = "an incomplete last line (a write cut off by a crash?)"
-            elif isinstance(exc, TypeError):  # well-formed JSON with a field of the wrong type
-                why = f"a line that is not a valid {what_one} ({exc}; edited by hand or by another tool?)"
-            else:
-                why = f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
-            warnings.warn(f"{path}:{number}: skipped {why}; the rest of the {what} is intact",
-                          PiriQualWarning, stacklevel=3)
-            continue
-        yield record
+        record = parse_line(raw, number, path, build, what, what_one, last=number == len(lines) and torn_tail)
+        if record is not None:
+            yield record
+
+
+def parse_line(raw: bytes, number: int, path: Path, build: Callable[[dict[str, Any]], T], what: str,
+               what_one: str = "record", *,
+               last: bool = False) -> T | None:
+    """One line (number ``number``, ``last`` when it is a last line without its newline) built
+    into a record, or None for a blank line or, with the warning :func:`parse_records` gives, a
+    line that is not a record."""
+    if not raw.strip():
+        return None
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+        if not isinstance(obj, dict):
+            raise ValueError("not a JSON object")
+        return build(obj)
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: json.loads on a line of deeply nested brackets (a fuzzer found it)
+        if last:
+            why = "an incomplete last line (a write cut off by a crash?)"
+        elif isinstance(exc, TypeError):  # well-formed JSON with a field of the wrong type
+            why = f"a line that is not a valid {what_one} ({exc}; edited by hand or by another tool?)"
+        else:
+            why = f"a damaged or incomplete line, perhaps cut off by a crash ({exc})"
+        warnings.warn(f"{path}:{number}: skipped {why}; the rest of the {what} is intact",
+                      PiriQualWarning, stacklevel=4)
+        return None

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from piri_qual.core.permissions import file_mode
 from piri_qual.errors import PiriQualError, os_problem
@@ -46,8 +49,15 @@ def make_folder(folder: Path) -> None:
         raise (os_problem(exc, folder, "cannot create this folder") or exc) from None
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+@contextmanager
+def atomic_stream(path: str | Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, piece by piece, replacing it atomically.
+
+    The data goes to a temporary file beside ``path``; when the ``with`` block ends without an
+    error the file is fsynced and renamed over ``path`` (and the folder fsynced), so readers see
+    the old or the new file, never a mix, and a large export never has to be held in memory
+    whole. On an error the temporary file is removed and ``path`` is untouched.
+    """
     target = Path(path)
     make_folder(target.parent)
     if target.is_dir():
@@ -58,7 +68,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -
         raise (os_problem(exc, target, "cannot write") or exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
@@ -79,6 +89,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -
                 raise problem from None
         raise
     _fsync_dir(target.parent)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    with atomic_stream(path, mode) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: str | Path, text: str, mode: int | None = None) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, SupportsInt, cast
 
 from piri_qual.analysis.matrix import plural
-from piri_qual.export.docx_writer import add_styled, new_document, save
+from piri_qual.export.docx_writer import new_document
+from piri_qual.export.word_xml import Run, style_id
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,55 +168,49 @@ def codebook_markdown(codebook: Codebook, framework: Framework | None, parts: li
 
 def codebook_docx(codebook: Codebook, framework: Framework | None, parts: list[Section], path: Path,
                   pseudonymiser: Pseudonymiser | None = None, dev: Development | None = None) -> None:
-    from docx.shared import Pt
+    from piri_qual.export.word_stream import streamed_docx
 
     clean = pseudonymiser.apply if pseudonymiser else (lambda s: s)
-    document = new_document(codebook.label)
-    if framework is not None:
-        document.add_paragraph(f"Framework: {framework.label}. {framework.description}".strip())
-        document.add_heading("Framework", level=1)
-        for domain in framework.domains:
-            paragraph = add_styled(document, "", "List Bullet")
-            paragraph.add_run(domain.label).bold = True
-            paragraph.add_run(f": {domain.description}" if domain.description else "")
-            for construct in domain.constructs:
-                sub = add_styled(document, "", "List Bullet 2")
-                sub.add_run(construct.label).italic = True
-                sub.add_run(f": {construct.description}" if construct.description else "")
-    document.add_heading("Themes", level=1)
-    for part in parts:
-        add_styled(document, part.title, f"Heading {part.level + 1}")
-        if part.description:
-            document.add_paragraph(part.description)
-        for item in part.themes:
-            theme = item.theme
-            add_styled(document, f"{theme.label} ({theme.id})", f"Heading {min(part.level + 2, 4)}")
-            if theme.parent:
-                document.add_paragraph().add_run(f"Sub-theme of {theme.parent}.").italic = True
-            if theme.definition:
-                paragraph = document.add_paragraph()
-                paragraph.add_run("Definition. ").bold = True
-                paragraph.add_run(theme.definition)
-            for name, rules in _rules(theme):
-                if rules:
-                    document.add_paragraph().add_run(f"{name}:").bold = True
-                    for rule in rules:
-                        add_styled(document, rule, "List Bullet")
-            if theme.examples:
-                document.add_paragraph().add_run("Examples:").bold = True
-                for example in theme.examples:
-                    add_styled(document, f"\u201c{clean(example)}\u201d", "Quote")
-            if item.children:
-                document.add_paragraph(f"Sub-themes: {', '.join(item.children)}")
-            if item.counts:
-                run = document.add_paragraph().add_run(item.counts)
-                run.italic = True
-                run.font.size = Pt(9)
-    if dev is not None:
-        document.add_heading("How the codebook developed", level=1)
-        document.add_paragraph(dev.summary)
-        for title, changes in dev.themes:
-            document.add_paragraph().add_run(title).bold = True
-            for line in changes or ["no recorded change"]:
-                add_styled(document, line, "List Bullet")
-    save(document, path)
+    bullet, bullet2 = style_id("List Bullet"), style_id("List Bullet 2")
+    with streamed_docx(new_document(codebook.label), path) as body:
+        if framework is not None:
+            body.paragraph(f"Framework: {framework.label}. {framework.description}".strip())
+            body.heading("Framework", 1)
+            for domain in framework.domains:
+                body.runs(Run(domain.label, bold=True),
+                          Run(f": {domain.description}" if domain.description else ""), style=bullet)
+                for construct in domain.constructs:
+                    body.runs(Run(construct.label, italic=True),
+                              Run(f": {construct.description}" if construct.description else ""), style=bullet2)
+        body.heading("Themes", 1)
+        for part in parts:
+            body.heading(part.title, part.level + 1)
+            if part.description:
+                body.paragraph(part.description)
+            for item in part.themes:
+                theme = item.theme
+                body.heading(f"{theme.label} ({theme.id})", min(part.level + 2, 4))
+                if theme.parent:
+                    body.runs(Run(f"Sub-theme of {theme.parent}.", italic=True))
+                if theme.definition:
+                    body.runs(Run("Definition. ", bold=True), Run(theme.definition))
+                for name, rules in _rules(theme):
+                    if rules:
+                        body.runs(Run(f"{name}:", bold=True))
+                        for rule in rules:
+                            body.paragraph(rule, bullet)
+                if theme.examples:
+                    body.runs(Run("Examples:", bold=True))
+                    for example in theme.examples:
+                        body.paragraph(f"\u201c{clean(example)}\u201d", "Quote")
+                if item.children:
+                    body.paragraph(f"Sub-themes: {', '.join(item.children)}")
+                if item.counts:
+                    body.runs(Run(item.counts, italic=True, size=9))
+        if dev is not None:
+            body.heading("How the codebook developed", 1)
+            body.paragraph(dev.summary)
+            for title, changes in dev.themes:
+                body.runs(Run(title, bold=True))
+                for line in changes or ["no recorded change"]:
+                    body.paragraph(line, bullet)

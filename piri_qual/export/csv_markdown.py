@@ -3,17 +3,20 @@
 CSV is for other software (R, Excel, NVivo's importers): one header row, one record per line,
 UTF-8 with a byte-order mark so Excel opens accents correctly. Markdown is for reading and for
 pasting into a report draft: tables grouped the way the framework groups them, quotes as block
-quotes. Both are built as strings and written atomically.
+quotes. Both stream into place (:func:`~piri_qual.core.atomic.atomic_stream`): CSV as pandas
+writes it, Markdown piece by piece as the writers produce it, so a quote bank of any size is
+never built as one string.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, SupportsInt, cast
+from typing import TYPE_CHECKING, Protocol, SupportsInt, TextIO, cast
 
-from piri_qual.core.atomic import atomic_write_bytes, atomic_write_text
+from piri_qual.core.atomic import atomic_stream
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,10 +36,22 @@ def cell_text(value: object, mode: str) -> str:
     return "" if value is None else str(value)
 
 
+@contextmanager
+def text_stream(path: Path) -> Iterator[TextIO]:
+    """UTF-8 text written through to ``path`` atomically, newlines as given."""
+    with atomic_stream(path) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    atomic_write_bytes(path, b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    with text_stream(path) as out:
+        out.write("\ufeff")  # a byte-order mark, so Excel reads the accents right
+        frame.to_csv(out, index=False, lineterminator="\n")
 
 
 def md_escape(value: object) -> str:
@@ -44,7 +59,7 @@ def md_escape(value: object) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n\n", "<br><br>").replace("\n", "<br>")
 
 
-def md_table(columns: Sequence[object], rows: Sequence[Sequence[object]]) -> str:
+def md_table(columns: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(md_escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -76,28 +91,32 @@ def matrix_csv(matrix: FrameworkMatrix, path: Path) -> None:
     write_csv(matrix_table(matrix), path)
 
 
-def matrix_markdown(matrix: FrameworkMatrix, title: str, intro: str) -> str:
-    """A table per domain; themes headed by label and construct; summary rows in bold."""
-    out = [f"# {title}\n", intro + "\n"]
+def matrix_markdown(matrix: FrameworkMatrix, title: str, intro: str) -> Iterator[str]:
+    """A table per domain; themes headed by label and construct; summary rows in bold.
+
+    The document's pieces, to be joined by newlines (:func:`write_markdown` does).
+    """
+    yield f"# {title}\n"
+    yield intro + "\n"
     themes = matrix.themes
     raised = matrix.raised_text()
+    members = matrix.members()
+    attributes = matrix.attribute_values()
     for _domain, dthemes in themes.groupby("domain", sort=False):
-        out.append(f"## {dthemes.domain_label.iloc[0]}\n")
+        yield f"## {dthemes.domain_label.iloc[0]}\n"
         ids = list(dthemes.index)
+        values = matrix.row_values(ids)
         columns = ["Participant", *[a.replace("_", " ").capitalize() for a in matrix.attributes]]
         columns += [f"{row.label} ({row.construct_label})" for row in dthemes.itertuples()]
         rows: list[list[object]] = []
         for group in matrix.groups:
-            members = [p for p in matrix.cells.index if matrix.participants.at[p, "group"] == group]
-            rows.append([f"**{group} ({len(members)})**", *[""] * (len(columns) - 1)])
-            for pid in members:
-                attrs = [matrix.participants.at[pid, a] for a in matrix.attributes]
-                rows.append([pid, *attrs, *[cell_text(matrix.cells.at[pid, t], matrix.mode) for t in ids]])
+            rows.append([f"**{group} ({len(members[group])})**", *[""] * (len(columns) - 1)])
+            for pid in members[group]:
+                rows.append([pid, *attributes[pid], *[cell_text(v, matrix.mode) for v in values[pid]]])
         for group in raised.index:
             label = "all participants" if group == "all" else group
-            rows.append([f"**Raised by {label}**", *[""] * len(matrix.attributes), *[raised.at[group, t] for t in ids]])
-        out.append(md_table(columns, rows))
-    return "\n".join(out)
+            rows.append([f"**Raised by {label}**", *[""] * len(matrix.attributes), *raised.loc[group, ids].tolist()])
+        yield md_table(columns, rows)
 
 
 # -- quote bank ----------------------------------------------------------------------------------
@@ -126,27 +145,28 @@ def quote_source(row: QuoteRow) -> str:
 
 
 def quotes_markdown(quotes: pd.DataFrame, themes: pd.DataFrame, title: str, intro: str,
-                    memos: Mapping[str, str] | None = None) -> str:
+                    memos: Mapping[str, str] | None = None) -> Iterator[str]:
     """Quotes under domain and theme headings; a theme's memo (``memos``: theme -> text) under
-    its heading, before its quotes."""
-    out = [f"# {title}\n", intro + "\n"]
+    its heading, before its quotes. The document's pieces, to be joined by newlines."""
+    yield f"# {title}\n"
+    yield intro + "\n"
     by_theme: dict[Hashable, pd.DataFrame] = {t: part for t, part in quotes.groupby("theme", sort=False)}
     for _domain, dthemes in themes.groupby("domain", sort=False):
-        out.append(f"## {dthemes.domain_label.iloc[0]}\n")
+        yield f"## {dthemes.domain_label.iloc[0]}\n"
         for theme in dthemes.itertuples():
             part = by_theme.get(theme.theme)
             count = 0 if part is None else len(part)
-            out.append(f"### {theme.label}\n")
-            out.append(f"*{theme.construct_label}; {count} quote{'s' if count != 1 else ''}*\n")
+            yield f"### {theme.label}\n"
+            yield f"*{theme.construct_label}; {count} quote{'s' if count != 1 else ''}*\n"
             memo = (memos or {}).get(str(theme.theme))
             if memo:
-                out.append("**Memo:** " + md_escape(memo).replace("<br>", "  \n") + "\n")
+                yield "**Memo:** " + md_escape(memo).replace("<br>", "  \n") + "\n"
             if part is None:
                 continue
-            for row in part.itertuples():
-                text = str(row.quote).replace("\n", " ")
-                out.append(f"> \u201c{text}\u201d\n>\n> \u2014 {row.attribution} ({quote_source(row)})\n")
-    return "\n".join(out)
+            for quote, who, location, coder in zip(part.quote, part.attribution, part.location, part.coder,
+                                                   strict=True):
+                text = str(quote).replace("\n", " ")
+                yield f"> \u201c{text}\u201d\n>\n> \u2014 {who} ({location}; coder {coder})\n"
 
 
 # -- frequencies ---------------------------------------------------------------------------------
@@ -156,5 +176,15 @@ def frame_markdown(frame: pd.DataFrame, index: bool = False) -> str:
     return md_table(columns, rows)
 
 
-def write_markdown(text: str, path: Path) -> None:
-    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+def write_markdown(text: str | Iterable[str], path: Path) -> None:
+    """Write Markdown ending in a newline: a string, or pieces joined by newlines as they come."""
+    pieces = (text,) if isinstance(text, str) else text
+    with text_stream(path) as out:
+        last = ""
+        for n, piece in enumerate(pieces):
+            if n:
+                out.write("\n")
+            out.write(piece)
+            last = piece[-1:] or ("\n" if n else "")
+        if last != "\n":
+            out.write("\n")

@@ -83,84 +83,68 @@ def _markdown(frame: pd.DataFrame, path: Path, coders: list[str], title: str, fa
 
 
 def _xlsx(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from piri_qual.export.xlsx_writer import HEADER_FILL, about_sheet, save, sheet_title
+    from piri_qual.export.xlsx_writer import (
+        HEADER_FILL,
+        Styles,
+        about_sheet,
+        new_workbook,
+        save,
+        sheet_title,
+    )
 
     table = _with_agreed(frame)
-    workbook = Workbook()
-    workbook.remove(workbook.worksheets[0])
+    workbook = new_workbook()
     taken: set[str] = set()
     sheet = workbook.create_sheet(sheet_title("Disagreements", taken))
     columns = [str(c) for c in table.columns]
     wide = {"text": 70, "disputed": 30, AGREED: 30, **dict.fromkeys(coders, 30)}
     for c, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=c, value=name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[get_column_letter(c)].width = wide.get(name, max(9, len(name) + 2))
-    for r, values in enumerate(table.itertuples(index=False), start=2):
-        for c, value in enumerate(values, start=1):
-            if hasattr(value, "item"):
-                value = value.item()
-            cell = sheet.cell(row=r, column=c, value=value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     if columns:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(table) + 1)}"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    styles = Styles(sheet)
+    styles.define("header", font=Font(bold=True), fill=PatternFill("solid", fgColor=HEADER_FILL), alignment=wrap)
+    styles.define("body", alignment=wrap)
+    sheet.append([styles.cell("header", name) for name in columns])
+    for values in table.itertuples(index=False):
+        sheet.append([styles.cell("body", value.item() if hasattr(value, "item") else value) for value in values])
     about_sheet(workbook, title, facts, taken)
     save(workbook, path)
 
 
 def _docx(frame: pd.DataFrame, path: Path, coders: list[str], title: str, facts: Mapping[str, str]) -> None:
-    from docx.shared import Pt
+    from piri_qual.export.docx_writer import HEADER_FILL, new_document
+    from piri_qual.export.word_stream import streamed_docx
+    from piri_qual.export.word_xml import Cell, Run, cell_text
 
-    from piri_qual.export.docx_writer import (
-        HEADER_FILL,
-        new_document,
-        repeat_as_header,
-        save,
-        set_widths,
-        shade,
-        usable_width,
-        write_cell,
-    )
-
-    document = new_document(title, landscape=True)
-    for key, value in facts.items():
-        paragraph = document.add_paragraph()
-        paragraph.paragraph_format.space_after = Pt(0)
-        paragraph.add_run(f"{key}: ").bold = True
-        paragraph.add_run(str(value))
-    if frame.empty:
-        document.add_paragraph("The coders agree on every unit.")
     headers = ["Unit", "Text", *coders, "Differ on", "Agreed"]
-    width = usable_width(document)
-    side = int(width * 0.14)
-    unit_w = int(width * 0.07)
-    text_w = width - unit_w - side * (len(coders) + 2)
-    widths = [unit_w, max(text_w, int(width * 0.25)), *[side] * (len(coders) + 2)]
-    for transcript, part in frame.groupby("transcript", sort=False):
-        first = part.iloc[0]
-        group = f" ({first.group})" if first.group else ""
-        document.add_heading(f"{transcript}: {first.participant}{group}", level=1)
-        table = document.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        for cell, name in zip(table.rows[0].cells, headers, strict=True):
-            write_cell(cell, name, bold=True)
-            shade(cell, HEADER_FILL)
-        repeat_as_header(table.rows[0])
-        for row in part.to_dict("records"):
-            cells = table.add_row().cells
-            where = f"{row['unit']}" + (f"\n{row['time']}" if row.get("time") else "")
-            write_cell(cells[0], where, small=f"{row['start']}\u2013{row['end']}")
-            write_cell(cells[1], str(row["text"]))
-            for i, coder in enumerate(coders, start=2):
-                write_cell(cells[i], row[coder] or "(no theme)", italic=not row[coder])
-            write_cell(cells[len(coders) + 2], str(row["disputed"]), bold=True)
-            write_cell(cells[len(coders) + 3], "")
-        set_widths(table, widths)
-    save(document, path)
+    with streamed_docx(new_document(title, landscape=True), path) as body:
+        for key, value in facts.items():
+            body.runs(Run(f"{key}: ", bold=True), Run(str(value)), space_after=0)
+        if frame.empty:
+            body.paragraph("The coders agree on every unit.")
+        width = body.block_width
+        side = int(width * 0.14)
+        unit_w = int(width * 0.07)
+        text_w = width - unit_w - side * (len(coders) + 2)
+        widths = [unit_w, max(text_w, int(width * 0.25)), *[side] * (len(coders) + 2)]
+        for transcript, part in frame.groupby("transcript", sort=False):
+            first = part.iloc[0]
+            group = f" ({first.group})" if first.group else ""
+            body.heading(f"{transcript}: {first.participant}{group}", 1)
+            table = body.table(widths)
+            table.row([Cell(cell_text(name, bold=True), fill=HEADER_FILL) for name in headers], header=True)
+            for row in part.to_dict("records"):
+                where = f"{row['unit']}" + (f"\n{row['time']}" if row.get("time") else "")
+                table.row([
+                    Cell(cell_text(where, small=f"{row['start']}\u2013{row['end']}")),
+                    Cell(cell_text(str(row["text"]))),
+                    *[Cell(cell_text(row[coder] or "(no theme)", italic=not row[coder])) for coder in coders],
+                    Cell(cell_text(str(row["disputed"]), bold=True)),
+                    Cell(cell_text("")),
+                ])

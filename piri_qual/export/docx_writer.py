@@ -1,9 +1,15 @@
 """Word (.docx) writers: the framework matrix as a landscape appendix table, and the quote bank.
 
-Built with python-docx on its default template, so the result opens in Word and LibreOffice and
-takes a report's own styles when pasted. The matrix goes on landscape A4 with small type, a
-header that repeats on every page, a shaded band per participant group and the summary rows
-("10 of 14 parents") at the foot; wide domains are split into tables of a few constructs each.
+Built on python-docx's default template, so the result opens in Word and LibreOffice and takes a
+report's own styles when pasted. The matrix goes on landscape A4 with small type, a header that
+repeats on every page, a shaded band per participant group and the summary rows ("10 of 14
+parents") at the foot; wide domains are split into tables of a few constructs each.
+
+python-docx sets up each document (page, styles, title); the body, which grows with the codings,
+is built with :mod:`piri_qual.export.word_xml` and streamed by :mod:`piri_qual.export.word_stream`,
+so writing it costs the same per quote or matrix row however large the study. The cell helpers
+below (``write_cell``, ``set_widths``, ...) stay for the small outcome tables, which python-docx
+builds directly.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from piri_qual.core.atomic import atomic_write_bytes
-from piri_qual.export.csv_markdown import cell_text, quote_source
+from piri_qual.export.csv_markdown import cell_text as cell_text_of
+from piri_qual.export.word_xml import EMU_PER_CM, Cell, Run, cell_text, style_id
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,68 +152,63 @@ def _chunks(themes: pd.DataFrame, limit: int) -> list[list[str]]:
 
 def matrix_docx(matrix: FrameworkMatrix, path: Path, title: str, intro: str) -> None:
     """The matrix as landscape tables, a heading per domain, fit for a report appendix."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Cm, Pt
+    from piri_qual.export.word_stream import streamed_docx
 
     document = new_document(title, landscape=True)
-    document.add_paragraph(intro)
     textual = matrix.mode in ("excerpts", "summary")
     limit = 5 if textual else 10
     raised = matrix.raised_text()
-    people = matrix.participants
-    first = Cm(3.2)
-    for _domain, dthemes in matrix.themes.groupby("domain", sort=False):
-        document.add_heading(str(dthemes.domain_label.iloc[0]), level=1)
-        for ids in _chunks(dthemes, limit):
-            chunk = dthemes.loc[ids]
-            ncols = 1 + len(ids)
-            table = document.add_table(rows=2, cols=ncols)
-            table.style = "Table Grid"
-            table.alignment = WD_TABLE_ALIGNMENT.CENTER
-            other = int((usable_width(document) - first) / len(ids))
-            # header row 1: constructs, merged across their themes
-            head, sub = table.rows[0], table.rows[1]
-            write_cell(head.cells[0], "Participant", bold=True)
-            head.cells[0].merge(sub.cells[0])
-            col = 1
-            for _, cpart in chunk.groupby("construct", sort=False):
-                start, end = col, col + len(cpart) - 1
-                cell = head.cells[start] if start == end else head.cells[start].merge(head.cells[end])
-                write_cell(cell, str(cpart.construct_label.iloc[0]), bold=True)
-                for theme in cpart.itertuples():
-                    write_cell(sub.cells[col], str(theme.label), bold=True)
-                    col += 1
-            for row in (head, sub):
-                repeat_as_header(row)
-                for cell in row.cells:
-                    shade(cell, HEADER_FILL)
-            for group in matrix.groups:
-                members = [p for p in matrix.cells.index if people.at[p, "group"] == group]
-                band = table.add_row()
-                merged = band.cells[0].merge(band.cells[ncols - 1])
-                write_cell(merged, f"{group.capitalize()} ({len(members)})", bold=True, size=9)
-                shade(merged, BAND_FILL)
-                for pid in members:
-                    cells = table.add_row().cells
-                    attrs = ", ".join(str(people.at[pid, a]) for a in matrix.attributes if str(people.at[pid, a]))
-                    write_cell(cells[0], str(pid), bold=True, small=attrs or None)
-                    for i, theme_id in enumerate(ids, start=1):
-                        write_cell(cells[i], cell_text(matrix.cells.at[pid, theme_id], matrix.mode),
-                                   size=7 if textual else 8)
-            for group in raised.index:
-                cells = table.add_row().cells
-                label = "all participants" if group == "all" else group
-                write_cell(cells[0], f"Raised by {label}", bold=True)
-                for i, theme_id in enumerate(ids, start=1):
-                    write_cell(cells[i], str(raised.at[group, theme_id]), size=7)
-                for cell in cells:
-                    shade(cell, SUMMARY_FILL)
-            set_widths(table, [first, *[other] * len(ids)])
-            document.add_paragraph().paragraph_format.space_after = Pt(6)
-    save(document, path)
+    first = int(3.2 * EMU_PER_CM)
+    members = matrix.members()
+    labels = {pid: ", ".join(str(v) for v in values if str(v)) for pid, values in matrix.attribute_values().items()}
+    cell_size = 7 if textual else 8
+    with streamed_docx(document, path) as body:
+        body.paragraph(intro)
+        for _domain, dthemes in matrix.themes.groupby("domain", sort=False):
+            body.heading(str(dthemes.domain_label.iloc[0]), 1)
+            for ids in _chunks(dthemes, limit):
+                chunk = dthemes.loc[ids]
+                ncols = 1 + len(ids)
+                other = int((body.block_width - first) / len(ids))
+                table = body.table([first, *[other] * len(ids)], centred=True)
+                # header row 1: constructs over their themes; row 2: the themes
+                head = [Cell(cell_text("Participant", bold=True), vmerge="restart", fill=HEADER_FILL)]
+                sub = [Cell(vmerge="continue")]
+                for _, cpart in chunk.groupby("construct", sort=False):
+                    head.append(Cell(cell_text(str(cpart.construct_label.iloc[0]), bold=True), span=len(cpart),
+                                     fill=HEADER_FILL))
+                    sub += [Cell(cell_text(str(label), bold=True), fill=HEADER_FILL) for label in cpart.label]
+                table.row(head, header=True)
+                table.row(sub, header=True)
+                rows = matrix.row_values(ids)
+                for group in matrix.groups:
+                    table.row([Cell(cell_text(f"{group.capitalize()} ({len(members[group])})", bold=True, size=9),
+                                    span=ncols, fill=BAND_FILL)])
+                    for pid in members[group]:
+                        table.row([Cell(cell_text(pid, bold=True, small=labels[pid] or None)),
+                                   *[Cell(cell_text(cell_text_of(value, matrix.mode), size=cell_size))
+                                     for value in rows[pid]]])
+                for group in raised.index:
+                    label = "all participants" if group == "all" else group
+                    table.row([Cell(cell_text(f"Raised by {label}", bold=True), fill=SUMMARY_FILL),
+                               *[Cell(cell_text(str(raised.at[group, t]), size=7), fill=SUMMARY_FILL) for t in ids]])
+                body.paragraph(space_after=6)
 
 
 # -- quote bank ----------------------------------------------------------------------------------
+def add_attribution_style(document: Any) -> None:
+    """The "Quote Attribution" paragraph style: small, right-aligned, space after."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    attribution = document.styles.add_style(ATTRIBUTION_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    attribution.base_style = document.styles["Normal"]
+    attribution.font.size = Pt(9)
+    attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    attribution.paragraph_format.space_after = Pt(10)
+
+
 def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: str, intro: str,
                 memos: Mapping[str, str] | None = None) -> None:
     """A heading per domain and per theme (with the theme's memo, from ``memos``: theme -> text);
@@ -215,40 +217,29 @@ def quotes_docx(quotes: pd.DataFrame, themes: pd.DataFrame, path: Path, title: s
     Attributions get a paragraph style of their own ("Quote Attribution"), so a report's
     template can restyle them all at once.
     """
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from piri_qual.export.word_stream import streamed_docx
 
     document = new_document(title)
-    attribution = document.styles.add_style(ATTRIBUTION_STYLE, WD_STYLE_TYPE.PARAGRAPH)
-    attribution.base_style = document.styles["Normal"]
-    attribution.font.size = Pt(9)
-    attribution.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    attribution.paragraph_format.space_after = Pt(10)
-    document.add_paragraph(intro)
+    add_attribution_style(document)
+    attribution = style_id(ATTRIBUTION_STYLE)
     by_theme: dict[Hashable, pd.DataFrame] = {t: part for t, part in quotes.groupby("theme", sort=False)}
-    for _domain, dthemes in themes.groupby("domain", sort=False):
-        document.add_heading(str(dthemes.domain_label.iloc[0]), level=1)
-        for theme in dthemes.itertuples():
-            part = by_theme.get(theme.theme)
-            add_styled(document, str(theme.label), "Heading 2")
-            count = 0 if part is None else len(part)
-            people = 0 if part is None else part.participant.nunique()
-            note = document.add_paragraph()
-            run = note.add_run(
-                f"{theme.construct_label}. {count} quote{'s' if count != 1 else ''} from "
-                f"{people} participant{'s' if people != 1 else ''}."
-            )
-            run.italic = True
-            run.font.size = Pt(9)
-            memo = (memos or {}).get(str(theme.theme))
-            if memo:
-                paragraph = document.add_paragraph()
-                paragraph.add_run("Memo: ").bold = True
-                paragraph.add_run(memo)
-            if part is None:
-                continue
-            for row in part.itertuples():
-                add_styled(document, f"\u201c{row.quote}\u201d", "Quote")
-                add_styled(document, f"\u2014 {row.attribution} ({quote_source(row)})", ATTRIBUTION_STYLE)
-    save(document, path)
+    with streamed_docx(document, path) as body:
+        body.paragraph(intro)
+        for _domain, dthemes in themes.groupby("domain", sort=False):
+            body.heading(str(dthemes.domain_label.iloc[0]), 1)
+            for theme in dthemes.itertuples():
+                part = by_theme.get(theme.theme)
+                body.heading(str(theme.label), 2)
+                count = 0 if part is None else len(part)
+                people = 0 if part is None else part.participant.nunique()
+                body.runs(Run(f"{theme.construct_label}. {count} quote{'s' if count != 1 else ''} from "
+                              f"{people} participant{'s' if people != 1 else ''}.", italic=True, size=9))
+                memo = (memos or {}).get(str(theme.theme))
+                if memo:
+                    body.runs(Run("Memo: ", bold=True), Run(memo))
+                if part is None:
+                    continue
+                for quote, who, location, coder in zip(part.quote, part.attribution, part.location, part.coder,
+                                                       strict=True):
+                    body.text(f"\u201c{quote}\u201d", "Quote")
+                    body.text(f"\u2014 {who} ({location}; coder {coder})", attribution)

@@ -71,32 +71,26 @@ def memo_markdown(memos: list[MemoNote], title: str, about: str,
 
 def memo_docx(memos: list[MemoNote], path: Path, title: str, about: str,
               clean: Callable[[str], str] = lambda text: text) -> None:
-    from docx.shared import Pt
+    from piri_qual.export.docx_writer import new_document
+    from piri_qual.export.word_stream import streamed_docx
+    from piri_qual.export.word_xml import Run
 
-    from piri_qual.export.docx_writer import add_styled, new_document, save
-
-    document = new_document(f"Memos: {title}")
-    document.add_paragraph(about)
-    if not memos:
-        document.add_paragraph("No memos yet. Write them while coding (m) or with `piri-qual memos add`.")
-    for heading, part in _sections(memos):
-        document.add_heading(heading, level=1)
-        for memo in part:
-            document.add_heading(clean(memo.target), level=2)
-            byline = document.add_paragraph()
-            run = byline.add_run(f"{_byline(memo)}; {memo.handle}")
-            run.italic = True
-            run.font.size = Pt(9)
-            if memo.quote:
-                add_styled(document, f"\u201c{clean(' '.join(memo.quote.split()))}\u201d", "Quote")
-            for block in clean(memo.text).split("\n\n"):
-                document.add_paragraph(block.strip())
-            for link in memo.links:
-                item = document.add_paragraph(clean(link))
-                item.paragraph_format.left_indent = Pt(12)
-                for r in item.runs:
-                    r.font.size = Pt(8)
-    save(document, path)
+    with streamed_docx(new_document(f"Memos: {title}"), path) as body:
+        body.paragraph(about)
+        if not memos:
+            body.paragraph("No memos yet. Write them while coding (m) or with `piri-qual memos add`.")
+        for heading, part in _sections(memos):
+            body.heading(heading, 1)
+            for memo in part:
+                body.heading(clean(memo.target), 2)
+                body.runs(Run(f"{_byline(memo)}; {memo.handle}", italic=True, size=9))
+                if memo.quote:
+                    body.paragraph(f"\u201c{clean(' '.join(memo.quote.split()))}\u201d", "Quote")
+                for block in clean(memo.text).split("\n\n"):
+                    body.paragraph(block.strip())
+                for link in memo.links:
+                    text = clean(link)
+                    body.paragraph("", left_indent=12, runs=[Run(text, size=8)] if text else [])
 
 
 def write_memo_report(memos: list[MemoNote], path: Path, fmt: str, title: str,

@@ -164,12 +164,15 @@ def _matrix_flags(matrix: FrameworkMatrix, data: Selection, redact: bool = False
 
 
 def write_matrix(data: Selection, path: Path, fmt: str, mode: str = "count", *, redact: bool = False,
-                 strict: bool = False) -> ExportResult:
+                 strict: bool = False, matrix: FrameworkMatrix | None = None, check: bool = True) -> ExportResult:
+    """The matrix (``matrix``: one already built in ``mode``, to reuse) in ``fmt``; ``check=False``
+    skips the identifier check of text cells when its findings are reported elsewhere."""
     from piri_qual.analysis.matrix import matrix_from_data
 
     data = focused(data)
-    matrix = matrix_from_data(data, mode)
-    flagged = _matrix_flags(matrix, data, redact)
+    if matrix is None:
+        matrix = matrix_from_data(data, mode)
+    flagged = _matrix_flags(matrix, data, redact) if check or redact or strict else None
     _guard(flagged, strict, "matrix cell")
     title = "Framework matrix"
     what = f"{title} (cells: {MODE_NAMES[mode]})"
@@ -313,9 +316,14 @@ def frequency_tables(data: Selection, by: list[str]) -> dict[str, pd.DataFrame]:
         pairs = cooccurrence_pairs(data.codings, list(data.themes.index))
         labels = data.themes.label
         tables["Co-occurrence"] = pairs.assign(theme=pairs.theme.map(labels), **{"with": pairs["with"].map(labels)})
-    order = [t for t in data.order if data.transcripts[t].participant in set(data.participants.index)]
-    tables["Saturation"] = saturation(data.codings, order, list(data.themes.index))
+    tables["Saturation"] = saturation(data.codings, interview_order(data), list(data.themes.index))
     return tables
+
+
+def interview_order(data: Selection) -> list[str]:
+    """The selected participants' transcripts in interview order."""
+    chosen = set(data.participants.index)
+    return [t for t in data.order if data.transcripts[t].participant in chosen]
 
 
 def plot_paths(path: Path, plot: str) -> dict[str, Path]:
@@ -359,15 +367,16 @@ def write_plots(data: Selection, paths: dict[str, Path]) -> list[Path]:
                              f"Participants raising each theme, by group ({who})")
         written.append(paths["groups"])
     if "saturation" in paths:
-        order = [t for t in data.order if data.transcripts[t].participant in set(data.participants.index)]
-        table = saturation(data.codings, order, list(data.themes.index))
+        table = saturation(data.codings, interview_order(data), list(data.themes.index))
         plots.saturation_curve(table, paths["saturation"], f"New themes per transcript, in interview order ({who})")
         written.append(paths["saturation"])
     return written
 
 
 def write_frequencies(data: Selection, path: Path, fmt: str, *, by: str | None = None, table: str = "counts",
-                      plot: str = "all") -> ExportResult:
+                      plot: str = "all", tables: dict[str, pd.DataFrame] | None = None) -> ExportResult:
+    """The frequency tables or plots in ``fmt`` (``tables``: :func:`frequency_tables` already
+    computed for the same attributes, to reuse)."""
     data = focused(data)
     if fmt == "png":
         return ExportResult(write_plots(data, plot_paths(path, plot)), None, data.orphaned)
@@ -375,13 +384,13 @@ def write_frequencies(data: Selection, path: Path, fmt: str, *, by: str | None =
     if fmt == "csv":
         if table not in TABLES:
             raise PiriQualError(f"unknown table {table!r}", hint=f"Use one of {', '.join(TABLES)}.")
-        tables = frequency_tables(data, attrs[:1])
+        tables = tables or frequency_tables(data, attrs[:1])
         chosen = {"counts": f"By {attrs[0]}", "cooccurrence": "Co-occurrence", "saturation": "Saturation"}[table]
         from piri_qual.export.csv_markdown import write_csv
 
         write_csv(tables[chosen], path)
         return ExportResult([path], None, data.orphaned)
-    tables = frequency_tables(data, attrs)
+    tables = tables or frequency_tables(data, attrs)
     what = "Theme frequencies, co-occurrence and saturation"
     if fmt == "xlsx":
         from piri_qual.export.xlsx_writer import frames_xlsx
@@ -416,10 +425,12 @@ def export_all(study: StudyFolder, data: Selection, out_dir: Path, *, per_theme:
             _guard(_matrix_flags(matrix_from_data(data, "summary"), data, redact), strict, "matrix cell")
         _guard(_matrix_flags(matrix_from_data(data, "excerpts"), data, redact), strict, "matrix cell")
     result = ExportResult(orphaned=data.orphaned)
+    counts = matrix_from_data(data, "count")  # one matrix for the four formats
     for fmt in FORMATS["matrix"]:
-        result.extend(write_matrix(data, out_dir / f"matrix.{fmt}", fmt, "count"))
+        result.extend(write_matrix(data, out_dir / f"matrix.{fmt}", fmt, "count", matrix=counts))
     # The excerpts are the quotes checked below: their flags would only repeat those.
-    result.paths.extend(write_matrix(data, out_dir / "matrix-excerpts.xlsx", "xlsx", "excerpts", redact=redact).paths)
+    result.paths.extend(write_matrix(data, out_dir / "matrix-excerpts.xlsx", "xlsx", "excerpts", redact=redact,
+                                     check=False).paths)
     if any(scope == "cell" for scope, _ in data.memos):
         for fmt in ("xlsx", "docx"):
             written = write_matrix(data, out_dir / f"matrix-summaries.{fmt}", fmt, "summary", redact=redact)
@@ -437,10 +448,11 @@ def export_all(study: StudyFolder, data: Selection, out_dir: Path, *, per_theme:
                                      developed=bool(study.history.changes)))
     for fmt in ("md", "docx"):
         result.extend(write_memos(study, data, out_dir / f"memos.{fmt}", fmt))
+    tables = frequency_tables(data, count_attributes(data))  # the first attribute is the group, as in CSV
     for fmt in ("xlsx", "md"):
-        result.extend(write_frequencies(data, out_dir / f"frequencies.{fmt}", fmt))
+        result.extend(write_frequencies(data, out_dir / f"frequencies.{fmt}", fmt, tables=tables))
     for table in TABLES:
         name = "frequencies" if table == "counts" else table
-        result.extend(write_frequencies(data, out_dir / f"{name}.csv", "csv", table=table))
+        result.extend(write_frequencies(data, out_dir / f"{name}.csv", "csv", table=table, tables=tables))
     result.extend(write_frequencies(data, out_dir / "frequencies.png", "png"))
     return result

@@ -18,7 +18,7 @@ from piri_qual.tui import assist_bridge
 from piri_qual.tui.keys import keymap_from_settings
 from piri_qual.tui.screens.coding import CodingScreen
 from piri_qual.tui.screens.reconcile import ReconcileScreen
-from piri_qual.tui.session import SUGGESTIONS, where_stopped
+from piri_qual.tui.session import SUGGESTIONS, where_stopped_in_log
 
 
 class CodingApp(App[None]):
@@ -72,7 +72,7 @@ class CodingApp(App[None]):
                     hint="Import some with `piri-qual import FILE...`.",
                 )
             if transcript_id is None:  # where this coder stopped last time, else the first
-                transcript_id = where_stopped(study.log(coder).read(), ids) or ids[0]
+                transcript_id = where_stopped_in_log(study.log(coder).path, ids) or ids[0]
             else:
                 study.transcript(transcript_id)  # a clear error for an unknown id
         self.coder = coder or consensus

@@ -30,6 +30,8 @@ from piri_qual.errors import PiriQualError
 from piri_qual.tui.textindex import Span, TextIndex
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from piri_qual.assist.types import Suggestion
     from piri_qual.core.framework import Codebook, Theme
     from piri_qual.study import Study
@@ -756,3 +758,15 @@ def where_stopped(events: Iterable[Event], known: Iterable[str]) -> str | None:
         if event.op in DECISIONS and event.transcript in ids and (latest is None or event.sort_key > latest.sort_key):
             latest = event
     return latest.transcript if latest is not None else None
+
+
+def where_stopped_in_log(path: Path, known: Iterable[str]) -> str | None:
+    """:func:`where_stopped` for the log at ``path``, read from its tail (the app opens on it before
+    anything else is shown, and a long log parsed whole delayed the first screen by a second)."""
+    from piri_qual.core.log_tail import LogTail
+
+    ids = set(known)
+    for event in LogTail(path).events():  # latest (time, id) first
+        if event.op in DECISIONS and event.transcript in ids:
+            return event.transcript
+    return None

@@ -107,12 +107,21 @@ class CodingScreen(Screen[None]):
         app = self.review_app
         try:
             transcript = app.study.transcript(transcript_id)
+            if self.session is None:
+                # The first screen shows the words at once; the sentences (spaCy, on a new study)
+                # and the coder's log (a large one takes a second to fold) follow.
+                app.call_from_thread(self._preview, transcript)
             sentences = app.study.sentences(transcript_id)  # the study's sentence index
         except Exception as exc:  # noqa: BLE001 - reported in the UI, the session stays usable
             app.call_from_thread(self._worker_failed, "could not open the transcript", exc)
             return
         if not get_current_worker().is_cancelled:
             app.call_from_thread(self._on_loaded, transcript, sentences)
+
+    def _preview(self, transcript: Transcript) -> None:
+        """The transcript's text before the coding session is ready (keys wait for the session)."""
+        if self.session is None:
+            self.query_one(TranscriptView).show_transcript(transcript)
 
     def _on_loaded(self, transcript: Transcript, sentences: list[tuple[int, int]]) -> None:
         import warnings
