@@ -117,6 +117,8 @@ def import_(files: tuple[Path, ...], participant: str | None, group: str | None,
 
     report = study.import_files(list(files), participant=participant, group=group, force=force,
                                 replace=replace, progress=progress, speakers=speakers)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("imported", "updated", "unchanged", "failed")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to do")
     if not report.ok:

@@ -23,7 +23,9 @@ from piri_qual.core.permissions import file_mode
 from piri_qual.errors import PiriQualError, os_problem
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make the names in ``folder`` durable (a rename into it survives a power cut); best effort:
+    some systems cannot open a folder for it."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -88,7 +90,7 @@ def atomic_stream(path: str | Path, mode: int | None = None) -> Iterator[BinaryI
             if problem is not None:
                 raise problem from None
         raise
-    _fsync_dir(target.parent)
+    fsync_folder(target.parent)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:

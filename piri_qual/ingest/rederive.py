@@ -15,7 +15,9 @@ A transcript from before turn settings were recorded (corpus format 1) is derive
 
 The check is cheap on the common path: a stamp of ``roles:`` and the corpus files' sizes and
 times in ``.piri-cache/turn-settings.json`` says nothing changed since the last check, and the
-transcripts are not opened at all.
+transcripts are not opened at all. When it does not (the cache was cleaned, an import wrote
+files), the corpus index (:mod:`piri_qual.ingest.corpus_index`) says which ``roles:`` each
+transcript's turns were made with, so only the transcripts it does not vouch for are opened.
 """
 
 from __future__ import annotations
@@ -59,17 +61,41 @@ def stale_reason(transcript: Transcript, roles: dict[str, str]) -> str | None:
     table = {_key(k): v for k, v in roles.items()}
     stamp = transcript.turn_settings.get("roles")
     if isinstance(stamp, dict):
-        for key, was in sorted(stamp.items()):
-            now = table.get(key)
-            if now != was:
-                return f"roles: {key!r} {was or '(not set)'} -> {now or '(not set)'}"
-        return None
+        return _roles_changed(stamp, table)
     for turn in transcript.turns:  # format 1: compare with the roles the turns have
         if turn.speaker:
             now = table.get(_key(turn.speaker))
             if now is not None and now != turn.role:
                 return f"roles: {_key(turn.speaker)!r} {turn.role} -> {now}"
     return None
+
+
+def _roles_changed(stamp: dict[str, Any], table: dict[str, str]) -> str | None:
+    """How ``roles:`` (keyed as :func:`_key` keys) now differs for the labels a transcript's
+    turns were made with (its recorded ``roles`` stamp); None when it does not."""
+    for key, was in sorted(stamp.items()):
+        now = table.get(key)
+        if now != was:
+            return f"roles: {key!r} {was or '(not set)'} -> {now or '(not set)'}"
+    return None
+
+
+def _maybe_stale(study: StudyFolder, roles: dict[str, str]) -> list[str]:
+    """The transcripts whose turns may no longer match ``roles:``, from the corpus index: the
+    transcripts are not opened, except those from before turn settings were recorded and those
+    the index does not know as they are now (:mod:`piri_qual.ingest.corpus_index`)."""
+    from piri_qual.ingest.corpus_index import load_index
+
+    index, _ = load_index(study.corpus_dir, load=lambda path: study.transcript(path.stem))
+    table = {_key(k): v for k, v in roles.items()}
+    out = []
+    for tid, entry in index.entries.items():
+        if entry.roles is not None:
+            if _roles_changed(entry.roles, table) is not None:
+                out.append(tid)
+        elif stale_reason(study.transcript(tid), roles) is not None:
+            out.append(tid)
+    return out
 
 
 def _stamp(study: StudyFolder) -> str:
@@ -96,7 +122,7 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
     if _read(stamp_path) == _stamp(study):
         return []
     roles = dict(study.settings.roles)
-    stale = [tid for tid in study.transcript_ids() if stale_reason(study.transcript(tid), roles) is not None]
+    stale = _maybe_stale(study, roles)
     done: list[Refreshed] = []
     if stale:
         study.cache_dir.mkdir(parents=True, exist_ok=True)
