@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -70,13 +71,29 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 def run(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, str]:
     """Run ``argv`` to completion; its wall time and standard output. A failure stops the benchmark."""
+    seconds, _, out = run_measured(argv, env=env, cwd=cwd)
+    return seconds, out
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(argv: Sequence[str], *, env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run ``argv`` to completion; its wall time, its CPU time (user + system, from the
+    resource usage of waited-for children: a shared machine's load slows the wall clock far more
+    than the CPU a command needs) and standard output. A failure stops the benchmark."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(list(argv), capture_output=True, text=True, env=env or bench_env(), cwd=cwd, check=False)
     seconds = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if done.returncode != 0:
         shown = " ".join(str(a) for a in argv[:6])
         raise BenchFailure(f"benchmark command failed ({done.returncode}): {shown} ...\n{done.stderr[-3000:]}")
-    return seconds, done.stdout
+    return seconds, cpu, done.stdout
 
 
 def piri(*args: object) -> list[str]:
@@ -110,6 +127,13 @@ class Contender:
 class Timing:
     name: str
     seconds: list[float] = field(default_factory=list)
+    #: CPU seconds of each run (commands only: :func:`interleaved` records them beside the wall)
+    cpu: list[float] = field(default_factory=list)
+
+    def cpu_timing(self) -> Timing:
+        """The same runs by their CPU time, for targets on CPU (what the job costs, whatever
+        else the machine is doing)."""
+        return Timing(f"{self.name} [CPU]", list(self.cpu))
 
     @property
     def best(self) -> float:
@@ -132,12 +156,12 @@ def interleaved(contenders: Sequence[Contender], rounds: int = ROUNDS, *, warmup
     timings = {c.name: Timing(c.name) for c in contenders}
     last: dict[str, str] = {}
 
-    def once(contender: Contender) -> float:
+    def once(contender: Contender) -> tuple[float, float]:
         if contender.prepare:
             contender.prepare()
-        seconds, out = run(contender.argv, env=contender.env)
+        seconds, cpu, out = run_measured(contender.argv, env=contender.env)
         last[contender.name] = out
-        return seconds
+        return seconds, cpu
 
     if warmup:
         for contender in contenders:
@@ -145,7 +169,9 @@ def interleaved(contenders: Sequence[Contender], rounds: int = ROUNDS, *, warmup
     for r in range(rounds):
         shift = r % len(contenders) if rotate else 0
         for contender in [*contenders[shift:], *contenders[:shift]]:
-            timings[contender.name].seconds.append(once(contender))
+            seconds, cpu = once(contender)
+            timings[contender.name].seconds.append(seconds)
+            timings[contender.name].cpu.append(cpu)
     for contender in contenders:
         if contender.check:
             contender.check(last[contender.name])

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,11 @@ class IndexEntry:
     stamp: Stamp | None = None  # of the corpus file; None until the file is on disk
 
     @classmethod
-    def of(cls, transcript: Transcript, stamp: Stamp | None = None) -> IndexEntry:
-        findings = find(transcript, "", [])  # speakers and layout only: warnings are the import's
+    def of(cls, transcript: Transcript, stamp: Stamp | None = None, *, findings: Findings | None = None,
+           words: int | None = None) -> IndexEntry:
+        """The entry of ``transcript``; ``findings`` and ``words`` when the import has them."""
+        if findings is None:  # speakers and layout only: warnings are the import's
+            findings = find(transcript, "", [])
         name = transcript.metadata.get(SOURCE_NAME)
         roles = transcript.turn_settings.get("roles")
         return cls(
@@ -77,7 +80,7 @@ class IndexEntry:
             source_name=name if isinstance(name, str) and name else Path(transcript.source).name,
             imported_at=transcript.imported_at,
             speakers=transcript.turn_settings.get("speakers"), roles=roles if isinstance(roles, dict) else None,
-            turns=len(transcript.turns), words=transcript.words, layout=findings.layout,
+            turns=len(transcript.turns), words=transcript.words if words is None else words, layout=findings.layout,
             found=[tuple(s) for s in findings.speakers], stamp=stamp,  # type: ignore[misc]
         )
 
@@ -125,7 +128,7 @@ class CorpusIndex:
         out: the next load reads those files)."""
         if not self.dirty:
             return
-        rows = [asdict(e) for _, e in sorted(self.entries.items()) if e.stamp is not None]
+        rows = [vars(e) for _, e in sorted(self.entries.items()) if e.stamp is not None]
         data = json.dumps({"version": INDEX_VERSION, "entries": rows}, ensure_ascii=False, separators=(",", ":"))
         atomic_write_bytes(self.path, (data + "\n").encode("utf-8"))
         self.dirty = False

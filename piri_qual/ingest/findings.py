@@ -59,20 +59,26 @@ class Findings:
         return "speakers " + ", ".join(f"{label} ({role})" for label, role, _ in self.speakers)
 
 
-def find(transcript: Transcript, name: str, speakers_option: list[str] | None = None) -> Findings:
-    """Findings for an imported transcript (``name`` is the file's name, for the advice)."""
+def find(transcript: Transcript, name: str, speakers_option: list[str] | None = None,
+         turn_words: list[int] | None = None) -> Findings:
+    """Findings for an imported transcript (``name`` is the file's name, for the advice);
+    ``turn_words``: :meth:`Transcript.turn_words` when the caller has counted them already."""
     layout: dict[str, Any] = transcript.metadata.get("layout") or {}
     words: Counter[tuple[str, str]] = Counter()
     turns: Counter[str] = Counter()
     asking: Counter[str] = Counter()
     text = transcript.text
-    for turn in transcript.turns:
+    counted = turn_words if turn_words is not None and not transcript.nonspeech else None
+    for k, turn in enumerate(transcript.turns):
         if turn.role == "other" and turn.speaker is None:
             continue
         label = turn.speaker or UNLABELLED
-        count = 0
-        for a, b in transcript.speech_chars(turn.start, turn.end):
-            count += len(text[a:b].split())
+        if counted is not None:  # no stage directions: a turn's speech is all of its words
+            count = counted[k]
+        else:
+            count = 0
+            for a, b in transcript.speech_chars(turn.start, turn.end):
+                count += len(text[a:b].split())
         words[(label, turn.role)] += count
         turns[label] += 1
         asking[label] += text[turn.start : turn.end].rstrip().endswith("?")

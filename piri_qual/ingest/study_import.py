@@ -293,8 +293,9 @@ def _import_one(
         nonspeech=derived.nonspeech,
         turn_settings=derived.turn_settings,
     )
-    outcome = FileOutcome(path, "imported", tid, turns=len(turns), words=transcript.words,
-                          findings=find(transcript, path.name, speakers))
+    counts = transcript.turn_words()
+    outcome = FileOutcome(path, "imported", tid, turns=len(turns), words=sum(counts),
+                          findings=find(transcript, path.name, speakers, counts))
     reanchored = False
     if known is not None:
         outcome.status = "updated"
@@ -304,7 +305,7 @@ def _import_one(
             reanchored = True
     run.writes.stage(study.corpus_dir / f"{tid}.json", transcript.to_json().encode("utf-8"))
     run.staged.append(tid)
-    entry = IndexEntry.of(transcript)
+    entry = IndexEntry.of(transcript, findings=outcome.findings, words=outcome.words)
     run.index.put(entry)
     run.by_name[path.name] = [k for k in same_name if k.id != tid] + [entry]
     return outcome, (pid, grp), reanchored
