@@ -50,13 +50,16 @@ class StagedWrites:
 
     def __init__(self) -> None:
         self._staged: list[_Staged] = []
+        self._folders: set[Path] = set()  # made (or found) already
 
     def __len__(self) -> int:
         return len(self._staged)
 
     def stage(self, path: Path, data: bytes) -> None:
         """Write ``data`` in full beside ``path``; ``path`` itself is untouched until commit."""
-        make_folder(path.parent)
+        if path.parent not in self._folders:
+            make_folder(path.parent)
+            self._folders.add(path.parent)
         if path.is_dir():
             raise PiriQualError("is a folder, not a file", path=path, hint="Give a file name.")
         try:

@@ -68,13 +68,16 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
     turns: Counter[str] = Counter()
     asking: Counter[str] = Counter()
     text = transcript.text
-    counted = turn_words if turn_words is not None and not transcript.nonspeech else None
+    spans = transcript.nonspeech
+    next_span = 0  # the first stage direction that does not end before the current turn
     for k, turn in enumerate(transcript.turns):
         if turn.role == "other" and turn.speaker is None:
             continue
         label = turn.speaker or UNLABELLED
-        if counted is not None:  # no stage directions: a turn's speech is all of its words
-            count = counted[k]
+        while next_span < len(spans) and spans[next_span][1] <= turn.start:
+            next_span += 1
+        if turn_words is not None and (next_span == len(spans) or spans[next_span][0] >= turn.end):
+            count = turn_words[k]  # no stage direction in the turn: its speech is all of its words
         else:
             count = 0
             for a, b in transcript.speech_chars(turn.start, turn.end):
