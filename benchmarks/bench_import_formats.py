@@ -1,40 +1,42 @@
-"""Benchmark: reading .odt transcripts costs at most 3x unzipping and parsing their content.xml.
+"""Benchmark: the .odt and .docx readers cost at most 3x unzipping and parsing the XML they read.
 
-Why: LibreOffice users and university transcription services send .odt, often a whole study at
-once. Target (issue #15): the .odt reader over 100 files of about 8,000 words each takes at most
-3x the least any reader must do on the same files -- open the zip, read ``content.xml`` and
-parse it with lxml. The files are written the way LibreOffice writes them (automatic styles,
-bold labels in spans, ``text:s`` for runs of spaces, soft page breaks), from a fixed seed.
+Why: LibreOffice users and university transcription services send .odt, Word users .docx, often
+a whole study at once. Target (issues #15 and #18): each reader, in process, over 100 files of
+about 8,000 words takes at most 3x the least any reader must do on the same files -- open the zip,
+read ``content.xml`` (``word/document.xml``) and parse it with lxml. The .odt files are written
+the way LibreOffice writes them (automatic styles, bold labels in spans, ``text:s`` for runs of
+spaces, soft page breaks), from a fixed seed; the .docx files are the generated interviews of
+:mod:`docx_sources`. (What the import command costs on top of its reader, through the command
+line, is ``bench_import.py``'s.)
 
 Each round times the floor and the reader on every file, one after the other (alternating which
 goes first), so that both see the same machine load at the same moment; each file's figure is its
 best over the rounds and the total is their sum, so a burst of load from another process spoils
 one file's timing in one round, not the result. The spread (worst round / best round, over the
-whole set) is shown beside it. `piri-qual import` of the same 100 files into a new study through the CLI
-(corpus files written) is reported beside it, as a ratio to the same floor. Exits 1 when the
-target is missed.
+whole set) is shown beside it. Exits 1 when a target is missed.
 Run: python benchmarks/bench_import_formats.py
 """
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 from _common import WORDS  # noqa: E402
+from docx_sources import docx_sources  # noqa: E402
+from harness import ROUNDS, Targets  # noqa: E402
 
 FILES = 100
-ROUNDS = 7
 TARGET = 3.0
 
 # The namespaces, declarations and styles LibreOffice Writer 7 writes in every content.xml.
@@ -126,12 +128,12 @@ def interview(rng: random.Random, words: int = 8000) -> list[str]:
     return out
 
 
-def floor(paths: list[Path]) -> None:
+def floor(paths: list[Path], part: str) -> None:
     from lxml import etree
 
     for path in paths:
         with zipfile.ZipFile(path) as zf:
-            etree.fromstring(zf.read("content.xml"))
+            etree.fromstring(zf.read(part))
 
 
 def ours(paths: list[Path]) -> None:
@@ -141,13 +143,13 @@ def ours(paths: list[Path]) -> None:
         read_source(path)
 
 
-def timed(func: object, paths: list[Path]) -> float:
+def timed(func: Callable[[list[Path]], None], paths: list[Path]) -> float:
     start = time.perf_counter()
-    func(paths)  # type: ignore[operator]
+    func(paths)
     return time.perf_counter() - start
 
 
-def interleaved(paths: list[Path]) -> tuple[float, float, float, float]:
+def interleaved(paths: list[Path], part: str) -> tuple[float, float, float, float]:
     """(floor, ours): the sum over files of each file's best time; and each side's spread."""
     best_floor = [float("inf")] * len(paths)
     best_ours = [float("inf")] * len(paths)
@@ -156,13 +158,14 @@ def interleaved(paths: list[Path]) -> tuple[float, float, float, float]:
     for round_ in range(ROUNDS):
         total_floor = total_ours = 0.0
         for i, path in enumerate(paths):
-            pair = [(floor, best_floor), (ours, best_ours)]
+            pair: list[tuple[Callable[[list[Path]], None], list[float]]] = [
+                (lambda p: floor(p, part), best_floor), (ours, best_ours)]
             if (round_ + i) % 2:
                 pair.reverse()
             for func, best in pair:
                 seconds = timed(func, [path])
                 best[i] = min(best[i], seconds)
-                if func is floor:
+                if best is best_floor:
                     total_floor += seconds
                 else:
                     total_ours += seconds
@@ -172,39 +175,25 @@ def interleaved(paths: list[Path]) -> tuple[float, float, float, float]:
             max(round_ours) / min(round_ours))
 
 
-def cli_import(folder: Path, paths: list[Path]) -> float:
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
-    study = folder / "study"
-    subprocess.run([sys.executable, "-m", "piri_qual", "init", str(study)], check=True, capture_output=True, env=env)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "piri_qual", "import", *map(str, paths), "--study", str(study)],
-                          capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"import failed:\n{done.stderr}")
-    assert len(list((study / "corpus").glob("*.json"))) == len(paths)
-    return seconds
-
-
 def main() -> int:
+    targets = Targets("bench_import_formats")
     rng = random.Random(20240615)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = [write_odt_transcript(folder / f"P{i:03d}.odt", interview(rng)) for i in range(FILES)]
-        ours(paths[:2])  # load the modules outside the timing
-        floor(paths[:2])
-        b, m, spread_base, spread_ours = interleaved(paths)
-        ratio = m / b
-        print(f"{FILES} .odt files of about 8,000 words; each file's best of {ROUNDS} interleaved rounds, summed")
-        print(f"import_odt: ratio={ratio:.2f}x (target <= {TARGET}x) [ours {m:.3f} s, baseline {b:.3f} s "
-              f"(zipfile + lxml parse of content.xml); spread: ours {spread_ours:.2f}x, baseline {spread_base:.2f}x]")
-        cli = cli_import(folder, paths)
-        print(f"import_odt_cli: piri-qual import of the {FILES} files into a new study, corpus written: {cli:.2f} s "
-              f"({cli / b:.1f}x the parse floor; includes start-up and writing)")
-        if ratio > TARGET:
-            print("MISSED: the .odt reader is slower than its target", file=sys.stderr)
-            return 1
-    return 0
+        kinds = {
+            ".odt": ("content.xml", [write_odt_transcript(folder / f"P{i:03d}.odt", interview(rng))
+                                     for i in range(FILES)]),
+            ".docx": ("word/document.xml", docx_sources(FILES)),
+        }
+        for suffix, (part, paths) in kinds.items():
+            ours(paths[:2])  # load the modules outside the timing
+            floor(paths[:2], part)
+            b, m, spread_base, spread_ours = interleaved(paths, part)
+            targets.bound(f"{suffix} reader over {len(paths)} files of about 8,000 words, vs zipfile + lxml parse of "
+                          f"{part}", m / b, TARGET, unit="x",
+                          detail=f"reader {m:.3f} s, spread {spread_ours:.2f}x; floor {b:.3f} s, spread "
+                                 f"{spread_base:.2f}x; each file's best of {ROUNDS} interleaved rounds, summed")
+    return targets.finish()
 
 
 if __name__ == "__main__":

@@ -229,7 +229,9 @@ def init_study(folder: Path, title: str | None = None, *, framework: bool = True
     if not (folder / "participants.csv").exists():
         atomic_write_text(folder / "participants.csv", "id,group\n")
     atomic_write_text(folder / ".gitignore",
-                      f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\ncodebooks/.*.lock\n{STUDY_LOCK}*\n")
+                      f"{CACHE_DIR}/\nexports/\ncodings/.*.lock\ncodebooks/.*.lock\n{STUDY_LOCK}*\n"
+                      # the corpus index vouches for files by inode: a clone's must be rebuilt anyway
+                      "corpus/.import-index\ncorpus/.*.staged\ntranscripts/.*.staged\n")
     # the coder logs and the codebook history are append-only: git's union driver merges them
     atomic_write_text(folder / ".gitattributes", "codings/*.jsonl merge=union\ncodebooks/*.history.jsonl merge=union\n")
     return folder

@@ -135,7 +135,8 @@ class _Run:
         self.study = study
         self.progress = progress
         self.report = ImportReport()
-        self.index, warning = load_index(study.corpus_dir)
+        # the study's reader: a transcript the roles check opened already is not parsed again
+        self.index, warning = load_index(study.corpus_dir, load=lambda path: study.transcript(path.stem))
         if warning:
             self.report.warnings.append(warning)
         self.by_name = self.index.by_source_name()
