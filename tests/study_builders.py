@@ -271,3 +271,14 @@ def build_export_study(folder: Path) -> Path:
 
 def pseudonym_names() -> list[str]:
     return ["Claire", "Alfie", "Northvale", "Larch Road", "Dr Okafor"]
+
+
+def write_docx(path: Path, paragraphs: list[str]) -> Path:
+    """A Word file with one paragraph per item, written by python-docx as Word users' files are."""
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path

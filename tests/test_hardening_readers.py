@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from study_builders import write_docx
 
 from piri_qual.cli import main
 from piri_qual.study import Study
@@ -30,23 +31,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
-def _docx(path: Path, paragraphs: list[str]) -> Path:
-    from docx import Document
-
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(str(path))
-    return path
-
-
 # -- .docx whose compressed stream is corrupt (fixed by core/safe_zip.py) -------------------------
 def test_docx_with_a_corrupt_compressed_stream_is_one_line_and_the_others_import(tiny_study: Path, tmp_path: Path,
                                                                                 capsys) -> None:
     """Finding: a .docx whose compressed stream is corrupt gave a traceback, and the other files
     in that command were then not imported."""
-    good = _docx(tmp_path / "P08_parent.docx", ["Interviewer: How was it?", "P08: We waited six weeks."])
-    bad = _docx(tmp_path / "P09_parent.docx", ["Interviewer: How was it?", "P09: " + "It was fine. " * 200])
+    good = write_docx(tmp_path / "P08_parent.docx", ["Interviewer: How was it?", "P08: We waited six weeks."])
+    bad = write_docx(tmp_path / "P09_parent.docx", ["Interviewer: How was it?", "P09: " + "It was fine. " * 200])
     data = bytearray(bad.read_bytes())
     with zipfile.ZipFile(bad) as archive:
         info = archive.getinfo("word/document.xml")

@@ -15,22 +15,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from study_builders import write_docx
 
 from piri_qual.cli import main
 from piri_qual.core.corpus import CORPUS_FORMAT_VERSION, Transcript
 from piri_qual.study import Study
 
 INDEX = Path("corpus") / ".import-index"
-
-
-def _docx(path: Path, paragraphs: list[str]) -> Path:
-    from docx import Document
-
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(str(path))
-    return path
 
 
 def _interview(pid: str, words: str = "We talked about feeding and sleep and how I was coping.") -> list[str]:
@@ -40,7 +31,7 @@ def _interview(pid: str, words: str = "We talked about feeding and sleep and how
 
 def _sources(folder: Path, ids: list[str]) -> list[Path]:
     folder.mkdir(exist_ok=True)
-    return [_docx(folder / f"{pid}_parent.docx", _interview(pid)) for pid in ids]
+    return [write_docx(folder / f"{pid}_parent.docx", _interview(pid)) for pid in ids]
 
 
 def _times(root: Path) -> dict[str, int]:
@@ -85,7 +76,7 @@ def test_changed_source_is_imported_again_and_the_index_follows(
         tiny_study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     paths = _sources(tmp_path / "sources", ["P20", "P21"])
     _import(tiny_study, paths, capsys)
-    _docx(paths[1], _interview("P21", "Nothing about feeding; it was the sleep that mattered."))
+    write_docx(paths[1], _interview("P21", "Nothing about feeding; it was the sleep that mattered."))
     out, _ = _import(tiny_study, paths, capsys)
     assert out.strip().splitlines()[-1] == "1 updated, 1 unchanged"
     assert "the sleep that mattered" in Study(tiny_study).transcript("P21").text
@@ -163,7 +154,7 @@ def test_sigkill_during_a_batched_import_leaves_each_file_absent_or_whole(
     long_turn = " ".join(["We talked about feeding and sleep and how I was coping."] * 300)
     for n in range(150):
         pid = f"P{100 + n}"
-        _docx(sources / f"{pid}_parent.docx", ["Interviewer: Tell me more.", f"{pid}: {long_turn}"])
+        write_docx(sources / f"{pid}_parent.docx", ["Interviewer: Tell me more.", f"{pid}: {long_turn}"])
     paths = sorted(map(str, sources.glob("*.docx")))
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, "-m", "piri_qual", "import", *paths, "--study", str(tiny_study)],

@@ -9,19 +9,10 @@ import time
 import warnings
 from pathlib import Path
 
+from study_builders import write_docx
+
 from piri_qual.cli import main
 from piri_qual.study import Study
-
-
-def _docx(path: Path, paragraphs: list[str]) -> Path:
-    from docx import Document
-
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(str(path))
-    return path
-
 
 INTERVIEW = [
     "Interviewer: Thank you for talking to me. How did you hear about the service?",
@@ -33,7 +24,7 @@ INTERVIEW = [
 
 
 def test_import_docx_sets_participant_group_and_turns(tiny_study: Path, tmp_path: Path) -> None:
-    source = _docx(tmp_path / "P07_parent.docx", INTERVIEW)
+    source = write_docx(tmp_path / "P07_parent.docx", INTERVIEW)
     code = main(["import", str(source), "--study", str(tiny_study)])
     assert code == 0
     study = Study(tiny_study)
@@ -49,7 +40,7 @@ def test_import_docx_sets_participant_group_and_turns(tiny_study: Path, tmp_path
 
 
 def test_reimport_unchanged_changes_nothing(tiny_study: Path, tmp_path: Path, capsys) -> None:
-    source = _docx(tmp_path / "P07_parent.docx", INTERVIEW)
+    source = write_docx(tmp_path / "P07_parent.docx", INTERVIEW)
     assert main(["import", str(source), "--study", str(tiny_study)]) == 0
     corpus = tiny_study / "corpus" / "P07.json"
     before = corpus.read_bytes(), corpus.stat().st_mtime_ns
@@ -59,7 +50,7 @@ def test_reimport_unchanged_changes_nothing(tiny_study: Path, tmp_path: Path, ca
 
 
 def test_changed_source_reanchors_codings_or_reports_orphans(tiny_study: Path, tmp_path: Path, capsys) -> None:
-    source = _docx(tmp_path / "P07_parent.docx", INTERVIEW)
+    source = write_docx(tmp_path / "P07_parent.docx", INTERVIEW)
     assert main(["import", str(source), "--study", str(tiny_study)]) == 0
     study = Study(tiny_study)
     study.store.code("alice", "P07", "bonding", quote="I feel much closer to her now.")
@@ -67,7 +58,7 @@ def test_changed_source_reanchors_codings_or_reports_orphans(tiny_study: Path, t
     edited = list(INTERVIEW)
     edited[1] = "P07: Our health visitor, who was lovely, first told me about it at eight weeks."
     edited[2] = "It took a while before anyone came out."  # the waiting quote is gone
-    _docx(source, edited)
+    write_docx(source, edited)
     assert main(["import", str(source), "--study", str(tiny_study)]) == 0
     captured = capsys.readouterr()
     assert "1 coding re-anchored" in captured.out
@@ -81,7 +72,7 @@ def test_changed_source_reanchors_codings_or_reports_orphans(tiny_study: Path, t
 
 
 def test_bad_files_get_one_line_each_and_good_ones_still_import(tiny_study: Path, tmp_path: Path, capsys) -> None:
-    good = _docx(tmp_path / "P08_parent.docx", INTERVIEW)
+    good = write_docx(tmp_path / "P08_parent.docx", INTERVIEW)
     doc = tmp_path / "P09.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024)
     corrupt = tmp_path / "P10.docx"
@@ -117,7 +108,7 @@ def test_sigkill_mid_import_leaves_a_study_that_opens(tiny_study: Path, tmp_path
     sources.mkdir()
     long_turn = " ".join(["We talked about feeding and sleep and how I was coping."] * 400)
     for n in range(30):
-        _docx(sources / f"P{20 + n:02d}_parent.docx", ["Interviewer: Tell me more.", f"P{20 + n:02d}: {long_turn}"])
+        write_docx(sources / f"P{20 + n:02d}_parent.docx", ["Interviewer: Tell me more.", f"P{20 + n:02d}: {long_turn}"])
     proc = subprocess.Popen([sys.executable, "-c", BULK_IMPORT, str(tiny_study), str(sources)],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -140,7 +131,7 @@ def test_sigkill_mid_import_leaves_a_study_that_opens(tiny_study: Path, tmp_path
 
 
 def test_participant_flags_and_table(tiny_study: Path, tmp_path: Path) -> None:
-    source = _docx(tmp_path / "interview three.docx", INTERVIEW)
+    source = write_docx(tmp_path / "interview three.docx", INTERVIEW)
     assert main(["import", str(source), "--participant", "P33", "--group", "staff",
                  "--study", str(tiny_study)]) == 0
     t = Study(tiny_study).transcript("P33")
