@@ -85,6 +85,11 @@ def run_measured(argv: Sequence[str], *, env: dict[str, str] | None = None,
     """Run ``argv`` to completion; its wall time, its CPU time (user + system, from the
     resource usage of waited-for children: a shared machine's load slows the wall clock far more
     than the CPU a command needs) and standard output. A failure stops the benchmark."""
+    code = os.environ.get("PIRI_BENCH_CODE")
+    if cwd is None and code:
+        # ``python -m`` puts the working folder first on the path, before PYTHONPATH: run from
+        # the other checkout, or the "before" figures time this checkout's code
+        cwd = Path(code)
     cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(list(argv), capture_output=True, text=True, env=env or bench_env(), cwd=cwd, check=False)
