@@ -119,7 +119,8 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
     if not study.corpus_dir.is_dir():
         return []
     stamp_path = study.cache_dir / STAMP_FILE
-    if _read(stamp_path) == _stamp(study):
+    checked = _stamp(study)
+    if _read(stamp_path) == checked:
         return []
     roles = dict(study.settings.roles)
     stale = _maybe_stale(study, roles)
@@ -136,7 +137,9 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
     try:
         study.cache_dir.mkdir(parents=True, exist_ok=True)
         # a cache file (regenerable): written without fsync, and never the reason a command fails
-        write_cache_file(stamp_path, (json.dumps({"stamp": _stamp(study)}) + "\n").encode("utf-8"))
+        # the state checked, unless this rewrote files (a later change is then checked next time)
+        stamp = _stamp(study) if done else checked
+        write_cache_file(stamp_path, (json.dumps({"stamp": stamp}) + "\n").encode("utf-8"))
     except OSError:
         pass  # a read-only study or a full disk: checked again next time, which costs only time
     return done
