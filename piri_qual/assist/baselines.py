@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
-from piri_qual.assist.learner import Labelled
+from piri_qual.assist.learner import Labelled, best_threshold
 
 if TYPE_CHECKING:
     from piri_qual.core.framework import Theme
 
-LOGREG_CUTOFF = 0.5  # the textbook decision rule of a probabilistic classifier
+LOGREG_CUTOFF = 0.5  # the textbook decision rule, until cross-validation can choose one
 COSINE_QUANTILE = 0.9  # definition baseline: the top decile of a theme's sentences
 
 
@@ -42,49 +42,88 @@ def sentence_texts(text: str, feats: TranscriptFeatures, rows: np.ndarray) -> li
 
 
 class TfidfLogReg:
-    """Word 1-2-gram TF-IDF and one-vs-rest logistic regression, refitted on each retrain."""
+    """Word 1-2-gram TF-IDF and one-vs-rest logistic regression, refitted on each retrain, with
+    the decision cut-off chosen by cross-validation on the decisions it learned from."""
 
     def __init__(self, n_themes: int, **options: Any) -> None:
         self.n_themes = n_themes
         self.options = {"class_weight": "balanced", "solver": "liblinear", "max_iter": 1000, **options}
         self.vectorizer: Any = None
         self.models: list[Any | None] = [None] * n_themes
+        self.cutoff = LOGREG_CUTOFF
 
     def fit(self, items: Sequence[Labelled], texts: Sequence[list[str]]) -> TfidfLogReg:
         """Learn from labelled sentences (``texts[i]`` are the texts of ``items[i].rows``)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         corpus = [t for group in texts for t in group]
         self.models = [None] * self.n_themes
+        self.vectorizer = None
+        self.cutoff = LOGREG_CUTOFF
         if not corpus:
             return self
         labels = np.vstack([it.labels for it in items])
-        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2))
-        x = self.vectorizer.fit_transform(corpus)
+        self.vectorizer, self.models = self._fit(corpus, labels)
+        folds = transcript_folds([len(group) for group in texts])
+        held_out = np.zeros(labels.shape, np.float32)
+        for fold in np.unique(folds).tolist():
+            test = folds == fold
+            if test.all():
+                continue
+            vectorizer, models = self._fit([t for t, m in zip(corpus, test, strict=True) if not m], labels[~test])
+            held_out[test] = _probabilities(models, vectorizer, [t for t, m in zip(corpus, test, strict=True) if m],
+                                            self.n_themes)
+        known = labels >= 0
+        if (labels[known] == 1).any() and len(np.unique(folds)) > 1:
+            self.cutoff = best_threshold(held_out[known].astype(np.float64), labels[known].astype(np.float64),
+                                         np.ones(int(known.sum())))
+        return self
+
+    def _fit(self, corpus: list[str], labels: np.ndarray) -> tuple[Any, list[Any | None]]:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2))
+        x = vectorizer.fit_transform(corpus)
+        models: list[Any | None] = [None] * self.n_themes
         for theme in range(self.n_themes):
             known = labels[:, theme] >= 0
             y = labels[known, theme]
-            if not (y == 1).any() or not (y == 0).any():
-                continue
-            self.models[theme] = LogisticRegression(**self.options).fit(x[known], y)
-        return self
+            if (y == 1).any() and (y == 0).any():
+                models[theme] = LogisticRegression(**self.options).fit(x[known], y)
+        return vectorizer, models
 
     def predict(self, texts: list[str]) -> np.ndarray:
         """(sentences, themes) probabilities; zero for themes not learned yet."""
-        out = np.zeros((len(texts), self.n_themes), np.float32)
-        if self.vectorizer is None or not texts:
-            return out
-        x = self.vectorizer.transform(texts)
-        for theme, model in enumerate(self.models):
-            if model is not None:
-                out[:, theme] = model.predict_proba(x)[:, 1]
-        return out
+        return _probabilities(self.models, self.vectorizer, texts, self.n_themes)
 
     def choose(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chosen (sentence, theme) cells and their probabilities."""
         probs = self.predict(texts)
-        return probs >= LOGREG_CUTOFF, probs
+        chosen = probs >= self.cutoff
+        chosen[probs <= 0] = False  # a theme it has not learned is never chosen
+        return chosen, probs
+
+
+def _probabilities(models: list[Any | None], vectorizer: Any, texts: list[str], n_themes: int) -> np.ndarray:
+    out = np.zeros((len(texts), n_themes), np.float32)
+    if vectorizer is None or not texts:
+        return out
+    x = vectorizer.transform(texts)
+    for theme, model in enumerate(models):
+        if model is not None:
+            out[:, theme] = model.predict_proba(x)[:, 1]
+    return out
+
+
+def transcript_folds(sizes: Sequence[int]) -> np.ndarray:
+    """Cross-validation folds for sentences grouped by transcript (``sizes``: sentences per
+    transcript, in order): transcript ``i`` is in fold ``i % 4`` (fewer folds with fewer
+    transcripts), so a model is always judged on transcripts it did not see, as the learner's
+    combiner is. A single transcript is cut into its first, middle and last thirds."""
+    if len(sizes) >= 2:
+        k = min(4, len(sizes))
+        return np.concatenate([np.full(n, i % k, np.int64) for i, n in enumerate(sizes)])
+    n = int(sum(sizes))
+    return (np.arange(n) * 3) // max(n, 1)
 
 
 def definition_texts(themes: Sequence[Theme]) -> list[str]:
