@@ -15,6 +15,7 @@ from piri_qual.assist.baselines import (
     definition_cosine,
     definition_cutoffs,
     definition_texts,
+    transcript_folds,
 )
 from piri_qual.assist.evaluate import evaluate
 from piri_qual.assist.learner import Labelled
@@ -70,6 +71,37 @@ def test_tfidf_logreg_learns_the_words_of_coded_sentences(tmp_path: Path) -> Non
     assert probs[0, 0] > 0.5 > probs[2, 0]
 
 
+def _labelled(labels: list[list[int]]) -> Labelled:
+    y = np.array(labels, np.int8)
+    return Labelled(feats=None, rows=np.arange(len(y)), labels=y, explicit=np.zeros(y.shape, bool))  # type: ignore[arg-type]
+
+
+def test_tfidf_logreg_cutoff_is_chosen_on_held_out_transcripts() -> None:
+    """Two transcripts, so each is the other's held-out fold. Their waiting-list sentences are
+    worded alike and the rest share no word with them, so held out every coded sentence scores
+    above every uncoded one and the best-F1 cut-off is the lowest held-out positive."""
+    a = ["we waited on the waiting list", "the garden was green", "my sister visited",
+         "breakfast was late"]
+    b = ["the waiting list took months", "our dog barked", "rain fell all day", "the bus was full"]
+    ya = [[1], [0], [0], [0]]
+    yb = [[1], [0], [0], [0]]
+    held = np.concatenate([TfidfLogReg(1).fit([_labelled(yb)], [b]).predict(a),
+                           TfidfLogReg(1).fit([_labelled(ya)], [a]).predict(b)])[:, 0]
+    coded = np.array([1, 0, 0, 0, 1, 0, 0, 0], bool)
+    assert held[coded].min() > held[~coded].max()  # separable held out, as intended
+    model = TfidfLogReg(1).fit([_labelled(ya), _labelled(yb)], [a, b])
+    assert model.cutoff == pytest.approx(float(held[coded].min()))
+    chosen, _ = model.choose(["still on the waiting list", "the garden again"])
+    assert chosen[:, 0].tolist() == [True, False]
+
+
+def test_transcript_folds_follow_transcripts_or_thirds() -> None:
+    # five transcripts: folds 0 1 2 3 0 (at most four); one transcript of seven sentences:
+    # sentence i is in fold (3 i) // 7 -> 0 0 0 1 1 2 2
+    assert transcript_folds([2, 1, 1, 1, 2]).tolist() == [0, 0, 1, 2, 3, 0, 0]
+    assert transcript_folds([7]).tolist() == [0, 0, 0, 1, 1, 2, 2]
+
+
 def test_tfidf_logreg_is_silent_before_it_has_learned() -> None:
     model = TfidfLogReg(3)
     chosen, probs = model.choose(["anything at all"])
@@ -81,9 +113,13 @@ def test_evaluate_scores_both_baselines_on_a_hand_worked_study(tmp_path: Path) -
     has one waiting-list sentence (coded) and one about a video (coded 'video').
 
     TF-IDF + LR: before T1 it knows nothing (no suggestions). After T1 it has learned 'waiting'
-    (and has no positive for 'video', so none for it): on T2 it suggests the waiting-list sentence
-    only, which is right. Totals: suggested 1, right 1; gold 2 + 2 = 4 codings, found 1.
-    So P = 1, R = 1/4, F1 = 2 * 1 * 0.25 / 1.25 = 0.4.
+    (and has no positive for 'video', so none for it). T1 alone gives three folds, its thirds (one
+    sentence each); the weather sentence's fold leaves no negative to learn from, so the cut-off is
+    the lower of the two held-out waiting sentences' probabilities (0.503). On T2 both sentences
+    reach it for 'waiting' (the video sentence shares no word with what was learned: its
+    probability is the intercept's, 0.53), and two adjacent sentences of one turn and theme are one
+    excerpt, which overlaps the gold 'waiting' coding. Totals: suggested 1, right 1; gold 2 + 2 = 4
+    codings, found 1. So P = 1, R = 1/4, F1 = 2 * 1 * 0.25 / 1.25 = 0.4.
     """
     study = make_study(tmp_path / "s", CODEBOOK, turns=[
         ("Interviewer", "interviewer", "Tell me about the start."),

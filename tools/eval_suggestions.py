@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,6 @@ def piri_qual(*args: str | Path, cwd: Path | None = None) -> str:
 
 
 def _env() -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("COLUMNS", "200")
@@ -161,7 +160,9 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared folder (../shared)")
+    default_shared = Path(os.environ.get("PIRI_QUAL_SHARED") or REPO.parent / "shared")  # as the tests find it
+    parser.add_argument("--shared", type=Path, default=default_shared,
+                        help="the shared folder (../shared, or $PIRI_QUAL_SHARED from a git worktree)")
     parser.add_argument("--only", action="append", choices=sorted(SETS), help="only these sets")
     parser.add_argument("--json", type=Path, help="also write every report here")
     args = parser.parse_args(argv)

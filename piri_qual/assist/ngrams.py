@@ -11,7 +11,10 @@ The n-grams come from the features already cached for every sentence (the NORM o
 alphabetic token: lemma, lower case, light stem), so nothing is re-tokenised: unigrams are the
 norms, bigrams a hash of two adjacent norms of one sentence. Weights are sublinear TF-IDF with
 unit length; one L2-regularised logistic regression per theme (scikit-learn's liblinear, classes
-balanced), fitted only at retrain time. Prediction is a sparse product with numpy alone.
+balanced), fitted only at retrain time. liblinear solves it in its dual form: the same optimum
+as the primal (probabilities equal to three decimals on the example study) in a ninth of the
+time, since the n-grams outnumber the labelled sentences (24,338 against 4,003 there).
+Prediction is a sparse product with numpy alone.
 """
 
 from __future__ import annotations
@@ -113,7 +116,8 @@ def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> NgramMod
         target = y[known, theme]
         if not (target == 1).any() or not (target == 0).any():
             continue
-        fit = LogisticRegression(C=C, solver="liblinear", class_weight="balanced").fit(x[known], target)
+        fit = LogisticRegression(C=C, solver="liblinear", dual=True, random_state=0,
+                                 class_weight="balanced").fit(x[known], target)
         model.coef[theme] = fit.coef_[0]
         model.intercept[theme] = fit.intercept_[0]
         model.learned[theme] = True
