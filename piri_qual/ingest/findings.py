@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from piri_qual.core.corpus import Transcript
+from piri_qual.core.corpus import Transcript, count_words
 
 #: One speaker holding more than this share of the words is worth a look.
 DOMINANT_SHARE = 0.9
@@ -81,7 +81,7 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
         else:
             count = 0
             for a, b in transcript.speech_chars(turn.start, turn.end):
-                count += len(text[a:b].split())
+                count += count_words(text[a:b])
         words[(label, turn.role)] += count
         turns[label] += 1
         asking[label] += text[turn.start : turn.end].rstrip().endswith("?")

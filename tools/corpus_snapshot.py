@@ -1,0 +1,71 @@
+"""Import a fixed set of real and generated transcripts with one checkout's code and keep the corpus.
+
+Why: a faster importer must write the same corpus, byte for byte (diffs, coder logs anchored to
+the text, older readers). Run this once with the code before a change and once after, then
+compare the two folders (``diff -r``): every ``corpus/*.json`` and what each import printed.
+
+The inputs are the example study's ``transcripts/*.docx`` (this repository is the example study),
+every file in ``../shared/realdocs`` (third-party .docx, .vtt, .txt and .md with the quirks the
+readers must handle; see its README) and the first 20 generated benchmark sources
+(``benchmarks/docx_sources.py``, when ``PIRI_BENCH_STUDIES`` holds them). Each set is imported
+into its own new study; the paths of the sources are the same in both runs, so the recorded
+origins match. Each corpus file's ``imported_at`` line is blanked (it is the clock), and the
+processes run with a fixed ``PYTHONHASHSEED`` so that anything ordered by a set is ordered the
+same way in both runs.
+
+Run: python tools/corpus_snapshot.py CODE_DIR OUT_DIR
+(CODE_DIR: the checkout whose ``piri_qual`` runs, e.g. a ``git archive`` of the base commit.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+STAMP = re.compile(rb'"imported_at": "[^"]*"')
+REALDOCS = Path(os.environ.get("PIRI_REALDOCS", "/work/shared/realdocs"))
+
+
+def _sets() -> dict[str, list[Path]]:
+    sets = {"example": sorted((REPO / "transcripts").glob("*.docx"))}
+    if REALDOCS.is_dir():
+        sets["realdocs"] = sorted(p for p in REALDOCS.iterdir() if p.suffix != ".md" or p.name != "README.md")
+    studies = os.environ.get("PIRI_BENCH_STUDIES")
+    generated = Path(studies) / "docx-100-v1" if studies else None
+    if generated and generated.is_dir():
+        sets["generated"] = sorted(generated.glob("*.docx"))[:20]
+    return sets
+
+
+def _piri(code: Path, *args: str | Path) -> str:
+    env = dict(os.environ, PYTHONPATH=str(code), NO_COLOR="1", COLUMNS="120", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONHASHSEED="0")
+    done = subprocess.run([sys.executable, "-m", "piri_qual", *map(str, args)], cwd=code, env=env,
+                          capture_output=True, text=True, check=False)
+    return f"exit {done.returncode}\n{done.stdout}{done.stderr}"
+
+
+def snapshot(code: Path, out: Path) -> None:
+    """Import every set with ``code``'s piri_qual into new studies; copy their corpora to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="piri-corpus-snapshot-") as tmp:
+        for name, files in _sets().items():
+            study = Path(tmp) / name
+            _piri(code, "init", study)
+            said = _piri(code, "import", *files, "--study", study)
+            (out / f"{name}.out").write_text(said.replace(str(study), "STUDY"), encoding="utf-8")
+            target = out / name
+            target.mkdir(exist_ok=True)
+            for path in sorted((study / "corpus").glob("*.json")):
+                (target / path.name).write_bytes(STAMP.sub(b'"imported_at": "-"', path.read_bytes()))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        raise SystemExit("usage: python tools/corpus_snapshot.py CODE_DIR OUT_DIR")
+    snapshot(Path(sys.argv[1]).resolve(), Path(sys.argv[2]))
