@@ -122,7 +122,7 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
         if key in table:
             decided[key] = table[key]
         else:
-            named = label_role(turn.speaker)
+            named = label_role(speaker)
             if named is None:
                 unnamed.append(key)
             else:
