@@ -315,8 +315,8 @@ def assemble_text(turns: list[RawTurn], roles: list[str]) -> tuple[str, list[Tur
     out: list[Turn] = []
     pos = 0
     for raw, role in zip(turns, roles, strict=True):
-        body = "\n".join(p for p in raw.paragraphs)
-        if not body.strip():
+        body = "\n".join(raw.paragraphs)
+        if not body or body.isspace():
             continue
         if pieces:
             pieces.append("\n\n")

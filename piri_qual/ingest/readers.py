@@ -6,20 +6,27 @@ whatever else the file carried that is not transcript text (Word comments, heade
 caption file's preamble). Turning that into a study transcript (ids, hashing, roles,
 ``corpus/<id>.json``) is the job of the study-level import, so readers stay small and testable.
 
-Each reader's module is imported when the first file of its format is read (an import of
-1,000 Word files has no use for the ODF, PDF, HTML or caption readers, and loading them all cost
-a tenth of the command's start); the libraries only some formats need (pypdf, striprtf) are
-likewise imported by their readers.
+Nothing on the CLI's start-up path imports this module (the import command loads it when it
+runs), so the readers are imported here at the top; the libraries only some formats need
+(pypdf, striprtf) are imported by their readers when a file of that format is read.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 from piri_qual.errors import PiriQualError
+from piri_qual.ingest.docx import read_docx
+from piri_qual.ingest.html import read_html
+from piri_qual.ingest.legacy_doc import read_doc
+from piri_qual.ingest.odt import read_odt
+from piri_qual.ingest.pdf import read_pdf
+from piri_qual.ingest.rtf import read_rtf
 from piri_qual.ingest.source import SourceDocument, TurnOptions
+from piri_qual.ingest.srt import read_srt
+from piri_qual.ingest.txt import read_text
+from piri_qual.ingest.vtt import read_vtt
 
 __all__ = ["SUPPORTED", "SourceDocument", "TurnOptions", "read_source"]
 
@@ -29,20 +36,12 @@ SUPPORTED: dict[str, str] = {
     ".srt": "srt", ".txt": "txt", ".md": "md", ".html": "html", ".htm": "html",
 }
 
-#: Format -> (module under piri_qual.ingest, reader function, extra leading arguments).
-_READERS: dict[str, tuple[str, str, tuple[bool, ...]]] = {
-    "docx": ("docx", "read_docx", ()), "odt": ("odt", "read_odt", ()), "rtf": ("rtf", "read_rtf", ()),
-    "doc": ("legacy_doc", "read_doc", ()), "pdf": ("pdf", "read_pdf", ()), "vtt": ("vtt", "read_vtt", ()),
-    "srt": ("srt", "read_srt", ()), "html": ("html", "read_html", ()),
-    "txt": ("txt", "read_text", (False,)), "md": ("txt", "read_text", (True,)),
+_READERS: dict[str, Callable[[Path, TurnOptions | None], SourceDocument]] = {
+    "docx": read_docx, "odt": read_odt, "rtf": read_rtf, "doc": read_doc, "pdf": read_pdf,
+    "vtt": read_vtt, "srt": read_srt, "html": read_html,
+    "txt": lambda path, options: read_text(path, False, options),
+    "md": lambda path, options: read_text(path, True, options),
 }
-
-
-def _reader(fmt: str) -> Callable[..., SourceDocument]:
-    module, name, _ = _READERS[fmt]
-    reader: Callable[..., SourceDocument] = getattr(importlib.import_module(f"piri_qual.ingest.{module}"), name)
-    return reader
-
 
 _ADVICE = {
     ".pages": "Export it from Pages as a Word (.docx) file.",
@@ -75,7 +74,7 @@ def read_source(path: Path, options: TurnOptions | None = None) -> SourceDocumen
         raise PiriQualError(f"{what}; piri-qual reads {supported}", path=path, hint=advice)
     if not path.is_file():
         raise PiriQualError("file not found", path=path, hint="Check the path and try again.")
-    doc = _reader(fmt)(path, *_READERS[fmt][2], options)
+    doc = _READERS[fmt](path, options)
     if not doc.turns:
         raise PiriQualError(
             "no transcript text found in the file",
