@@ -14,7 +14,8 @@ processes run with a fixed ``PYTHONHASHSEED`` so that anything ordered by a set 
 same way in both runs.
 
 Run: python tools/corpus_snapshot.py CODE_DIR OUT_DIR
-(CODE_DIR: the checkout whose ``piri_qual`` runs, e.g. a ``git archive`` of the base commit.)
+     python tools/corpus_snapshot.py --compare BEFORE_CODE AFTER_CODE   (exit 1 on any difference)
+(CODE_DIR: a checkout whose ``piri_qual`` runs, e.g. ``git archive BASE piri_qual | tar -x -C DIR``.)
 """
 
 from __future__ import annotations
@@ -65,7 +66,26 @@ def snapshot(code: Path, out: Path) -> None:
                 (target / path.name).write_bytes(STAMP.sub(b'"imported_at": "-"', path.read_bytes()))
 
 
+def compare(before: Path, after: Path) -> list[str]:
+    """Snapshot both checkouts; the files (corpus JSON and import output) that differ."""
+    with tempfile.TemporaryDirectory(prefix="piri-corpus-compare-") as tmp:
+        a, b = Path(tmp) / "before", Path(tmp) / "after"
+        snapshot(before, a)
+        snapshot(after, b)
+        names = sorted({p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+                       | {p.relative_to(b) for p in b.rglob("*") if p.is_file()})
+        differ = [str(n) for n in names if not (a / n).is_file() or not (b / n).is_file()
+                  or (a / n).read_bytes() != (b / n).read_bytes()]
+        print(f"{len(names) - len(differ)} of {len(names)} files byte for byte the same")
+        return differ
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--compare":
+        changed = compare(Path(sys.argv[2]).resolve(), Path(sys.argv[3]).resolve())
+        for name in changed:
+            print(f"differs: {name}")
+        raise SystemExit(1 if changed else 0)
     if len(sys.argv) != 3:
-        raise SystemExit("usage: python tools/corpus_snapshot.py CODE_DIR OUT_DIR")
+        raise SystemExit("usage: python tools/corpus_snapshot.py CODE_DIR OUT_DIR | --compare BEFORE AFTER")
     snapshot(Path(sys.argv[1]).resolve(), Path(sys.argv[2]))
