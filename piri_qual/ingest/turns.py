@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import cast
 
@@ -366,23 +365,19 @@ def _accepted_labels(
     written: dict[str, str] = {}
     header_keys: set[str] = set()
     explicit: set[str] = set()
-    # A transcript's candidates are mostly the same few objects (the label memo): count them by
-    # identity in C and look at each distinct one once, in order of first appearance.
-    every = list(chain(parsed, *extra.values()))
-    objects = dict(zip(map(id, every), every, strict=True))
-    for ident, n in Counter(map(id, every)).items():
-        cand = objects[ident]
-        key = cand.key
-        if key is None:
-            continue
-        if cand.kind == "turn":
-            explicit.add(key)
-            continue
-        counts[key] += n
-        assert cand.label is not None  # a key is speaker_key(label)
-        written.setdefault(key, cand.label)
-        if cand.kind in ("heading", "header"):
-            header_keys.add(key)
+    for cands in (parsed, *extra.values()):
+        for cand in cands:
+            key = cand.key
+            if key is None:
+                continue
+            if cand.kind == "turn":
+                explicit.add(key)
+                continue
+            counts[key] += 1
+            assert cand.label is not None  # a key is speaker_key(label)
+            written.setdefault(key, cand.label)
+            if cand.kind in ("heading", "header"):
+                header_keys.add(key)
     # Header paragraphs (``Name  0:03``) and headings are a layout: once the document uses it for
     # recurring speakers, a speaker who talks only once still gets a header of the same shape.
     layout_recurs = any(counts[k] >= 2 for k in header_keys if label_shape(written[k]))
