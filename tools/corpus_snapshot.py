@@ -29,13 +29,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 STAMP = re.compile(rb'"imported_at": "[^"]*"')
-REALDOCS = Path(os.environ.get("PIRI_REALDOCS", "/work/shared/realdocs"))
+#: ``../shared/realdocs`` beside the repository (or beside the folder of its worktrees), or
+#: ``PIRI_REALDOCS``.
+_REALDOCS_AT = [Path(os.environ["PIRI_REALDOCS"])] if os.environ.get("PIRI_REALDOCS") else [
+    REPO.parent / "shared" / "realdocs", REPO.parent.parent / "shared" / "realdocs"]
 
 
 def _sets() -> dict[str, list[Path]]:
     sets = {"example": sorted((REPO / "transcripts").glob("*.docx"))}
-    if REALDOCS.is_dir():
-        sets["realdocs"] = sorted(p for p in REALDOCS.iterdir() if p.suffix != ".md" or p.name != "README.md")
+    realdocs = next((p for p in _REALDOCS_AT if p.is_dir()), None)
+    if realdocs is not None:
+        sets["realdocs"] = sorted(p for p in realdocs.iterdir() if p.name != "README.md")
+    else:
+        print(f"(no realdocs folder at {_REALDOCS_AT[0]}: set PIRI_REALDOCS)", file=sys.stderr)
+    if not os.environ.get("PIRI_BENCH_STUDIES"):
+        print("(PIRI_BENCH_STUDIES unset: the generated interviews are left out)", file=sys.stderr)
     studies = os.environ.get("PIRI_BENCH_STUDIES")
     generated = Path(studies) / "docx-100-v1" if studies else None
     if generated and generated.is_dir():
