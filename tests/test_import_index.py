@@ -18,7 +18,7 @@ import pytest
 from study_builders import write_docx
 
 from piri_qual.cli import main
-from piri_qual.core.corpus import CORPUS_FORMAT_VERSION, Transcript
+from piri_qual.core.corpus import CORPUS_FORMAT_VERSION, Transcript, count_words
 from piri_qual.study import Study
 
 INDEX = Path("corpus") / ".import-index"
@@ -142,6 +142,23 @@ def test_corpus_json_is_what_json_dumps_indent_1_writes(repo_root: Path, tmp_pat
     odd.turns = []
     data["turns"] = []
     assert odd.to_json() == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_word_counts_are_what_splitting_gives(repo_root: Path) -> None:
+    """Counting words without splitting them gives len(text.split()) for every turn of the example
+    corpus and for every kind of spacing the shortcut must leave to split (tabs, no-break and
+    other Unicode spaces, runs, leading and trailing space, line and paragraph separators)."""
+    files = sorted((repo_root / "corpus").glob("*.json"))
+    assert files
+    for path in files:
+        transcript = Transcript.load(path)
+        text = transcript.text
+        assert transcript.turn_words() == [len(text[t.start : t.end].split()) for t in transcript.turns]
+    odd = ["", " ", "\n", "one", "two words", " lead", "trail ", "two  spaces", "a\nb c", "a\n\nb",
+           "tab\there", "no\u00a0break", "em\u2003space", "line\u2028sep", "unit\x1fsep", "zero\u200bwidth",
+           "caf\u00e9 na\u00efve", "x \n y", "\n\nlead", "end\n"]
+    for chunk in odd:
+        assert count_words(chunk) == len(chunk.split()), repr(chunk)
 
 
 def test_sigkill_during_a_batched_import_leaves_each_file_absent_or_whole(

@@ -55,8 +55,9 @@ class StagedWrites:
     def __len__(self) -> int:
         return len(self._staged)
 
-    def stage(self, path: Path, data: bytes) -> None:
-        """Write ``data`` in full beside ``path``; ``path`` itself is untouched until commit."""
+    def stage(self, path: Path, data: bytes, times: tuple[int, int] | None = None) -> None:
+        """Write ``data`` in full beside ``path``; ``path`` itself is untouched until commit, and
+        then gets ``times`` (access and modification, in ns) when they are given."""
         if path.parent not in self._folders:
             make_folder(path.parent)
             self._folders.add(path.parent)
@@ -66,7 +67,7 @@ class StagedWrites:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=SUFFIX, dir=path.parent)
         except OSError as exc:
             raise (os_problem(exc, path, "cannot write") or exc) from None
-        staged = _Staged(fd, tmp, path)
+        staged = _Staged(fd, tmp, path, times)
         try:
             view = memoryview(data)
             while view:
@@ -77,12 +78,6 @@ class StagedWrites:
                 raise (os_problem(exc, path, "cannot write") or exc) from None
             raise
         self._staged.append(staged)
-
-    def set_times(self, path: Path, times: tuple[int, int]) -> None:
-        """Give the file staged for ``path`` these access and modification times (in ns)."""
-        for staged in self._staged:
-            if staged.target == path:
-                staged.times = times
 
     def commit(self) -> None:
         """Make every staged file durable and put it in place (see the module docstring)."""

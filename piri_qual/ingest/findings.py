@@ -16,11 +16,10 @@ learns to ignore would hide the one that matters.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from piri_qual.core.corpus import Transcript
+from piri_qual.core.corpus import Transcript, count_words
 
 #: One speaker holding more than this share of the words is worth a look.
 DOMINANT_SHARE = 0.9
@@ -64,27 +63,33 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
     """Findings for an imported transcript (``name`` is the file's name, for the advice);
     ``turn_words``: :meth:`Transcript.turn_words` when the caller has counted them already."""
     layout: dict[str, Any] = transcript.metadata.get("layout") or {}
-    words: Counter[tuple[str, str]] = Counter()
-    turns: Counter[str] = Counter()
-    asking: Counter[str] = Counter()
+    words: dict[tuple[str, str], int] = {}
+    turns: dict[str, int] = {}
+    asking: dict[str, int] = {}
     text = transcript.text
     spans = transcript.nonspeech
+    n_spans = len(spans)
     next_span = 0  # the first stage direction that does not end before the current turn
     for k, turn in enumerate(transcript.turns):
-        if turn.role == "other" and turn.speaker is None:
+        role, start, end = turn.role, turn.start, turn.end
+        if role == "other" and turn.speaker is None:
             continue
         label = turn.speaker or UNLABELLED
-        while next_span < len(spans) and spans[next_span][1] <= turn.start:
+        while next_span < n_spans and spans[next_span][1] <= start:
             next_span += 1
-        if turn_words is not None and (next_span == len(spans) or spans[next_span][0] >= turn.end):
+        if turn_words is not None and (next_span == n_spans or spans[next_span][0] >= end):
             count = turn_words[k]  # no stage direction in the turn: its speech is all of its words
         else:
             count = 0
-            for a, b in transcript.speech_chars(turn.start, turn.end):
-                count += len(text[a:b].split())
-        words[(label, turn.role)] += count
-        turns[label] += 1
-        asking[label] += text[turn.start : turn.end].rstrip().endswith("?")
+            for a, b in transcript.speech_chars(start, end):
+                count += count_words(text[a:b])
+        key = (label, role)
+        words[key] = words.get(key, 0) + count
+        turns[label] = turns.get(label, 0) + 1
+        # does the turn end with a question mark (trailing space aside)?
+        last = text[end - 1] if end > start else ""
+        asked = last == "?" if not last.isspace() else text[start:end].rstrip().endswith("?")
+        asking[label] = asking.get(label, 0) + asked
     found = Findings(
         layout=str(layout.get("name") or ("labels" if transcript.speakers else "no speaker labels")),
         speakers=[(label, role, n) for (label, role), n in words.items() if label != UNLABELLED or n],

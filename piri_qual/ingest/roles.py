@@ -111,16 +111,18 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
 
     decided: dict[str, str] = {}
     unnamed: list[str] = []
+    keys: dict[str, str] = {}  # label as written -> key: a transcript repeats a few labels
     for turn in turns:
-        if turn.speaker is None:
+        speaker = turn.speaker
+        if speaker is None or speaker in keys:
             continue
-        key = _key(turn.speaker)
+        key = keys[speaker] = _key(speaker)
         if key in decided or key in unnamed:
             continue
         if key in table:
             decided[key] = table[key]
         else:
-            named = label_role(turn.speaker)
+            named = label_role(speaker)
             if named is None:
                 unnamed.append(key)
             else:
@@ -132,8 +134,9 @@ def assign_roles(turns: list[RawTurn], overrides: Mapping[str, str] | None = Non
         else:
             decided.update(_guess_by_questions(turns, unnamed))
 
+    role_of = {speaker: decided[key] for speaker, key in keys.items()}
     return [
-        (turn.role or "participant") if turn.speaker is None else decided[_key(turn.speaker)]
+        (turn.role or "participant") if turn.speaker is None else role_of[turn.speaker]
         for turn in turns
     ]
 
@@ -146,10 +149,14 @@ def _guess_by_questions(turns: list[RawTurn], names: list[str]) -> dict[str, str
     """
     asked: dict[str, int] = dict.fromkeys(names, 0)
     spoke: dict[str, int] = dict.fromkeys(names, 0)
+    keys: dict[str, str] = {}
     for turn in turns:
-        if turn.speaker is None:
+        speaker = turn.speaker
+        if speaker is None:
             continue
-        key = _key(turn.speaker)
+        key = keys.get(speaker)
+        if key is None:
+            key = keys[speaker] = _key(speaker)
         if key in spoke:
             spoke[key] += 1
             if any("?" in p for p in turn.paragraphs):

@@ -404,10 +404,10 @@ def _keep_source(study: StudyFolder, path: Path, digest: str, own_copy: str | No
         target = folder / f"{path.stem}-{n}{path.suffix}"
         n += 1
     if not target.exists() or sha256_file(target) != digest:
-        writes.stage(target, path.read_bytes())
+        data = path.read_bytes()
         # the source's times, not its mode: the copy is private like everything the study holds
         stat = path.stat()
-        writes.set_times(target, (stat.st_atime_ns, stat.st_mtime_ns))
+        writes.stage(target, data, (stat.st_atime_ns, stat.st_mtime_ns))
     return str(target.relative_to(study.root))
 
 
