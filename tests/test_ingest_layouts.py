@@ -7,6 +7,9 @@ first three words, last two words) of one turn, read off the fixture by hand.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -275,3 +278,22 @@ def test_people_named_in_a_header_are_metadata_not_turns(tmp_path: Path) -> None
     assert [(t.speaker, t.role) for t in derived.turns] == [
         (None, "other"), (None, "other"), ("Facilitator", "interviewer"), (None, "participant"),
         ("Facilitator", "interviewer"), (None, "participant")]
+
+
+
+def test_labels_seen_equally_often_are_listed_in_the_order_first_written(tmp_path: Path) -> None:
+    """The layout's labels are part of the corpus file: ties in frequency must not follow a set's
+    order, which changes with the hash seed (two imports of one file differed). Run under several
+    seeds in fresh processes, the labels come out as first written every time."""
+    code = ("import sys; from pathlib import Path; from piri_qual.ingest.derive import derive; "
+            "print(derive(Path(sys.argv[1]), {}).document.layout.labels)")
+    source = tmp_path / "tied.txt"
+    source.write_text("".join(f"{who}: {what} number {n}.\n" for n in range(3) for who, what in
+                              (("Zara", "A question"), ("Interviewer", "An answer"), ("P03", "More"))),
+                      encoding="utf-8")
+    seen = {
+        subprocess.run([sys.executable, "-c", code, str(source)], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+        for seed in range(6)
+    }
+    assert seen == {"['Zara', 'Interviewer', 'P03']"}

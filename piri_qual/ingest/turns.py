@@ -803,7 +803,8 @@ def segment(
         pieces = builder.pieces
     layout = Layout(
         name=_layout_name(shapes, one_sided, speaker_mode),
-        labels=[written[k] for k in sorted(accepted, key=lambda k: -counts.get(k, 0)) if k in written],
+        # most frequent first, ties in the order first written (a set's order changes with the hash seed)
+        labels=[written[k] for k in sorted((k for k in written if k in accepted), key=lambda k: -counts.get(k, 0))],
         rejected=[written[k] for k, n in counts.most_common() if k not in accepted and label_shape(written[k])],
         one_sided=one_sided,
         structure=dict(Counter(v.kind for v in structure.values())),
