@@ -15,9 +15,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where arrays are read or written: commands that only
+    import numpy as np  # write JSON caches (summary's re-derivation check) start without it
 
 
 def content_key(*parts: Any) -> str:
@@ -51,6 +52,8 @@ def write_cache_file(path: Path, data: bytes) -> None:
 
 def save_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
     """Write arrays plus a JSON header (with the key) as one .npz, atomically."""
+    import numpy as np
+
     buffer = io.BytesIO()
     header = np.frombuffer(json.dumps({"key": key, **meta}, ensure_ascii=False).encode("utf-8"), np.uint8)
     # mypy checks **arrays against savez's keyword-only allow_pickle: bool as well (see
@@ -61,6 +64,8 @@ def save_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], meta: dict[
 
 def load_arrays(path: Path, key: str | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
     """The arrays and header of ``path`` if it exists, is readable and has ``key``; else None."""
+    import numpy as np
+
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(bytes(data["__header__"]).decode("utf-8"))
