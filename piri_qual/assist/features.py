@@ -19,7 +19,7 @@ import numpy as np
 from piri_qual.assist.candidates import Unit, units
 from piri_qual.assist.rules import CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors, unit_rows
-from piri_qual.core.cache import content_key, load_arrays, save_arrays
+from piri_qual.core.cache import content_key, load_arrays, save_arrays, stored_key
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.sentences import SENTENCES_VERSION, SentenceBatch, SentenceIndex
 
@@ -87,6 +87,11 @@ class TranscriptFeatures:
         arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
         save_arrays(path, self.key, arrays, {"transcript": self.transcript, "terms": self.hit_terms})
 
+    @staticmethod
+    def stored_key(path: Path) -> str | None:
+        """The key the features at ``path`` were computed for, reading only their header."""
+        return stored_key(path)
+
     @classmethod
     def load(cls, path: Path, key: str) -> TranscriptFeatures | None:
         found = load_arrays(path, key)
@@ -123,8 +128,11 @@ class FeatureExtractor:
         self.index = index
         self._keys: dict[str, tuple[Transcript, str]] = {}
 
-    def key(self, transcript: Transcript) -> str:
-        """Everything the features depend on, hashed; memoised per transcript object."""
+    def key(self, transcript: Transcript, *, remember: bool = True) -> str:
+        """Everything the features depend on, hashed; memoised per transcript object unless
+        ``remember`` is false (a pass over a whole study keeps no transcript alive)."""
+        if not remember:
+            return self._key(transcript)
         memo = self._keys.get(transcript.id)
         if memo is not None and memo[0] is transcript:
             return memo[1]
@@ -146,8 +154,18 @@ class FeatureExtractor:
             transcript.nonspeech,
         )
 
+    def extract_one(self, transcript: Transcript, key: str) -> TranscriptFeatures:
+        """Features of one transcript, parsed in a stream of its own.
+
+        What ``suggest`` calls: the features are then a function of the transcript alone (spaCy's
+        batches start at its first segment, so no sum depends on which transcripts were parsed
+        with it), identical whichever process or chunk computes them.
+        """
+        return self.extract([transcript], keys=[key])[0]
+
     def extract(
-        self, transcripts: list[Transcript], advance: Callable[[int], None] | None = None
+        self, transcripts: list[Transcript], advance: Callable[[int], None] | None = None,
+        keys: list[str] | None = None,
     ) -> list[TranscriptFeatures]:
         """Features of each transcript, in order; ``advance(words)`` reports progress."""
         from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LEMMA, LENGTH, LOWER, NORM, SENT_START
@@ -161,7 +179,9 @@ class FeatureExtractor:
             for batch in self.index.parse(transcripts, self.pipeline.nlp, attrs=columns):
                 assert batch.columns == columns
                 self._flush(batch, builders, where, advance)
-        return [b.finish(self.key(t)) for b, t in zip(builders, transcripts, strict=True)]
+        if keys is None:
+            keys = [self.key(t) for t in transcripts]
+        return [b.finish(k) for b, k in zip(builders, keys, strict=True)]
 
     def _flush(
         self,
