@@ -139,3 +139,35 @@ def test_study_statistics_merged_per_transcript_equal_the_stacked_fit(tmp_path: 
     for name in ("mean", "std", "ctx_mean", "ctx_std"):
         np.testing.assert_allclose(getattr(streamed, name), getattr(stacked, name), rtol=1e-12, atol=1e-15)
     assert Moments.empty(3).stats(3).std.tolist() == pytest.approx([0.1] * 3)
+
+
+def test_the_pattern_prefilter_changes_no_feature(tmp_path: Path) -> None:
+    """Skipping spaCy's Matcher where no token pattern can match finds every pattern hit."""
+    from spacy.attrs import LEMMA, LOWER, NORM
+
+    from piri_qual.assist.pattern_filter import PatternFilter
+    from piri_qual.assist.rules import PATTERN
+
+    root = copy_example_study(tmp_path / "s")
+    study = Study(root)
+    engine = Engine(study)
+    extractor = engine.extractor
+    prefilter = extractor._pattern_filter()
+    assert prefilter.active and prefilter.patterns  # the example codebook's patterns are filterable
+    everywhere = PatternFilter(extractor.rules.matcher, [], extractor.pipeline.nlp.vocab.strings, {})
+    assert not everywhere.active  # no pattern to filter by: the Matcher runs on every doc
+    ruled_out = pattern_hits = 0
+    for tid in study.transcript_ids():
+        transcript = study.transcript(tid)
+        key = extractor.key(transcript)
+        extractor._filter = prefilter
+        filtered = extractor.extract_one(transcript, key)
+        extractor._filter = everywhere
+        unfiltered = extractor.extract_one(transcript, key)
+        for name in ("hit_sentence", "hit_theme", "hit_kind", "hit_weight"):
+            np.testing.assert_array_equal(getattr(filtered, name), getattr(unfiltered, name))
+        assert filtered.hit_terms == unfiltered.hit_terms
+        pattern_hits += int((filtered.hit_kind == PATTERN).sum())
+        for batch in study.sentence_index.parse([transcript], engine.pipeline.nlp, attrs=(LOWER, LEMMA, NORM)):
+            ruled_out += int((~prefilter.docs(batch.tokens, batch.doc_start)).sum())
+    assert pattern_hits and ruled_out  # patterns were found, and the Matcher was spared somewhere

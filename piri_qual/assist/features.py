@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from piri_qual.assist.candidates import Unit, units
-from piri_qual.assist.rules import CompiledRules, match_doc
+from piri_qual.assist.pattern_filter import PatternFilter
+from piri_qual.assist.rules import PATTERN, CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors, unit_rows
 from piri_qual.core.cache import content_key, load_arrays, save_arrays, stored_key
 from piri_qual.core.corpus import Transcript
@@ -127,6 +128,7 @@ class FeatureExtractor:
         self.include_interviewer = include_interviewer
         self.index = index
         self._keys: dict[str, tuple[Transcript, str]] = {}
+        self._filter: PatternFilter | None = None
 
     def key(self, transcript: Transcript, *, remember: bool = True) -> str:
         """Everything the features depend on, hashed; memoised per transcript object unless
@@ -213,9 +215,11 @@ class FeatureExtractor:
         doc_candidate = where.candidate[doc_unit]
         sent_ti, sent_ui = doc_ti[sent_doc], doc_ui[sent_doc]
         hits = [h for h in self.rules.derived_hits(a[:, 2], token_sentence) if doc_candidate[sent_doc[h.sentence]]]
+        may_match = self._pattern_filter().docs(a, doc_start)
         for d, doc in enumerate(batch.docs):
             if doc_candidate[d]:
-                hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]]))
+                hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]],
+                                      patterns=bool(may_match[d])))
         hits.sort(key=lambda h: h.sentence)
         hit_sentence = np.array([h.sentence for h in hits], np.int64)
         groups = np.r_[0, np.nonzero(np.diff(sent_ti) | np.diff(sent_ui))[0] + 1]
@@ -233,6 +237,14 @@ class FeatureExtractor:
             )
         if advance is not None:
             advance(int(words.sum()))
+
+    def _pattern_filter(self) -> PatternFilter:
+        """The codebook's token patterns as a prefilter over a batch's LOWER, LEMMA, NORM columns."""
+        if self._filter is None:
+            ids = [match_id for match_id, (_, kind, _, _) in self.rules.terms.items() if kind == PATTERN]
+            self._filter = PatternFilter(self.rules.matcher, ids, self.pipeline.nlp.vocab.strings,
+                                         {"LOWER": 0, "LEMMA": 1, "NORM": 2})
+        return self._filter
 
     def _sentence_sums(self, a: np.ndarray, token_sentence: np.ndarray, n_sentences: int) -> np.ndarray:
         """Sum of each sentence's word vectors: (sentences, dims).
