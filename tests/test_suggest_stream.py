@@ -41,8 +41,12 @@ def done(*args: object) -> str:
 
 
 def suggest(root: Path, coder: str | None, jobs: int) -> dict:
+    """``suggest --json``'s summary; its progress bars are for terminals, so stderr stays empty."""
     who = ["--coder", coder] if coder else []
-    return json.loads(done("suggest", "--study", root, *who, "--jobs", jobs, "--json"))
+    proc = piri("suggest", "--study", root, *who, "--jobs", jobs, "--json")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0 and err == "", err
+    return json.loads(out)
 
 
 def listing(root: Path, coder: str | None) -> list[dict]:
