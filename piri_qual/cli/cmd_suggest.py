@@ -108,7 +108,7 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
     """
     from piri_qual.assist.engine import Engine
 
-    study = open_study(study_dir)
+    study = open_study(study_dir, remember_transcripts=False)  # the corpus is streamed, never held
     who = _coder_or_none(study, coder)
     ids = [transcript_id] if transcript_id else study.transcript_ids()
     if transcript_id:

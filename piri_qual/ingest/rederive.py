@@ -84,7 +84,7 @@ def _stamp(study: StudyFolder) -> str:
     return hashlib.sha256(json.dumps([roles, files]).encode()).hexdigest()
 
 
-def refresh_turns(study: StudyFolder) -> list[Refreshed]:
+def refresh_turns(study: StudyFolder, *, remember: bool = True) -> list[Refreshed]:
     """Derive again every transcript whose turns depend on settings that changed; say which.
 
     Nothing is locked or written when nothing is stale (a study on a read-only share opens as
@@ -96,7 +96,9 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
     if _read(stamp_path) == _stamp(study):
         return []
     roles = dict(study.settings.roles)
-    stale = [tid for tid in study.transcript_ids() if stale_reason(study.transcript(tid), roles) is not None]
+    # remember=False: a command that streams the corpus (suggest) keeps no transcript from this check
+    stale = [tid for tid in study.transcript_ids()
+             if stale_reason(study.transcript(tid, remember=remember), roles) is not None]
     done: list[Refreshed] = []
     if stale:
         study.cache_dir.mkdir(parents=True, exist_ok=True)
