@@ -63,12 +63,14 @@ class Study(StudyFolder):
         return import_files(self, paths, participant=participant, group=group, force=force,
                             replace=replace, progress=progress, speakers=speakers)
 
-    def refresh_turns(self) -> list[Refreshed]:
+    def refresh_turns(self, *, remember: bool = True) -> list[Refreshed]:
         """Derive again the transcripts whose turns depend on settings that changed (``roles:``),
-        re-anchoring codings; every command does this first. Returns what was re-derived."""
+        re-anchoring codings; every command does this first. Returns what was re-derived.
+        ``remember=False`` keeps none of the transcripts the check reads (for a command that
+        streams the corpus afterwards, so its memory does not grow with the study)."""
         from piri_qual.ingest.rederive import refresh_turns
 
-        return refresh_turns(self)
+        return refresh_turns(self, remember=remember)
 
     # -- analyses --------------------------------------------------------------------------------
     def selection(

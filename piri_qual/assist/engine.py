@@ -37,6 +37,7 @@ from piri_qual.assist.learner import (
     label_transcript,
     train,
 )
+from piri_qual.assist.moments import Moments
 from piri_qual.assist.pipeline import load_pipeline
 from piri_qual.assist.rules import VETO, compile_rules
 from piri_qual.assist.scoring import (
@@ -196,10 +197,11 @@ class SuggestRun:
     """What :meth:`Engine.suggest_all` did, for the CLI's summary."""
 
     transcripts: int
-    computed: int
+    computed: int  # transcripts whose features were extracted now (not found in the cache)
     suggestions: dict[str, int]
     learner: LearnerInfo | None
     retrained: bool
+    scored: int = 0  # transcripts whose suggestions were scored now (not found in the cache)
 
 
 class Engine:
@@ -297,18 +299,63 @@ class Engine:
             return self._stats
         tids = self.study.transcript_ids()
         keys = [self.extractor.key(self.study.transcript(t)) for t in tids]
-        key = content_key("stats", SIMILARITY_VERSION, keys)
-        path = self._path("stats.npz")
-        found = load_arrays(path, key)
-        if found is not None:
-            arrays, _ = found
-            stats = StudyStats(arrays["mean"], arrays["std"], arrays["ctx_mean"], arrays["ctx_std"])
-        else:
-            feats = self.features(tids)
-            stats = self.stats_from(list(feats.values()))
-            save_arrays(path, key, {"mean": stats.mean, "std": stats.std, "ctx_mean": stats.ctx_mean, "ctx_std": stats.ctx_std}, {})
-        self._stats = (key[:16], stats)
+        stats = self.cached_stats(keys)
+        if stats is None:
+            total = Moments.empty(len(self.themes))
+            for tid in tids:  # one transcript's features in memory at a time
+                total = total.merged(self.moments(tid))
+            stats = self.save_stats(keys, total)
+        return self.remember_stats(keys, stats)
+
+    @staticmethod
+    def stats_key(features_keys: list[str]) -> str:
+        return content_key("stats", SIMILARITY_VERSION, features_keys)
+
+    def cached_stats(self, features_keys: list[str]) -> StudyStats | None:
+        """The study statistics stored for these features (every transcript's, in order), if any."""
+        found = load_arrays(self._path("stats.npz"), self.stats_key(features_keys))
+        if found is None:
+            return None
+        arrays, _ = found
+        return StudyStats(arrays["mean"], arrays["std"], arrays["ctx_mean"], arrays["ctx_std"])
+
+    def save_stats(self, features_keys: list[str], total: Moments) -> StudyStats:
+        """Fit the study statistics from every transcript's moments, merged in order; store them."""
+        stats = total.stats(len(self.themes))
+        save_arrays(self._path("stats.npz"), self.stats_key(features_keys),
+                    {"mean": stats.mean, "std": stats.std, "ctx_mean": stats.ctx_mean, "ctx_std": stats.ctx_std}, {})
+        return stats
+
+    def remember_stats(self, features_keys: list[str], stats: StudyStats) -> tuple[str, StudyStats]:
+        self._stats = (self.stats_key(features_keys)[:16], stats)
         return self._stats
+
+    def moments(self, tid: str, feats: TranscriptFeatures | None = None) -> Moments:
+        """One transcript's contribution to the study statistics, from its cache file or computed."""
+        if feats is None:
+            feats = self.features_streamed(tid)
+        path = self._path("moments", f"{tid}.npz")
+        found = Moments.load(path, feats.key)
+        if found is None:
+            found = Moments.of(feats, self.prototypes)
+            found.save(path, feats.key)
+        return found
+
+    def features_streamed(self, tid: str) -> TranscriptFeatures:
+        """One transcript's features, from the cache or computed and cached, remembered nowhere
+        (unlike :meth:`features`): passes over a whole study hold one transcript at a time."""
+        if tid in self._features:
+            return self._features[tid]
+        transcript = self.study.transcript(tid, remember=False)
+        key = self.extractor.key(transcript, remember=False)
+        path = self._path("features", f"{tid}.npz")
+        feats = TranscriptFeatures.load(path, key)
+        if feats is None:
+            feats = self.extractor.extract_one(transcript, key)
+            feats.save(path)
+            self.computed.add(tid)
+            self.study.sentence_index.forget(tid)
+        return feats
 
     def stats_from(self, feats: list[TranscriptFeatures]) -> StudyStats:
         sims, ctx = [], []
@@ -369,11 +416,10 @@ class Engine:
         self.require_themes()
         decisions = self.decisions(coder)
         tids = [t for t in self.study.transcript_ids() if t in decisions.codings or t in decisions.rejections]
-        feats = self.features(tids)
         labelled = [
             lab
             for tid in tids
-            if (lab := label_transcript(feats[tid], decisions, len(self.themes))) is not None
+            if (lab := label_transcript(self.features_streamed(tid), decisions, len(self.themes))) is not None
         ]
         _, stats = self.stats()
         learner = train(labelled, self.prototypes, stats, coder, decisions.count, self.examples, self.precision)
@@ -394,15 +440,23 @@ class Engine:
         self.require_themes()
         feats = self.features([tid])[tid]
         stats_key, stats = self.stats()
-        key = content_key(feats.key, learner.version(), stats_key)
+        return self.cached_table(tid, feats.key, lambda: feats, learner, coder, stats_key, stats)[0]
+
+    def cached_table(
+        self, tid: str, features_key: str, load_features: Callable[[], TranscriptFeatures], learner: Learner,
+        coder: str | None, stats_key: str, stats: StudyStats,
+    ) -> tuple[SuggestionTable, bool]:
+        """The stored table when its key (features, model, statistics) still holds, else scored
+        from the features ``load_features`` gives and stored; and whether it was scored now."""
+        key = content_key(features_key, learner.version(), stats_key)
         path = self._path("suggestions", coder or "_cold", f"{tid}.npz")
         found = load_arrays(path, key)
         if found is not None and set(found[0]) == set(SuggestionTable.ARRAYS):
             arrays, meta = found
-            return SuggestionTable(terms=meta["terms"], **arrays)
-        table = self.score_table(feats, learner, stats)
+            return SuggestionTable(terms=meta["terms"], **arrays), False
+        table = self.score_table(load_features(), learner, stats)
         save_arrays(path, key, {name: getattr(table, name) for name in SuggestionTable.ARRAYS}, {"terms": table.terms})
-        return table
+        return table, True
 
     def score(self, feats: TranscriptFeatures, learner: Learner, stats: StudyStats) -> list[Suggestion]:
         """Score a transcript and return its suggestions, best first (nothing cached)."""
@@ -540,34 +594,26 @@ class Engine:
         self,
         transcript_ids: list[str],
         coder: str | None,
-        advance: Callable[[int], None] | None = None,
+        advance: Callable[[str, int], None] | None = None,
         retrain_if_stale: bool = True,
+        jobs: int = 1,
     ) -> SuggestRun:
-        """Compute and cache suggestions for these transcripts (the ``suggest`` command)."""
-        self.require_themes()
-        all_ids = self.study.transcript_ids()
-        self.features(all_ids, advance)  # the study statistics need every transcript
-        retrained = False
-        learner = self.learner(coder)
-        if coder and retrain_if_stale and self.model_is_stale(coder) and self.decisions(coder).count:
-            self.retrain(coder)
-            learner = self.learner(coder)
-            retrained = True
-        counts = {}
-        taken = self._decided(coder)
-        for tid in transcript_ids:
-            table = self.suggestion_table(tid, learner, coder)
-            counts[tid] = sum(
-                1
-                for a, b, t in zip(table.start.tolist(), table.end.tolist(), table.theme.tolist(), strict=True)
-                if not any(x < b and a < y for x, y in taken.get((tid, self.themes[t].id), ()))
-            )
-        return SuggestRun(
-            transcripts=len(transcript_ids),
-            computed=len(self.computed),
-            suggestions=counts,
-            learner=learner.info,
-            retrained=retrained,
+        """Compute and cache suggestions for these transcripts (the ``suggest`` command).
+
+        Transcripts stream through :mod:`piri_qual.assist.stream` in ``jobs`` processes;
+        ``advance(phase, transcripts)`` reports progress ("reading", then "scoring").
+        """
+        from piri_qual.assist.stream import suggest_streamed
+
+        return suggest_streamed(self, transcript_ids, coder, jobs=jobs, advance=advance,
+                                retrain_if_stale=retrain_if_stale)
+
+    def undecided(self, table: SuggestionTable, tid: str, taken: dict[tuple[str, str], list[tuple[int, int]]]) -> int:
+        """How many of a table's suggestions overlap nothing the coder decided (``taken``)."""
+        return sum(
+            1
+            for a, b, t in zip(table.start.tolist(), table.end.tolist(), table.theme.tolist(), strict=True)
+            if not any(x < b and a < y for x, y in taken.get((tid, self.themes[t].id), ()))
         )
 
 def described_themes(themes: list[Theme], codebook: Codebook | None) -> list[Theme]:

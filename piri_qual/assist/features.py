@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from piri_qual.assist.candidates import Unit, units
-from piri_qual.assist.rules import CompiledRules, match_doc
+from piri_qual.assist.pattern_filter import PatternFilter
+from piri_qual.assist.rules import PATTERN, CompiledRules, match_doc
 from piri_qual.assist.similarity import StaticVectors, unit_rows
-from piri_qual.core.cache import content_key, load_arrays, save_arrays
+from piri_qual.core.cache import content_key, load_arrays, save_arrays, stored_key
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.sentences import SENTENCES_VERSION, SentenceBatch, SentenceIndex
 
@@ -87,6 +88,11 @@ class TranscriptFeatures:
         arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
         save_arrays(path, self.key, arrays, {"transcript": self.transcript, "terms": self.hit_terms})
 
+    @staticmethod
+    def stored_key(path: Path) -> str | None:
+        """The key the features at ``path`` were computed for, reading only their header."""
+        return stored_key(path)
+
     @classmethod
     def load(cls, path: Path, key: str) -> TranscriptFeatures | None:
         found = load_arrays(path, key)
@@ -122,9 +128,13 @@ class FeatureExtractor:
         self.include_interviewer = include_interviewer
         self.index = index
         self._keys: dict[str, tuple[Transcript, str]] = {}
+        self._filter: PatternFilter | None = None
 
-    def key(self, transcript: Transcript) -> str:
-        """Everything the features depend on, hashed; memoised per transcript object."""
+    def key(self, transcript: Transcript, *, remember: bool = True) -> str:
+        """Everything the features depend on, hashed; memoised per transcript object unless
+        ``remember`` is false (a pass over a whole study keeps no transcript alive)."""
+        if not remember:
+            return self._key(transcript)
         memo = self._keys.get(transcript.id)
         if memo is not None and memo[0] is transcript:
             return memo[1]
@@ -146,8 +156,18 @@ class FeatureExtractor:
             transcript.nonspeech,
         )
 
+    def extract_one(self, transcript: Transcript, key: str) -> TranscriptFeatures:
+        """Features of one transcript, parsed in a stream of its own.
+
+        What ``suggest`` calls: the features are then a function of the transcript alone (spaCy's
+        batches start at its first segment, so no sum depends on which transcripts were parsed
+        with it), identical whichever process or chunk computes them.
+        """
+        return self.extract([transcript], keys=[key])[0]
+
     def extract(
-        self, transcripts: list[Transcript], advance: Callable[[int], None] | None = None
+        self, transcripts: list[Transcript], advance: Callable[[int], None] | None = None,
+        keys: list[str] | None = None,
     ) -> list[TranscriptFeatures]:
         """Features of each transcript, in order; ``advance(words)`` reports progress."""
         from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LEMMA, LENGTH, LOWER, NORM, SENT_START
@@ -161,7 +181,9 @@ class FeatureExtractor:
             for batch in self.index.parse(transcripts, self.pipeline.nlp, attrs=columns):
                 assert batch.columns == columns
                 self._flush(batch, builders, where, advance)
-        return [b.finish(self.key(t)) for b, t in zip(builders, transcripts, strict=True)]
+        if keys is None:
+            keys = [self.key(t) for t in transcripts]
+        return [b.finish(k) for b, k in zip(builders, keys, strict=True)]
 
     def _flush(
         self,
@@ -193,9 +215,11 @@ class FeatureExtractor:
         doc_candidate = where.candidate[doc_unit]
         sent_ti, sent_ui = doc_ti[sent_doc], doc_ui[sent_doc]
         hits = [h for h in self.rules.derived_hits(a[:, 2], token_sentence) if doc_candidate[sent_doc[h.sentence]]]
+        may_match = self._pattern_filter().docs(a, doc_start)
         for d, doc in enumerate(batch.docs):
             if doc_candidate[d]:
-                hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]]))
+                hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]],
+                                      patterns=bool(may_match[d])))
         hits.sort(key=lambda h: h.sentence)
         hit_sentence = np.array([h.sentence for h in hits], np.int64)
         groups = np.r_[0, np.nonzero(np.diff(sent_ti) | np.diff(sent_ui))[0] + 1]
@@ -213,6 +237,14 @@ class FeatureExtractor:
             )
         if advance is not None:
             advance(int(words.sum()))
+
+    def _pattern_filter(self) -> PatternFilter:
+        """The codebook's token patterns as a prefilter over a batch's LOWER, LEMMA, NORM columns."""
+        if self._filter is None:
+            ids = [match_id for match_id, (_, kind, _, _) in self.rules.terms.items() if kind == PATTERN]
+            self._filter = PatternFilter(self.rules.matcher, ids, self.pipeline.nlp.vocab.strings,
+                                         {"LOWER": 0, "LEMMA": 1, "NORM": 2})
+        return self._filter
 
     def _sentence_sums(self, a: np.ndarray, token_sentence: np.ndarray, n_sentences: int) -> np.ndarray:
         """Sum of each sentence's word vectors: (sentences, dims).

@@ -185,14 +185,16 @@ def _lower_values(token: dict[str, Any]) -> dict[str, Any]:
 _SPACE = re.compile(r"\s+")
 
 
-def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray) -> list[Hit]:
+def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray, patterns: bool = True) -> list[Hit]:
     """Keyword, pattern and exclusion hits in ``doc``; ``token_sentence`` maps tokens to sentences.
 
     Derived terms are matched for a whole batch of docs at once by :meth:`CompiledRules.derived_hits`.
+    ``patterns=False`` skips the token patterns, for a doc where none can match
+    (:mod:`piri_qual.assist.pattern_filter`).
     """
     hits: list[Hit] = []
     seen: set[tuple[int, int, int, str]] = set()
-    for matcher in (rules.norm, rules.matcher):
+    for matcher in (rules.norm, rules.matcher) if patterns else (rules.norm,):
         if not len(matcher):
             continue
         for match_id, start, end in matcher(doc):

@@ -38,8 +38,41 @@ def _progress(total: int, label: str) -> Any:
     )
 
 
-def _study_words(study: Study, ids: list[str]) -> int:
-    return sum(study.transcript(t).words for t in ids)
+class _Steps:
+    """The suggest command's progress on stderr: one bar per pass, over transcripts; nothing
+    when stderr is not a terminal (a log or a pipe gets the summary alone)."""
+
+    def __init__(self, totals: dict[str, int]) -> None:
+        self.totals = totals
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Steps:
+        err = console(stderr=True)
+        if err.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("transcripts"), TimeRemainingColumn(), console=err, transient=True)
+            self.bar.start()
+        return self
+
+    def __call__(self, phase: str, n: int) -> None:
+        if self.bar is None:
+            return
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task(phase, total=self.totals.get(phase))
+        self.bar.advance(self.tasks[phase], n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _coder_or_none(study: Study, coder: str | None) -> str | None:
@@ -54,14 +87,19 @@ def _coder_or_none(study: Study, coder: str | None) -> str | None:
 @study_option
 @coder_option(help_text="Learn from this coder's decisions (default: the only coder; none: rules and similarity).")
 @click.option("--transcript", "transcript_id", default=None, help="Only this transcript (the study is still indexed).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes to read and score transcripts with (default: every core).")
 @json_option
-def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None, as_json: bool) -> None:
+def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None, jobs: int | None,
+            as_json: bool) -> None:
     """Compute suggested codings and store them in the cache (.piri-cache/).
 
     Sentences of participant turns are scored against every theme by codebook rules, similarity
     to the theme's definition and examples, and a model trained on the coder's confirmed and
     rejected suggestions (retrained first if they decided anything since). Unchanged
-    transcripts are not recomputed.
+    transcripts are not recomputed, and a run that is stopped keeps what it finished: the next
+    run picks up from there. Transcripts are read and scored in --jobs processes, one
+    transcript at a time each, so memory does not grow with the study.
 
     \b
     Example:
@@ -70,7 +108,7 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
     """
     from piri_qual.assist.engine import Engine
 
-    study = open_study(study_dir)
+    study = open_study(study_dir, remember_transcripts=False)  # the corpus is streamed, never held
     who = _coder_or_none(study, coder)
     ids = [transcript_id] if transcript_id else study.transcript_ids()
     if transcript_id:
@@ -78,14 +116,14 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
     if not study.transcript_ids():
         raise PiriQualError("the study has no transcripts yet", path=study.corpus_dir,
                             hint="Import some with `piri-qual import FILE`.")
+    import os
+
     engine = Engine(study)
-    all_ids = study.transcript_ids()
-    with _progress(_study_words(study, all_ids), "indexing") as bar:
-        task = bar.add_task("indexing", total=_study_words(study, all_ids))
-        run = engine.suggest_all(ids, who, advance=lambda n: bar.advance(task, n))
+    with _Steps({"reading": len(study.transcript_ids()), "scoring": len(ids)}) as steps:
+        run = engine.suggest_all(ids, who, advance=steps, jobs=jobs or os.cpu_count() or 1)
     if as_json:
         print_json({
-            "coder": who, "transcripts": run.transcripts, "computed": run.computed,
+            "coder": who, "transcripts": run.transcripts, "computed": run.computed, "scored": run.scored,
             "suggestions": run.suggestions, "retrained": run.retrained,
             "learner": run.learner.as_dict() if run.learner else None,
         })

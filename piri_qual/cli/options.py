@@ -66,17 +66,18 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
 
 
-def open_study(study_dir: Path | None) -> Study:
+def open_study(study_dir: Path | None, *, remember_transcripts: bool = True) -> Study:
     """Build the Study in one place for every command, and apply settings that change turns.
 
     A change of ``roles:`` in piri-qual.yaml takes effect here, on the next command: the
     transcripts it affects are derived again (codings re-anchored) and each gets one line on
-    stderr.
+    stderr. ``remember_transcripts=False`` is for a command that streams the corpus (suggest):
+    the check then keeps none of the transcripts it reads.
     """
     from piri_qual.study import Study
 
     study = Study(study_dir)
-    for done in study.refresh_turns():
+    for done in study.refresh_turns(remember=remember_transcripts):
         detail = f"{done.roles_changed} turn roles changed"
         if done.reanchored:
             detail += f", {done.reanchored} codings re-anchored"

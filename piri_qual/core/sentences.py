@@ -298,6 +298,12 @@ class SentenceIndex:
     def _path(self, transcript_id: str) -> Path:
         return self.folder / f"{transcript_id}.npz"
 
+    def forget(self, transcript_id: str) -> None:
+        """Drop what is remembered in memory of one transcript (its file stays): a pass over a
+        whole study calls it after each transcript, so memory does not grow with the study."""
+        self._memo.pop(transcript_id, None)
+        self._keys.pop(transcript_id, None)
+
     def cached(self, transcript: Transcript) -> np.ndarray | None:
         """The transcript's sentences if they are already known (memory or disk), else None."""
         key = self.key(transcript)

@@ -226,7 +226,12 @@ class StudyFolder:
             return []
         return sorted(p.stem for p in self.corpus_dir.glob("*.json") if not p.name.startswith("."))
 
-    def transcript(self, transcript_id: str) -> Transcript:
+    def transcript(self, transcript_id: str, *, remember: bool = True) -> Transcript:
+        """The transcript ``transcript_id``, read once and kept while its file is unchanged.
+
+        ``remember=False`` reads it without keeping it: a pass over every transcript of a large
+        study (``suggest``) then holds one transcript at a time, not the whole corpus.
+        """
         path = self.corpus_dir / f"{transcript_id}.json"
         if not path.exists():
             known = self.transcript_ids()
@@ -237,6 +242,9 @@ class StudyFolder:
                 if known
                 else "Import one with `piri-qual import FILE`.",
             )
+        if not remember:
+            hit = self._cache.get(f"transcript:{transcript_id}")
+            return hit[1] if hit is not None and hit[0] == _stamp(path) else Transcript.load(path)
         return self._cached(f"transcript:{transcript_id}", path, lambda: Transcript.load(path))
 
     def iter_transcripts(self) -> Iterator[Transcript]:

@@ -80,20 +80,20 @@ def _roles_changed(stamp: dict[str, Any], table: dict[str, str]) -> str | None:
     return None
 
 
-def _maybe_stale(study: StudyFolder, roles: dict[str, str]) -> list[str]:
+def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = True) -> list[str]:
     """The transcripts whose turns may no longer match ``roles:``, from the corpus index: the
     transcripts are not opened, except those from before turn settings were recorded and those
     the index does not know as they are now (:mod:`piri_qual.ingest.corpus_index`)."""
     from piri_qual.ingest.corpus_index import load_index
 
-    index, _ = load_index(study.corpus_dir, load=lambda path: study.transcript(path.stem))
+    index, _ = load_index(study.corpus_dir, load=lambda path: study.transcript(path.stem, remember=remember))
     table = {_key(k): v for k, v in roles.items()}
     out = []
     for tid, entry in index.entries.items():
         if entry.roles is not None:
             if _roles_changed(entry.roles, table) is not None:
                 out.append(tid)
-        elif stale_reason(study.transcript(tid), roles) is not None:
+        elif stale_reason(study.transcript(tid, remember=remember), roles) is not None:
             out.append(tid)
     return out
 
@@ -110,7 +110,7 @@ def _stamp(study: StudyFolder) -> str:
     return hashlib.sha256(json.dumps([roles, files]).encode()).hexdigest()
 
 
-def refresh_turns(study: StudyFolder) -> list[Refreshed]:
+def refresh_turns(study: StudyFolder, *, remember: bool = True) -> list[Refreshed]:
     """Derive again every transcript whose turns depend on settings that changed; say which.
 
     Nothing is locked or written when nothing is stale (a study on a read-only share opens as
@@ -123,7 +123,8 @@ def refresh_turns(study: StudyFolder) -> list[Refreshed]:
     if _read(stamp_path) == checked:
         return []
     roles = dict(study.settings.roles)
-    stale = _maybe_stale(study, roles)
+    # remember=False: a command that streams the corpus (suggest) keeps no transcript from this check
+    stale = _maybe_stale(study, roles, remember=remember)
     done: list[Refreshed] = []
     if stale:
         study.cache_dir.mkdir(parents=True, exist_ok=True)
