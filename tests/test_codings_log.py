@@ -230,7 +230,14 @@ def test_two_processes_never_interleave_lines(study: StudyFolder) -> None:
                          text=True)
         for offset in (0, 5000)
     ]
-    time.sleep(1.5)
+    # both writers are under way (each has acknowledged 50 appends) before they are killed
+    deadline = time.monotonic() + 60
+    for proc in procs:
+        assert proc.stdout is not None
+        acknowledged = 0
+        while acknowledged < 50 and time.monotonic() < deadline:
+            acknowledged += bool(proc.stdout.readline())
+        assert acknowledged == 50, "a writer acknowledged no appends within a minute"
     for proc in procs:
         proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no clean-up runs
         proc.wait()
