@@ -529,7 +529,8 @@ def _simulate(
         decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
         if (lab := label_transcript(f, decisions, n_themes)) is not None:
             labelled.append(lab)
-        if retrain_due(decisions.count, trained_at, retrain_every, retrain_growth):
+        if tid != tids[-1] and retrain_due(decisions.count, trained_at, retrain_every, retrain_growth):
+            # (after the last transcript a model would suggest nothing more: not trained)
             started = time.perf_counter()
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
             train_seconds += time.perf_counter() - started
