@@ -20,11 +20,13 @@ Each figure is the command a researcher runs, in a fresh process with a cold cac
   in the last round's ``--json``);
 * a check that the retrains stay few: at most 2 + log2(decisions / --retrain-every) per study.
 
-Run: python benchmarks/bench_evaluate.py   (PIRI_BENCH_CODE=... times another checkout's code)
+Run: python benchmarks/bench_evaluate.py   (PIRI_BENCH_CODE=... times another checkout's code;
+``--small 2 --large 6 --sources 5`` is a quick run of the script itself)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import random
@@ -106,24 +108,30 @@ def pair(root: Path, coder: str, label: str, reports: dict[str, dict]) -> tuple[
     return suggest, evaluate
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=int, default=SMALL, help="interviews in the smaller generated study")
+    parser.add_argument("--large", type=int, default=LARGE, help="interviews in the larger one (3x: the target)")
+    parser.add_argument("--sources", type=int, default=SOURCES, help="sources of short comments (issue #12)")
+    args = parser.parse_args(argv)
+    small, large, sources = args.small, args.large, args.sources
     targets = Targets("bench_evaluate")
     reports: dict[str, dict] = {}
-    small_s, small_e = pair(study(SMALL).root, "alice", f"{SMALL} interviews", reports)
-    _, large_e = pair(study(LARGE).root, "alice", f"{LARGE} interviews", reports)
-    short_s, short_e = pair(comments_study(), "gold", f"{SOURCES} sources x {COMMENTS} comments", reports)
+    small_s, small_e = pair(study(small).root, "alice", f"{small} interviews", reports)
+    _, large_e = pair(study(large).root, "alice", f"{large} interviews", reports)
+    short_s, short_e = pair(comments_study(sources), "gold", f"{sources} sources x {COMMENTS} comments", reports)
     times = interleaved([small_s, small_e, large_e, short_s, short_e], warmup=False)
 
-    targets.ratio(f"evaluate vs one suggest pass, {SMALL} interviews "
+    targets.ratio(f"evaluate vs one suggest pass, {small} interviews "
                   f"({reports[small_e.name]['decisions']:,} decisions)",
                   times[small_e.name], times[small_s.name], 5.0)
-    targets.scaling(f"evaluate, time({LARGE} interviews) / time({SMALL} interviews)",
+    targets.scaling(f"evaluate, time({large} interviews) / time({small} interviews)",
                     times[small_e.name], times[large_e.name], 3.5)
     short = reports[short_e.name]
     retrain_s = short["settings"]["retrain_seconds"]
     floor = Timing(f"suggest pass + {short['settings']['retrains']} retrains ({retrain_s:.1f} s)",
                    [s + retrain_s for s in times[short_s.name].seconds])
-    targets.ratio(f"evaluate vs one suggest pass plus the retrains, {SOURCES} sources of {COMMENTS} short comments "
+    targets.ratio(f"evaluate vs one suggest pass plus the retrains, {sources} sources of {COMMENTS} short comments "
                   f"({short['decisions']:,} decisions)", times[short_e.name], floor, 3.0)
     bounded = []
     for label, report in reports.items():
