@@ -9,7 +9,7 @@ time the decisions have doubled (``--retrain-growth``), so it must be linear in 
 Each figure is the command a researcher runs, in a fresh process with a cold cache
 (``.piri-cache/`` removed before every run), best of 7 interleaved rounds with the spread:
 
-* ``evaluate`` on the generated study of 100 interviews (coder ``alice``, about 5,700 decisions)
+* ``evaluate`` on the generated study of 100 interviews (coder ``alice``, about 12,000 decisions)
   costs at most 5x its floor, one ``piri-qual suggest`` pass over the same study (reading,
   sentences, vectors, rules and scoring every transcript once, cold start: ``--coder none``);
   evaluate does that pass too, plus a second scoring per transcript (the cold-start engine), both

@@ -136,7 +136,7 @@ def test_retrain_schedule_is_fixed_at_first_then_geometric() -> None:
                 trained_at = made
         return at
 
-    # a transcript of 57 decisions at a time, as in the generated interviews: the old fixed
+    # transcripts of 57 decisions each (more than --retrain-every): the old fixed
     # schedule retrained after every transcript, the geometric one once the decisions double
     assert retrains(5700, 57, 50, 0.0) == list(range(57, 5701, 57))
     doubling = retrains(57_000, 57, 50, 1.0)
