@@ -51,6 +51,8 @@ def test_missing_gold_coder_and_qdpx_are_user_errors(tmp_path: Path) -> None:
         evaluate(gen.root, "nobody")
     with pytest.raises(PiriQualError, match="qdpx"):
         evaluate(tmp_path / "project.qdpx", "gold")
+    with pytest.raises(PiriQualError, match="retrain-growth must be 0 or more"):
+        evaluate(gen.root, "gold", retrain_growth=-0.5)
 
 
 def test_eval_development_set_converts_and_evaluates(shared_dir: Path, tmp_path: Path) -> None:

@@ -314,7 +314,8 @@ def evaluate(
     golds = [gold] if isinstance(gold, Path) else list(gold)
     if mode not in ("simulate", "split"):
         raise PiriQualError(f"unknown evaluation mode {mode!r}", hint="Use simulate or split.")
-    retrain_due(0, 0, retrain_every, retrain_growth)  # refuse a bad schedule before the slow work
+    if mode == "simulate":
+        retrain_due(0, 0, retrain_every, retrain_growth)  # refuse a bad schedule before the slow work
     runs = []
     for path in golds:
         engine = _open(path)
