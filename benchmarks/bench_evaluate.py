@@ -1,84 +1,149 @@
-"""``piri-qual evaluate`` against the work it cannot avoid, measured in one run.
+"""Benchmark: ``piri-qual evaluate`` (the simulated researcher) against one ``suggest`` pass.
 
-Evaluating replays a researcher: the engine must score every transcript once and retrain as
-decisions accumulate, so the floor is one ``piri-qual suggest`` pass over the study (a fresh
-process, an empty cache: reading, tokenising, sentences, vectors, rules, scoring) plus the
-retrains the replay makes (their seconds as evaluate reports them). Everything else evaluate
-does (scoring the cold-start engine beside the learned one, both baselines with their own
-retrains, the curves, the bootstrap) must fit in the rest. Target: evaluate within 3x the floor,
-on a generated study of 150 sources of short answers (several thousand sentences), best of two
-interleaved rounds with the spread shown; exit 1 when the target is missed.
+Why (issue #18 item 2, issue #12 item 6): the replay retrained on everything labelled so far
+after nearly every transcript, so it was quadratic in the study: a generated study of 100
+interviews was killed at 400 s (30: 180 s), and a 150-source survey of several thousand short
+answers took 15 minutes. It now retrains every ``--retrain-every`` decisions at first, then each
+time the decisions have doubled (``--retrain-growth``), so it must be linear in the study.
 
-Run: ``python benchmarks/bench_evaluate.py [--sources 150]``.
+Each figure is the command a researcher runs, in a fresh process with a cold cache
+(``.piri-cache/`` removed before every run), best of 7 interleaved rounds with the spread:
+
+* ``evaluate`` on the generated study of 100 interviews (coder ``alice``, about 12,000 decisions)
+  costs at most 5x its floor, one ``piri-qual suggest`` pass over the same study (reading,
+  sentences, vectors, rules and scoring every transcript once, cold start: ``--coder none``);
+  evaluate does that pass too, plus a second scoring per transcript (the cold-start engine), both
+  baselines, and the retrains;
+* time(300 interviews) / time(100 interviews) of ``evaluate`` at most 3.5x (3x the study);
+* issue #12's study: 150 sources of 30 short comments each (4,500 comments, coded by ``gold``),
+  ``evaluate`` within 3x one ``suggest`` pass plus the retrains evaluate reports (their seconds
+  in the last round's ``--json``);
+* a check that the retrains stay few: at most 2 + log2(decisions / --retrain-every) per study.
+
+Run: python benchmarks/bench_evaluate.py   (PIRI_BENCH_CODE=... times another checkout's code;
+``--small 2 --large 6 --sources 5`` is a quick run of the script itself)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import math
+import random
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # the same piri_qual in this process as in the commands it runs
-TARGET = 3.0
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from harness import Contender, Targets, Timing, clear_cache, interleaved, piri  # noqa: E402
+from studies import studies_dir, study  # noqa: E402
+
+SMALL, LARGE = 100, 300
+SOURCES, COMMENTS = 150, 30
+COMMENTS_VERSION = 1
+RETRAIN_EVERY = 50  # evaluate's default
 
 
-def cli(*args: str) -> tuple[float, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "piri_qual", *args], capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"piri-qual {' '.join(args)} failed: {done.stderr[-400:]}")
-    return seconds, done.stdout
+def comments_study(sources: int = SOURCES, comments: int = COMMENTS, seed: int = 12) -> Path:
+    """Issue #12's shape: ``sources`` respondents of ``comments`` short comments each (one or two
+    sentences, most on one theme), every on-theme comment coded by ``gold``. Built once per run."""
+    folder = studies_dir() / f"comments-{sources}x{comments}-v{COMMENTS_VERSION}"
+    done = folder / ".generated.json"
+    if done.exists():
+        return folder
+    from piri_qual.assist.synthetic import FILLER, FRAMES, TOPICS, codebook_yaml
+    from piri_qual.core.corpus import Transcript, Turn
+    from piri_qual.core.settings import init_study
+    from piri_qual.core.study import StudyFolder
+
+    shutil.rmtree(folder, ignore_errors=True)
+    rng = random.Random(seed)
+    root = init_study(folder, title="Generated short comments")
+    (root / "codebooks" / "main.yaml").write_text(codebook_yaml(), encoding="utf-8")
+    settings = (root / "piri-qual.yaml").read_text(encoding="utf-8")
+    (root / "piri-qual.yaml").write_text(settings.replace("framework: frameworks/main.yaml\n", ""), encoding="utf-8")
+    themes = list(TOPICS)
+    events: list[tuple[str, dict[str, object]]] = []
+    for n in range(sources):
+        sid = f"R{n + 1:04d}"
+        text, turns, pos = "", [], 0
+        for _ in range(comments):
+            start = pos
+            if rng.random() < 0.7:
+                theme = rng.choice(themes)
+                a, b = rng.sample(TOPICS[theme], 2)
+                sentence = rng.choice(FRAMES).format(a=a, b=b)
+                body = sentence[0].upper() + sentence[1:]
+                events.append(("add", {"transcript": sid, "start": start, "end": start + len(body), "quote": body,
+                                       "theme": theme}))
+            else:
+                body = rng.choice(FILLER)
+            if rng.random() < 0.3:
+                body += " " + rng.choice(FILLER)
+            text += body + "\n\n"
+            turns.append(Turn(sid, "participant", start, start + len(body)))
+            pos = len(text)
+        Transcript(id=sid, participant=sid, group="respondent", text=text.rstrip("\n"), turns=turns,
+                   source=f"{sid}.txt", source_sha256="", format="txt",
+                   imported_at="2024-01-01T00:00:00+00:00").save(root / "corpus" / f"{sid}.json")
+    StudyFolder(root).store.append_many("gold", events)
+    done.write_text(json.dumps({"sources": sources, "comments": comments, "codings": len(events)}), encoding="utf-8")
+    return folder
+
+
+def pair(root: Path, coder: str, label: str, reports: dict[str, dict]) -> tuple[Contender, Contender]:
+    """The ``suggest`` pass (cold start) and ``evaluate`` on one study, each from a cold cache;
+    evaluate's last report goes to ``reports`` under its name."""
+    def keep(out: str) -> None:
+        reports[f"evaluate ({label})"] = json.loads(out)
+
+    fresh = lambda: clear_cache(root)  # noqa: E731
+    suggest = Contender(f"suggest ({label})", piri("suggest", "--study", root, "--coder", "none", "--json"),
+                        prepare=fresh)
+    evaluate = Contender(f"evaluate ({label})", piri("evaluate", "--gold", root, "--coder", coder, "--json"),
+                         prepare=fresh, check=keep)
+    return suggest, evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sources", type=int, default=150)
-    parser.add_argument("--words", type=int, default=300, help="words per source")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--small", type=int, default=SMALL, help="interviews in the smaller generated study")
+    parser.add_argument("--large", type=int, default=LARGE, help="interviews in the larger one (3x: the target)")
+    parser.add_argument("--sources", type=int, default=SOURCES, help="sources of short comments (issue #12)")
     args = parser.parse_args(argv)
+    small, large, sources = args.small, args.large, args.sources
+    targets = Targets("bench_evaluate")
+    reports: dict[str, dict] = {}
+    small_s, small_e = pair(study(small).root, "alice", f"{small} interviews", reports)
+    _, large_e = pair(study(large).root, "alice", f"{large} interviews", reports)
+    short_s, short_e = pair(comments_study(sources), "gold", f"{sources} sources x {COMMENTS} comments", reports)
+    times = interleaved([small_s, small_e, large_e, short_s, short_e], warmup=False)
 
-    from piri_qual.assist.synthetic import generate_study
-    from piri_qual.core.study import StudyFolder
-
-    with tempfile.TemporaryDirectory(prefix="piri-bench-eval-") as tmp:
-        gen = generate_study(Path(tmp) / "study", transcripts=args.sources, words_per_transcript=args.words, seed=5)
-        root = str(gen.root)
-        study = StudyFolder(gen.root)
-        codings = len(study.fold("gold").codings)
-        floors, evals, reports = [], [], []
-        for _ in range(args.rounds):  # interleaved: the machine is shared
-            shutil.rmtree(gen.root / ".piri-cache", ignore_errors=True)
-            suggest_s, _ = cli("suggest", "--study", root, "--json")
-            shutil.rmtree(gen.root / ".piri-cache", ignore_errors=True)
-            eval_s, out = cli("evaluate", "--gold", root, "--coder", "gold", "--json")
-            report = json.loads(out)
-            floors.append(suggest_s + report["settings"]["retrain_seconds"])
-            evals.append(eval_s)
-            reports.append(report)
-        report = reports[-1]
-        sentences = sum(len(study.sentences(t)) for t in study.transcript_ids())
-    best_floor, best_eval = min(floors), min(evals)
-    ratio = best_eval / best_floor
-    spread = ", ".join(f"{e:.1f}/{f:.1f}" for e, f in zip(evals, floors, strict=True))
-    print(f"evaluate_vs_suggest_plus_retrains: ratio={ratio:.2f}x (target <= {TARGET:.0f}x) "
-          f"[evaluate {best_eval:.1f} s, floor {best_floor:.1f} s = suggest pass + "
-          f"{report['settings']['retrains']} retrains ({report['settings']['retrain_seconds']:.1f} s); "
-          f"rounds evaluate/floor: {spread}; {args.sources} sources, {sentences:,} sentences, {codings:,} gold codings]")
-    if ratio > TARGET:
-        print("bench_evaluate: target missed", file=sys.stderr)
-        return 1
-    return 0
+    targets.ratio(f"evaluate vs one suggest pass, {small} interviews "
+                  f"({reports[small_e.name]['decisions']:,} decisions)",
+                  times[small_e.name], times[small_s.name], 5.0)
+    targets.scaling(f"evaluate, time({large} interviews) / time({small} interviews)",
+                    times[small_e.name], times[large_e.name], 3.5)
+    short = reports[short_e.name]
+    retrain_s = short["settings"]["retrain_seconds"]
+    floor = Timing(f"suggest pass + {short['settings']['retrains']} retrains ({retrain_s:.1f} s)",
+                   [s + retrain_s for s in times[short_s.name].seconds])
+    targets.ratio(f"evaluate vs one suggest pass plus the retrains, {sources} sources of {COMMENTS} short comments "
+                  f"({short['decisions']:,} decisions)", times[short_e.name], floor, 3.0)
+    bounded = []
+    for label, report in reports.items():
+        settings = report["settings"]
+        limit = 2 + math.log2(max(report["decisions"], RETRAIN_EVERY) / RETRAIN_EVERY)
+        bounded.append((label, settings["retrains"], limit, report["decisions"], settings["retrain_seconds"],
+                        settings["baseline_retrain_seconds"]))
+    targets.check("retrains at most 2 + log2(decisions / 50) per study", all(n <= lim for _, n, lim, *_ in bounded),
+                  "; ".join(f"{label}: {n} retrains for {d:,} decisions (limit {lim:.1f}; engine {e:.0f} s, "
+                            f"baseline {b:.0f} s)" for label, n, lim, d, e, b in bounded))
+    return targets.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """``make bench``: every benchmark script, the generated studies built once, one verdict.
 
-Builds the generated studies of 10, 100 and 1,000 interviews (benchmarks/studies.py) once into a
+Builds the generated studies of 10, 100, 300 and 1,000 interviews (benchmarks/studies.py) once into a
 folder of this run, points every script at them (``PIRI_BENCH_STUDIES``), runs each
 ``benchmarks/bench_*.py`` in turn (all of them, even after one fails, so one run shows every
 figure), collects the targets the scripts report through the harness (``PIRI_BENCH_RESULTS``), and
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
         from studies import study
 
         build = time.perf_counter()
-        for size in (10, 100, 1000):
+        for size in (10, 100, 300, 1000):  # 300: bench_evaluate's time(3N) / time(N)
             study(size)
         print(f"== generated studies built in {time.perf_counter() - build:.0f} s", flush=True)
         took: dict[str, tuple[float, int]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,8 @@ def test_missing_gold_coder_and_qdpx_are_user_errors(tmp_path: Path) -> None:
         evaluate(gen.root, "nobody")
     with pytest.raises(PiriQualError, match="qdpx"):
         evaluate(tmp_path / "project.qdpx", "gold")
+    with pytest.raises(PiriQualError, match="retrain-growth must be 0 or more"):
+        evaluate(gen.root, "gold", retrain_growth=-0.5)
 
 
 def test_eval_development_set_converts_and_evaluates(shared_dir: Path, tmp_path: Path) -> None:
@@ -122,3 +125,59 @@ def test_gold_codings_may_name_themes_by_label(tmp_path: Path) -> None:
     assert report.micro["gold"] == sum(1 for _ in lines if _) - sum(
         1 for line in lines if json.loads(line)["transcript"] == "G0001"
     )
+
+
+def test_retrain_schedule_is_fixed_at_first_then_geometric() -> None:
+    from piri_qual.assist.evaluate import retrain_due
+
+    def retrains(total: int, step: int, every: int, growth: float) -> list[int]:
+        at, trained_at = [], 0
+        for made in range(step, total + 1, step):
+            if retrain_due(made, trained_at, every, growth):
+                at.append(made)
+                trained_at = made
+        return at
+
+    # transcripts of 57 decisions each (more than --retrain-every): the old fixed
+    # schedule retrained after every transcript, the geometric one once the decisions double
+    assert retrains(5700, 57, 50, 0.0) == list(range(57, 5701, 57))
+    doubling = retrains(57_000, 57, 50, 1.0)
+    assert doubling[:3] == [57, 114, 228]
+    assert all(b >= 2 * a for a, b in zip(doubling, doubling[1:], strict=False))
+    assert len(doubling) <= 2 + math.log2(57_000 / 50)  # 10 retrains, not 1,000
+    assert len(retrains(5700, 57, 50, 0.5)) > len(retrains(5700, 57, 50, 1.0))
+    with pytest.raises(PiriQualError, match="retrain-every"):
+        retrain_due(10, 0, 0)
+    with pytest.raises(PiriQualError, match="retrain-growth"):
+        retrain_due(10, 0, 50, -1.0)
+
+
+def test_replay_retrains_few_times_and_gives_the_same_figures_twice(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from piri_qual.cli import cli
+
+    gen = generate_study(tmp_path / "g", transcripts=10, words_per_transcript=350, seed=4)
+
+    def report(*extra: str) -> dict:
+        result = CliRunner().invoke(cli, ["evaluate", "--gold", str(gen.root), "--coder", "gold", "--json",
+                                          "--retrain-every", "5", *extra], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        for key in ("retrain_seconds", "baseline_retrain_seconds"):
+            out["settings"].pop(key)
+        out.pop("seconds")
+        return out
+
+    first, again = report(), report()
+    assert first == again  # seeded throughout: the same study gives the same figures
+    fixed = report("--retrain-growth", "0")
+    decisions = first["decisions"]
+    assert first["settings"]["retrain_growth"] == 1.0
+    # every transcript brings more than 5 decisions: the fixed schedule retrains after each one
+    # but the last (no transcript is left to suggest for)
+    assert fixed["settings"]["retrains"] == 9
+    assert 2 <= first["settings"]["retrains"] <= 2 + math.log2(decisions / 5) < 9
+    # the first transcript is suggested cold either way; the model learns from the same decisions
+    assert first["curve"][0] == fixed["curve"][0]
+    assert first["micro"]["gold"] == fixed["micro"]["gold"]

@@ -2,8 +2,11 @@
 
 ``simulate``: transcripts are taken in order. Before each one the engine suggests, knowing only
 the decisions made on earlier transcripts; then the gold coding confirms the right suggestions,
-rejects the wrong ones and adds what was missed, and the model retrains every ``retrain_every``
-decisions. Only suggestions made *before* a transcript's gold was seen are scored.
+rejects the wrong ones and adds what was missed, and the model retrains on everything decided so
+far, as the coding screen does, on the schedule of :func:`retrain_due`: every ``retrain_every``
+decisions at first, then each time the decisions have grown by ``retrain_growth`` (by default,
+doubled) since the last retrain. Only suggestions made *before* a transcript's gold was seen are
+scored.
 
 ``split``: train once on the gold codings of the first ``train_fraction`` of transcripts and score
 the rest, next to the cold-start engine (rules and similarity only) on the same transcripts.
@@ -44,6 +47,7 @@ from piri_qual.assist.learner import (
     label_transcript,
     overlaps,
     train,
+    training_sample,
 )
 from piri_qual.assist.scoring import StudyStats
 from piri_qual.assist.types import Suggestion
@@ -57,6 +61,7 @@ BASELINE_NAMES = {
     "tfidf_logreg": "TF-IDF+LR",
     "definition_cosine": "def. cosine",
 }
+RETRAIN_GROWTH = 1.0  # simulate: retrain once the decisions have doubled since the last retrain
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 BOOTSTRAP = 1000
 
@@ -262,6 +267,25 @@ def _summarise(per: list[Counts], names: list[str]) -> tuple[dict[str, dict[str,
     return per_theme, pooled.summary(), macro
 
 
+def retrain_due(decisions: int, trained_at: int, every: int, growth: float = RETRAIN_GROWTH) -> bool:
+    """Whether the replay retrains now, ``decisions`` made and the model trained at ``trained_at``.
+
+    Every ``every`` decisions at first, then once the decisions have grown by ``growth`` (a
+    fraction: 1 is doubled) since the last retrain, whichever comes later. Why: a retrain fits on
+    everything decided so far, so retraining every ``every`` decisions costs the square of the
+    study's length (a 100-interview study was killed after 400 s); with geometric steps the
+    retrains number about log(decisions) and their total cost is a few times that of the last
+    one, so the replay is linear in the study. The model a transcript is suggested with has always
+    learned from at least 1 / (1 + growth) of the decisions made before it. ``growth`` 0 keeps
+    the fixed schedule (every ``every`` decisions throughout).
+    """
+    if every < 1:
+        raise PiriQualError(f"--retrain-every must be at least 1 (got {every})")
+    if growth < 0:
+        raise PiriQualError(f"--retrain-growth must be 0 or more (got {growth})")
+    return decisions - trained_at >= max(every, growth * trained_at)
+
+
 def _open(gold: Path) -> Engine:
     if gold.suffix.lower() == ".qdpx":
         raise PiriQualError(
@@ -279,6 +303,7 @@ def evaluate(
     retrain_every: int = 50,
     train_fraction: float = 0.5,
     advance: Callable[[int], None] | None = None,
+    retrain_growth: float = RETRAIN_GROWTH,
 ) -> EvaluationReport:
     """Evaluate suggestions against ``coder``'s codings in one gold study, or several pooled.
 
@@ -289,6 +314,8 @@ def evaluate(
     golds = [gold] if isinstance(gold, Path) else list(gold)
     if mode not in ("simulate", "split"):
         raise PiriQualError(f"unknown evaluation mode {mode!r}", hint="Use simulate or split.")
+    if mode == "simulate":
+        retrain_due(0, 0, retrain_every, retrain_growth)  # refuse a bad schedule before the slow work
     runs = []
     for path in golds:
         engine = _open(path)
@@ -297,7 +324,7 @@ def evaluate(
         feats = engine.features(tids, advance)
         stats = engine.stats_from(list(feats.values()))
         if mode == "simulate":
-            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every)
+            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth)
         else:
             run = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
         prefix = f"{path.name}/" if len(golds) > 1 else ""
@@ -328,6 +355,7 @@ def evaluate(
     if mode == "simulate":
         settings.update({
             "retrain_every": retrain_every,
+            "retrain_growth": retrain_growth,
             "retrains": sum(r.retrains for _, r in runs),
             "retrain_seconds": round(sum(r.train_seconds for _, r in runs), 2),
             "baseline_retrain_seconds": round(sum(r.baseline_seconds for _, r in runs), 2),
@@ -463,9 +491,11 @@ def _simulate(
     gold_codings: dict[str, list[tuple[int, int, int, str]]],
     coder: str,
     retrain_every: int,
+    retrain_growth: float = RETRAIN_GROWTH,
 ) -> _Run:
     n_themes = len(engine.themes)
     decisions = Decisions()
+    labelled: list[Labelled] = []  # each decided transcript's labels, made once (its decisions are final)
     learner = cold = cold_learner(n_themes)
     trained_at = 0
     per = [Counts() for _ in range(n_themes)]
@@ -498,13 +528,15 @@ def _simulate(
             if not any(g[2] == engine.index_of[s.theme] and g[0] < s.end and s.start < g[1] for g in gold)
         ]
         decisions.reviewed[tid] = int(f.sentences[:, 1].max()) if len(f.sentences) else 0
-        if decisions.count - trained_at >= retrain_every:
-            labelled = [lab for t in tids if (lab := label_transcript(feats[t], decisions, n_themes)) is not None]
+        if (lab := label_transcript(f, decisions, n_themes)) is not None:
+            labelled.append(lab)
+        if tid != tids[-1] and retrain_due(decisions.count, trained_at, retrain_every, retrain_growth):
+            # (after the last transcript a model would suggest nothing more: not trained)
             started = time.perf_counter()
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
             train_seconds += time.perf_counter() - started
             started = time.perf_counter()
-            baselines.retrain(labelled)
+            baselines.retrain(training_sample(labelled))  # the sentences the engine fitted on
             baseline_seconds += time.perf_counter() - started
             trained_at = decisions.count
             retrains += 1

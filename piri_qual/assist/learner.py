@@ -488,6 +488,13 @@ def _subsample(items: list[Labelled], limit: int) -> list[Labelled]:
     return out
 
 
+def training_sample(labelled: list[Labelled]) -> list[Labelled]:
+    """The labelled sentences :func:`train` fits on: every coded or rejected sentence, and a
+    seeded sample of the implicit negatives beyond :data:`MAX_ROWS` rows (so a retrain's cost is
+    bounded however much has been coded). ``piri-qual evaluate`` gives its baseline the same."""
+    return _subsample([it for it in labelled if len(it.rows)], MAX_ROWS)
+
+
 def train(
     labelled: list[Labelled],
     prototypes: ThemeVectors,
@@ -506,7 +513,7 @@ def train(
     """
     started = time.perf_counter()
     n_themes = len(prototypes)
-    items = _subsample([it for it in labelled if len(it.rows)], MAX_ROWS)
+    items = training_sample(labelled)
     if not items:
         learner = cold_learner(n_themes)
         learner.info = _info(learner, coder, decisions, 0, 0, 0, "cold start", started)

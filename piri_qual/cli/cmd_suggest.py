@@ -322,18 +322,22 @@ suggestions.add_command(_decide(False))
               help="simulate: a researcher working through transcripts in order; split: train on the "
                    "first part, test on the rest.")
 @click.option("--retrain-every", type=int, default=50, show_default=True,
-              help="simulate: retrain after this many decisions.")
+              help="simulate: retrain after this many decisions (at first; see --retrain-growth).")
+@click.option("--retrain-growth", type=float, default=1.0, show_default=True,
+              help="simulate: then retrain only once the decisions have grown by this fraction since the "
+                   "last retrain (1: doubled), so the replay stays linear in the study; 0: retrain every "
+                   "--retrain-every decisions throughout.")
 @click.option("--train", "train_fraction", type=float, default=0.5, show_default=True,
               help="split: fraction of transcripts (in order) to train on.")
 @click.option("--themes", "show_themes", is_flag=True, help="Show the per-theme table too.")
 @json_option
-def evaluate(gold: tuple[Path, ...], coder: str, mode: str, retrain_every: int, train_fraction: float,
-             show_themes: bool, as_json: bool) -> None:
+def evaluate(gold: tuple[Path, ...], coder: str, mode: str, retrain_every: int, retrain_growth: float,
+             train_fraction: float, show_themes: bool, as_json: bool) -> None:
     """Measure suggestion quality against a gold coder: P, R, F1, kappa, learning curve.
 
     In simulate mode the engine suggests before each transcript knowing only the earlier gold
-    decisions; the gold coding then confirms, rejects and adds, and the model retrains every
-    --retrain-every decisions. A suggestion is right if it overlaps a gold coding of the same
+    decisions; the gold coding then confirms, rejects and adds, and the model retrains on all of
+    them every --retrain-every decisions, then each time they have grown by --retrain-growth. A suggestion is right if it overlaps a gold coding of the same
     theme. Kappa compares engine and gold at sentence level.
 
     \b
@@ -346,7 +350,8 @@ def evaluate(gold: tuple[Path, ...], coder: str, mode: str, retrain_every: int, 
 
     with _progress(0, "indexing") as bar:
         task = bar.add_task("indexing", total=None)
-        report = run(list(gold), coder, mode, retrain_every, train_fraction, advance=lambda n: bar.advance(task, n))
+        report = run(list(gold), coder, mode, retrain_every, train_fraction, advance=lambda n: bar.advance(task, n),
+                     retrain_growth=retrain_growth)
     if as_json:
         print_json(report.as_dict())
         return
