@@ -76,7 +76,7 @@ class TfidfLogReg:
         # liblinear's dual solver: the same optimum as its primal one (probabilities equal to three
         # decimals on the example study), nine times faster where n-grams outnumber sentences; its
         # coordinate descent visits samples in a random order, so the order is seeded
-        self.options = {"class_weight": "balanced", "solver": "liblinear", "dual": True, "random_state": 0,
+        self.options = {"class_weight": "balanced", "solver": "liblinear", "random_state": 0,
                         "max_iter": 1000, **options}
         self.vectorizer: Any = None
         self.models: list[Any | None] = [None] * n_themes
@@ -118,7 +118,9 @@ class TfidfLogReg:
             known = labels[:, theme] >= 0
             y = labels[known, theme]
             if (y == 1).any() and (y == 0).any():
-                models[theme] = LogisticRegression(**self.options).fit(x[known], y)
+                # the dual only where n-grams outnumber the sentences (see ngrams.py), unless set
+                options = {"dual": bool(x.shape[1] > int(known.sum())), **self.options}
+                models[theme] = LogisticRegression(**options).fit(x[known], y)
         return vectorizer, models
 
     def predict(self, texts: list[str]) -> np.ndarray:

@@ -81,6 +81,8 @@ def stored_key(path: Path) -> str | None:
     """The key recorded in the header of ``path``, reading nothing else of it (a .npz is a zip:
     its other arrays stay on disk); None when it is missing or unreadable. What a pass over a
     whole study asks first, so a file still valid is never loaded just to be found valid."""
+    import numpy as np
+
     try:
         with np.load(path, allow_pickle=False) as data:
             key = json.loads(bytes(data["__header__"]).decode("utf-8")).get("key")
