@@ -86,6 +86,29 @@ def test_one_job_and_two_give_the_same_suggestions_on_a_generated_study(tmp_path
     assert listed and listed == listing(two, None)
 
 
+def _await_workers_gone(study: Path, timeout: float = 60.0) -> None:
+    """Wait until no process runs a command on ``study`` (the killed command's workers see their
+    parent go and exit). Read from /proc, so Linux only; elsewhere the test does not wait."""
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        return
+    marker = str(study).encode()
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for entry in proc_dir.iterdir():
+            if entry.name.isdigit():
+                try:
+                    if marker in (entry / "cmdline").read_bytes():
+                        alive.append(entry.name)
+                except OSError:
+                    continue
+        if not alive:
+            return
+        assert time.monotonic() < deadline, f"suggest's workers {alive} outlived their parent by {timeout:.0f} s"
+        time.sleep(0.01)
+
+
 def test_a_killed_run_keeps_its_work_and_the_next_run_completes_it(tmp_path: Path) -> None:
     whole, killed = generated(tmp_path / "whole", 40, 3000), generated(tmp_path / "killed", 40, 3000)
     features = killed / ".piri-cache" / "assist" / "features"
@@ -98,6 +121,7 @@ def test_a_killed_run_keeps_its_work_and_the_next_run_completes_it(tmp_path: Pat
         time.sleep(0.01)
     proc.kill()
     proc.wait(timeout=60)
+    _await_workers_gone(killed)  # a worker may finish the file it was renaming as the parent dies
     kept = {p.stem: p.stat().st_mtime_ns for p in features.glob("*.npz") if not p.name.startswith(".")}
     assert 1 <= len(kept) < 40
     resumed = suggest(killed, None, 2)
