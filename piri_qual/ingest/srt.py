@@ -20,7 +20,7 @@ from typing import Any
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.source import SourceDocument, TurnOptions
 from piri_qual.ingest.txt import decode_text
-from piri_qual.ingest.vtt import Cue, cue_document, labels_in_text
+from piri_qual.ingest.vtt import Cue, cue_document, labels_in_text, text_blocks
 
 _STAMP = r"(\d{1,3}):(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?"
 _TIMING_RE = re.compile(rf"\s*{_STAMP}\s*-->\s*{_STAMP}(?:\s.*)?")
@@ -48,17 +48,7 @@ def parse_srt(text: str, path: Path) -> list[Cue]:
     gives a one-line error naming it."""
     lines = text.split("\n")
     cues: list[Cue] = []
-    i, n = 0, len(lines)
-    while i < n:
-        while i < n and not lines[i].strip():
-            i += 1
-        if i >= n:
-            break
-        block_start = i
-        block: list[str] = []
-        while i < n and lines[i].strip():
-            block.append(lines[i])
-            i += 1
+    for block_start, block in text_blocks(lines):
         timing = 1 if len(block) > 1 and block[0].strip().isdigit() else 0
         m = _TIMING_RE.fullmatch(block[timing])
         if m is None:

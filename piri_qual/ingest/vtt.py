@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,21 @@ def _clean(text: str) -> str:
     return " ".join(line.strip() for line in text.split("\n") if line.strip())
 
 
+def text_blocks(lines: list[str], start: int = 0) -> Iterator[tuple[int, list[str]]]:
+    """The blocks of non-blank lines from ``lines[start]`` on, each with its first line's index:
+    the shape of both subtitle formats (WebVTT cues, SubRip subtitles)."""
+    i, n = start, len(lines)
+    while i < n:
+        while i < n and not lines[i].strip():
+            i += 1
+        if i >= n:
+            return
+        first = i
+        while i < n and lines[i].strip():
+            i += 1
+        yield first, lines[first:i]
+
+
 def parse_cues(text: str, path: Path) -> list[Cue]:
     lines = text.split("\n")
     if not lines or not lines[0].lstrip("\ufeff").startswith("WEBVTT"):
@@ -63,18 +79,7 @@ def parse_cues(text: str, path: Path) -> list[Cue]:
             hint="Export the transcript again as .vtt, or save it as .txt if it is plain text.",
         )
     cues: list[Cue] = []
-    i = 1
-    n = len(lines)
-    while i < n:
-        while i < n and not lines[i].strip():
-            i += 1
-        if i >= n:
-            break
-        block_start = i
-        block: list[str] = []
-        while i < n and lines[i].strip():
-            block.append(lines[i])
-            i += 1
+    for block_start, block in text_blocks(lines, 1):
         first = block[0].strip()
         if first.startswith(("NOTE", "STYLE", "REGION")) and "-->" not in first:
             continue
