@@ -170,7 +170,8 @@ def test_study_statistics_merged_per_transcript_equal_the_stacked_fit(tmp_path: 
 
 
 def test_the_pattern_prefilter_changes_no_feature(tmp_path: Path) -> None:
-    """Skipping spaCy's Matcher where no token pattern can match finds every pattern hit."""
+    """Running spaCy's Matcher only in the windows where a token pattern could match (and not at
+    all where none can) finds every pattern hit the Matcher finds over whole docs."""
     from spacy.attrs import LEMMA, LOWER, NORM
 
     from piri_qual.assist.pattern_filter import PatternFilter
@@ -184,7 +185,7 @@ def test_the_pattern_prefilter_changes_no_feature(tmp_path: Path) -> None:
     assert prefilter.active and prefilter.patterns  # the example codebook's patterns are filterable
     everywhere = PatternFilter(extractor.rules.matcher, [], extractor.pipeline.nlp.vocab.strings, {})
     assert not everywhere.active  # no pattern to filter by: the Matcher runs on every doc
-    ruled_out = pattern_hits = 0
+    ruled_out = pattern_hits = read = tokens = 0
     for tid in study.transcript_ids():
         transcript = study.transcript(tid)
         key = extractor.key(transcript)
@@ -198,4 +199,7 @@ def test_the_pattern_prefilter_changes_no_feature(tmp_path: Path) -> None:
         pattern_hits += int((filtered.hit_kind == PATTERN).sum())
         for batch in study.sentence_index.parse([transcript], engine.pipeline.nlp, attrs=(LOWER, LEMMA, NORM)):
             ruled_out += int((~prefilter.docs(batch.tokens, batch.doc_start)).sum())
+            read += sum(b - a for doc in prefilter.windows(batch.tokens, batch.doc_start) for a, b in doc)
+            tokens += len(batch.tokens)
     assert pattern_hits and ruled_out  # patterns were found, and the Matcher was spared somewhere
+    assert read < tokens / 2  # and it read under half of the tokens

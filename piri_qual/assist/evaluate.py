@@ -50,6 +50,7 @@ from piri_qual.assist.learner import (
     training_sample,
 )
 from piri_qual.assist.scoring import StudyStats
+from piri_qual.assist.threads import one_blas_thread
 from piri_qual.assist.types import Suggestion
 from piri_qual.core.framework import Theme
 from piri_qual.core.resampling import percentile_interval, resample_indices
@@ -310,6 +311,12 @@ def evaluate(
     Pooling several small studies (say one per survey question) sums their counts: micro
     figures are over all suggestions and gold codings, macro figures over all their themes.
     """
+    with one_blas_thread():  # small products: idle BLAS threads only spin (assist/threads.py)
+        return _evaluate(gold, coder, mode, retrain_every, train_fraction, advance, retrain_growth)
+
+
+def _evaluate(gold: Path | list[Path], coder: str, mode: str, retrain_every: int, train_fraction: float,
+              advance: Callable[[int], None] | None, retrain_growth: float) -> EvaluationReport:
     started = time.perf_counter()
     golds = [gold] if isinstance(gold, Path) else list(gold)
     if mode not in ("simulate", "split"):

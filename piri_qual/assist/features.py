@@ -215,11 +215,11 @@ class FeatureExtractor:
         doc_candidate = where.candidate[doc_unit]
         sent_ti, sent_ui = doc_ti[sent_doc], doc_ui[sent_doc]
         hits = [h for h in self.rules.derived_hits(a[:, 2], token_sentence) if doc_candidate[sent_doc[h.sentence]]]
-        may_match = self._pattern_filter().docs(a, doc_start)
+        windows = self._pattern_filter().windows(a, doc_start)
         for d, doc in enumerate(batch.docs):
             if doc_candidate[d]:
                 hits.extend(match_doc(doc, self.rules, token_sentence[doc_start[d] : doc_start[d] + lengths[d]],
-                                      patterns=bool(may_match[d])))
+                                      windows[d]))
         hits.sort(key=lambda h: h.sentence)
         hit_sentence = np.array([h.sentence for h in hits], np.int64)
         groups = np.r_[0, np.nonzero(np.diff(sent_ti) | np.diff(sent_ui))[0] + 1]

@@ -185,26 +185,33 @@ def _lower_values(token: dict[str, Any]) -> dict[str, Any]:
 _SPACE = re.compile(r"\s+")
 
 
-def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray, patterns: bool = True) -> list[Hit]:
+def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray,
+              windows: list[tuple[int, int]] | None = None) -> list[Hit]:
     """Keyword, pattern and exclusion hits in ``doc``; ``token_sentence`` maps tokens to sentences.
 
     Derived terms are matched for a whole batch of docs at once by :meth:`CompiledRules.derived_hits`.
-    ``patterns=False`` skips the token patterns, for a doc where none can match
-    (:mod:`piri_qual.assist.pattern_filter`).
+    Token patterns are matched in the whole doc, or only in ``windows`` (token ranges, outside
+    which no pattern can match: :mod:`piri_qual.assist.pattern_filter`; empty when none can).
     """
     hits: list[Hit] = []
     seen: set[tuple[int, int, int, str]] = set()
-    for matcher in (rules.norm, rules.matcher) if patterns else (rules.norm,):
-        if not len(matcher):
-            continue
-        for match_id, start, end in matcher(doc):
-            theme, kind, weight, term = rules.terms[match_id]
-            sentence = int(token_sentence[start])
-            words = _SPACE.sub(" ", doc[start:end].text)
-            key = (sentence, theme, kind, term.lower())
-            if key in seen:
-                continue
-            seen.add(key)
-            label = term if words.lower() == term.lower() else f"{term} ({words})"
-            hits.append(Hit(sentence, theme, kind, weight, label))
+
+    def found(match_id: int, start: int, end: int) -> None:
+        theme, kind, weight, term = rules.terms[match_id]
+        sentence = int(token_sentence[start])
+        key = (sentence, theme, kind, term.lower())
+        if key in seen:
+            return
+        seen.add(key)
+        words = _SPACE.sub(" ", doc[start:end].text)
+        label = term if words.lower() == term.lower() else f"{term} ({words})"
+        hits.append(Hit(sentence, theme, kind, weight, label))
+
+    if len(rules.norm):
+        for match_id, start, end in rules.norm(doc):
+            found(match_id, start, end)
+    if len(rules.matcher):
+        for a, b in [(0, len(doc))] if windows is None else windows:
+            for match_id, start, end in rules.matcher(doc[a:b]) if (a, b) != (0, len(doc)) else rules.matcher(doc):
+                found(match_id, a + start, a + end)
     return hits

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.moments import Moments
+from piri_qual.assist.threads import one_blas_thread
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -125,6 +126,7 @@ def _start_worker(root: str) -> None:
     """Pool initializer: leave Ctrl-C to the parent, exit with it, and have an engine."""
     global _WORK
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    one_blas_thread()  # for the life of the worker (docstring of assist/threads.py)
     parent = multiprocessing.parent_process()
     if parent is not None:
         # a parent killed outright (SIGKILL, a crash) cannot stop its workers: they see it go
@@ -189,9 +191,15 @@ def _mapped(pool: Pool | None, local: Callable[[Any], Any], remote: Callable[[An
 def suggest_streamed(engine: Engine, transcript_ids: list[str], coder: str | None, *, jobs: int = 1,
                      advance: Advance | None = None, retrain_if_stale: bool = True) -> SuggestRun:
     """Compute and cache suggestions for ``transcript_ids`` (statistics over the whole study)."""
+    engine.require_themes()
+    with one_blas_thread():
+        return _suggest_streamed(engine, transcript_ids, coder, jobs, advance, retrain_if_stale)
+
+
+def _suggest_streamed(engine: Engine, transcript_ids: list[str], coder: str | None, jobs: int,
+                      advance: Advance | None, retrain_if_stale: bool) -> SuggestRun:
     from piri_qual.assist.engine import SuggestRun
 
-    engine.require_themes()
     step = advance or (lambda phase, n: None)
     all_ids = engine.study.transcript_ids()
     work = Work(engine)
