@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from harness import Contender, Targets, Timing, clear_cache, interleaved, piri  # noqa: E402
-from studies import studies_dir, study  # noqa: E402
+from studies import studies_dir, study, write_import_index  # noqa: E402
 
 SMALL, LARGE = 100, 300
 SOURCES, COMMENTS = 150, 30
@@ -90,6 +90,7 @@ def comments_study(sources: int = SOURCES, comments: int = COMMENTS, seed: int =
                    source=f"{sid}.txt", source_sha256="", format="txt",
                    imported_at="2024-01-01T00:00:00+00:00").save(root / "corpus" / f"{sid}.json")
     StudyFolder(root).store.append_many("gold", events)
+    write_import_index(root)
     done.write_text(json.dumps({"sources": sources, "comments": comments, "codings": len(events)}), encoding="utf-8")
     return folder
 

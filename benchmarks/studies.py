@@ -189,7 +189,17 @@ def build_study(root: Path, transcripts: int, *, words_each: int = WORDS_EACH, c
                   text=f"Memo of {coder} on {theme.replace('_', ' ')}: how it shows across the interviews.")
         (root / "codings" / f"{coder}.jsonl").write_text("\n".join(logs[coder]) + "\n", encoding="utf-8")
     (root / "participants.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_import_index(root)
     return GeneratedStudy(root, transcripts, words, {c: len(lines) for c, lines in logs.items()})
+
+
+def write_import_index(root: Path) -> None:
+    """``corpus/.import-index``, as ``piri-qual import`` leaves it: without it every command of a
+    benchmark would first read the whole corpus to rebuild it (a study imported by piri-qual has it)."""
+    from piri_qual.ingest.corpus_index import load_index
+
+    index, _ = load_index(root / "corpus")
+    index.save()
 
 
 # -- one build per run ---------------------------------------------------------------------------
@@ -237,4 +247,5 @@ def copy_of(generated: GeneratedStudy, where: Path) -> Path:
     """A private copy of a generated study (without caches or exports), for a benchmark that changes it."""
     target = where / generated.root.name
     shutil.copytree(generated.root, target, ignore=shutil.ignore_patterns(".piri-cache", "exports"))
+    write_import_index(target)  # the copies' files have new inodes, so the index is made again
     return target

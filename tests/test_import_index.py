@@ -193,3 +193,31 @@ def test_sigkill_during_a_batched_import_leaves_each_file_absent_or_whole(
     assert len(Study(tiny_study).transcript_ids()) == 151  # P01 and the 150
     assert not [p.name for p in corpus.iterdir() if p.name.endswith(".staged")]
     assert not [p.name for p in (tiny_study / "transcripts").iterdir() if p.name.endswith(".staged")]
+
+
+def test_a_study_without_its_index_is_read_once_and_its_corpus_left_alone(
+        tiny_study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fresh clone has no ``corpus/.import-index`` (it is git-ignored): a command that only reads
+    keeps the index it rebuilt in the cache, so the next command reads no corpus file for it."""
+    paths = _sources(tmp_path / "sources", ["P20", "P21"])
+    _import(tiny_study, paths, capsys)
+    (tiny_study / INDEX).unlink()  # as in a clone
+    shutil.rmtree(tiny_study / ".piri-cache", ignore_errors=True)
+    before = _times(tiny_study)
+    assert main(["summary", "--study", str(tiny_study)]) == 0
+    kept = tiny_study / ".piri-cache" / "corpus-index"
+    assert {row["id"] for row in json.loads(kept.read_text())["entries"]} == {"P01", "P20", "P21"}
+    assert _times(tiny_study) == before  # corpus/ is the import's to write: nothing there changed
+    (tiny_study / ".piri-cache" / "turn-settings.json").unlink()  # the check runs again
+    written = kept.stat().st_mtime_ns
+    # the cached index vouches for P21 by inode, size and time: a check that read it would fail
+    spoilt = tiny_study / "corpus" / "P21.json"
+    stat = spoilt.stat()
+    with spoilt.open("r+b") as handle:
+        handle.write(b"!" * stat.st_size)
+    os.utime(spoilt, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    from piri_qual.core.study import StudyFolder
+    from piri_qual.ingest.rederive import refresh_turns
+
+    assert refresh_turns(StudyFolder(tiny_study)) == []
+    assert kept.stat().st_mtime_ns == written  # nothing was read again, so nothing rewritten

@@ -20,6 +20,12 @@ even when its size and time happen to match.
 
 The index is written atomically, after the corpus files it describes are durable; a crash in
 between leaves entries that no longer match their files, which the next load reads again.
+
+Only an import writes ``corpus/.import-index``. A command that only reads the study (the
+``roles:`` check every command makes) and finds no usable index there, as in a fresh clone (the
+index is git-ignored: its inodes are the machine's) or a study imported before the index existed,
+keeps the index it rebuilt in ``.piri-cache/corpus-index`` instead, checked by the same rules, so
+only its first command reads the whole corpus (0.3 s of every command at 1,000 interviews before).
 """
 
 from __future__ import annotations
@@ -123,14 +129,14 @@ class CorpusIndex:
         self.entries[transcript_id].stamp = file_stamp(self.corpus_dir / f"{transcript_id}.json")
         self.dirty = True
 
-    def save(self) -> None:
+    def save(self, path: Path | None = None) -> None:
         """Write the index atomically when it changed (entries whose file is not written are left
-        out: the next load reads those files)."""
+        out: the next load reads those files), to ``corpus/`` or to ``path`` (a cache's copy)."""
         if not self.dirty:
             return
         rows = [vars(e) for _, e in sorted(self.entries.items()) if e.stamp is not None]
         data = json.dumps({"version": INDEX_VERSION, "entries": rows}, ensure_ascii=False, separators=(",", ":"))
-        atomic_write_bytes(self.path, (data + "\n").encode("utf-8"))
+        atomic_write_bytes(path or self.path, (data + "\n").encode("utf-8"))
         self.dirty = False
 
 
@@ -152,14 +158,17 @@ def _stored(path: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
                     "(nothing is lost: it only saves reading them)")
 
 
-def load_index(corpus_dir: Path, *, load: Any = Transcript.load) -> tuple[CorpusIndex, str | None]:
+def load_index(corpus_dir: Path, *, load: Any = Transcript.load,
+               also: Path | None = None) -> tuple[CorpusIndex, str | None]:
     """The index of ``corpus_dir``, every entry checked against its file (see the module docstring).
 
     Returns the index and at most one warning (the index file was there but unreadable).
-    ``load`` reads a corpus file when its entry is missing or stale (a study's cached reader).
+    ``load`` reads a corpus file when its entry is missing or stale (a study's cached reader);
+    ``also`` is a cache's copy whose entries serve where the study's own index has none.
     """
     index = CorpusIndex(corpus_dir)
     stored, warning = _stored(index.path)
+    kept = _stored(also)[0] if also is not None else {}
     try:
         names = sorted(e.name for e in os.scandir(corpus_dir)
                        if e.name.endswith(".json") and not e.name.startswith(".") and e.is_file())
@@ -169,13 +178,13 @@ def load_index(corpus_dir: Path, *, load: Any = Transcript.load) -> tuple[Corpus
         tid = name[:-5]
         path = corpus_dir / name
         stamp = file_stamp(path)
-        row = stored.get(tid)
         entry = None
-        if row is not None and row.get("stamp") and tuple(row["stamp"]) == stamp:
-            try:
-                entry = IndexEntry.from_json(row)
-            except (TypeError, ValueError):
-                entry = None
+        for row in (stored.get(tid), kept.get(tid)):
+            if entry is None and row is not None and row.get("stamp") and tuple(row["stamp"]) == stamp:
+                try:
+                    entry = IndexEntry.from_json(row)
+                except (TypeError, ValueError):
+                    entry = None
         if entry is None:
             transcript = load(path)
             entry = IndexEntry.of(transcript, stamp)

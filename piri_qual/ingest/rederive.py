@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
 
 STAMP_FILE = "turn-settings.json"
+CACHED_INDEX = "corpus-index"  # a read-only command's copy of the corpus index (ingest/corpus_index.py)
 
 
 @dataclass
@@ -86,7 +87,15 @@ def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = 
     the index does not know as they are now (:mod:`piri_qual.ingest.corpus_index`)."""
     from piri_qual.ingest.corpus_index import load_index
 
-    index, _ = load_index(study.corpus_dir, load=lambda path: study.transcript(path.stem, remember=remember))
+    kept = study.cache_dir / CACHED_INDEX
+    index, _ = load_index(study.corpus_dir, load=lambda path: study.transcript(path.stem, remember=remember),
+                          also=kept)
+    if index.read_again:  # keep what was read in the cache: corpus/ is the import's to write
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            index.save(kept)
+        except OSError:
+            pass  # a study on a read-only share: the next command reads the files again
     table = {_key(k): v for k, v in roles.items()}
     out = []
     for tid, entry in index.entries.items():
