@@ -58,6 +58,7 @@ def comments_study(sources: int = SOURCES, comments: int = COMMENTS, seed: int =
     from piri_qual.core.corpus import Transcript, Turn
     from piri_qual.core.settings import init_study
     from piri_qual.core.study import StudyFolder
+    from piri_qual.ingest.derive import turn_settings  # as an import records them (studies.py)
 
     shutil.rmtree(folder, ignore_errors=True)
     rng = random.Random(seed)
@@ -88,7 +89,8 @@ def comments_study(sources: int = SOURCES, comments: int = COMMENTS, seed: int =
             pos = len(text)
         Transcript(id=sid, participant=sid, group="respondent", text=text.rstrip("\n"), turns=turns,
                    source=f"{sid}.txt", source_sha256="", format="txt",
-                   imported_at="2024-01-01T00:00:00+00:00").save(root / "corpus" / f"{sid}.json")
+                   imported_at="2024-01-01T00:00:00+00:00",
+                   turn_settings=turn_settings([sid], {}, None)).save(root / "corpus" / f"{sid}.json")
     StudyFolder(root).store.append_many("gold", events)
     write_import_index(root)
     done.write_text(json.dumps({"sources": sources, "comments": comments, "codings": len(events)}), encoding="utf-8")

@@ -17,7 +17,10 @@ participant x theme cell memos (so ``export all`` writes the summary matrices to
 Logs and corpus files are written directly in the formats the product writes
 (:meth:`Transcript.to_json`, :meth:`Event.to_json`), not through the store: these are fixtures,
 and the store's fsync per batch would make building a 1,000-transcript study slow for nothing.
-Everything is seeded, so a study of a given size is the same in every run.
+They hold what an import leaves: each transcript's turn settings and ``corpus/.import-index``.
+Without those, every command on a cold cache read the whole corpus to check the study's
+``roles:`` against each transcript (0.7 s of every command at 1,000 interviews), which no study
+imported by piri-qual pays. Everything is seeded, so a study of a given size is the same in every run.
 
 A run of ``make bench`` builds each size once (``benchmarks/run_all.py`` points
 ``PIRI_BENCH_STUDIES`` at a folder for the run); a script run on its own builds what it needs
@@ -96,6 +99,7 @@ def build_study(root: Path, transcripts: int, *, words_each: int = WORDS_EACH, c
     from piri_qual.core.codings import Event
     from piri_qual.core.corpus import RawTurn, Transcript, assemble_text
     from piri_qual.core.settings import init_study
+    from piri_qual.ingest.derive import turn_settings  # what an import records
 
     rng = random.Random(seed)
     root = init_study(root, f"Generated study of {transcripts} interviews")
@@ -152,7 +156,8 @@ def build_study(root: Path, transcripts: int, *, words_each: int = WORDS_EACH, c
         words += said
         transcript = Transcript(id=pid, participant=pid, group=group, text=text, turns=turns,
                                 source=f"transcripts/{pid}.vtt", source_sha256=f"{rng.getrandbits(256):064x}",
-                                format="vtt", imported_at="2025-02-01T10:00:00+00:00")
+                                format="vtt", imported_at="2025-02-01T10:00:00+00:00",
+                                turn_settings=turn_settings(["Interviewer", pid], {}, None))
         (root / "corpus" / f"{pid}.json").write_text(transcript.to_json(), encoding="utf-8")
         role = rng.choice(ROLES[group])
         rows.append(f"{pid},{group},{role},{rng.choice(SITES)},2024-{1 + n * 12 // transcripts:02d}-"
