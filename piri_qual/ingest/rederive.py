@@ -94,8 +94,8 @@ def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = 
         try:
             kept.parent.mkdir(parents=True, exist_ok=True)
             index.save(kept)
-        except OSError:
-            pass  # a study on a read-only share: the next command reads the files again
+        except (OSError, PiriQualError):
+            pass  # a read-only share, a full disk: the cache is only a saving, the next command reads again
     table = {_key(k): v for k, v in roles.items()}
     out = []
     for tid, entry in index.entries.items():
