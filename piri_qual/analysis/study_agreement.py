@@ -442,11 +442,12 @@ def compute_agreement(
             )
         return result
 
-    any_pair = units.presence.any(axis=0)  # units x themes: some coder marked it
-    all_pair = units.presence.all(axis=0)
-    either_k = any_pair.sum(axis=0)
-    differ_k = (any_pair & ~all_pair).sum(axis=0)
-    positives_k = units.presence.sum(axis=1)  # coders x themes
+    # from the pattern counts, not another pass over the units (a million cells with characters):
+    # pattern 0 is nobody's, the last everybody's, and bit j of a pattern is coder j
+    counted = observed.astype(np.int64)  # themes x patterns
+    either_k = counted[:, 1:].sum(axis=1)  # some coder marked it
+    differ_k = counted[:, 1:n_p - 1].sum(axis=1)  # some but not all did
+    positives_k = (counted @ patterns.codes).T  # coders x themes
     themes: list[ThemeAgreement] = []
     for k, theme in enumerate(units.themes):
         est = theme_estimates(k, point, boot)
@@ -669,11 +670,11 @@ def _constructs(
         if len(cols) < 2:
             continue
         weights = (1 << np.arange(len(cols), dtype=np.int64))
-        masks = np.stack([units.presence[j][:, cols].astype(np.int64) @ weights for j in range(m)], axis=1)
-        rows = np.flatnonzero(masks.any(axis=1))
+        marked = units.presence[:, :, cols]  # coders x units x the construct's themes
+        rows = np.flatnonzero(marked.any(axis=(0, 2)))  # units some coder put under the construct
         if rows.size == 0:
             continue
-        masks = masks[rows]
+        masks = np.stack([marked[j, rows].astype(np.int64) @ weights for j in range(m)], axis=1)
         values, coded = small_unique(masks, 1 << len(cols))  # categories used, and codes
         n_values = int(values.size)
         keys = coded @ (n_values ** np.arange(m, dtype=np.int64))  # one number per coder tuple
