@@ -18,7 +18,13 @@ import pytest
 from study_builders import write_docx
 
 from piri_qual.cli import main
-from piri_qual.core.corpus import CORPUS_FORMAT_VERSION, Transcript, _json_str, count_words, span_words
+from piri_qual.core.corpus import (
+    CORPUS_FORMAT_VERSION,
+    Transcript,
+    _json_str,
+    count_words,
+    span_words,
+)
 from piri_qual.study import Study
 
 INDEX = Path("corpus") / ".import-index"
