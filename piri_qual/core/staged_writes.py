@@ -33,21 +33,20 @@ SUFFIX = ".staged"
 SYNC_THREADS = 16
 
 
-_POOL: list[ThreadPoolExecutor] = []
+def sync_pool() -> ThreadPoolExecutor:
+    """Threads to fsync batches with, for a caller that commits many of them (an import of 1,000
+    files commits 32): started once, not per batch; the caller shuts it down when done."""
+    return ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="piri-fsync")
 
 
-def _sync_pool() -> ThreadPoolExecutor:
-    """The threads that fsync a batch, started once per process rather than once per batch (an
-    import of 1,000 files commits 32 batches; its threads sit idle between them)."""
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="piri-fsync"))
-    return _POOL[0]
-
-
-def _sync_all(fds: list[int]) -> None:
-    """fsync every file in ``fds`` in the pool; on any error or interruption, only once no thread
-    still holds one of them (the caller then closes them)."""
-    futures = [_sync_pool().submit(os.fsync, fd) for fd in fds]
+def _sync_all(pool: ThreadPoolExecutor | None, fds: list[int]) -> None:
+    """fsync every file in ``fds`` in ``pool`` (or in threads of its own); on any error or
+    interruption, only once no thread still holds one of them (the caller then closes them)."""
+    if pool is None:
+        with ThreadPoolExecutor(min(SYNC_THREADS, len(fds))) as own:
+            _sync_all(own, fds)
+        return
+    futures = [pool.submit(os.fsync, fd) for fd in fds]
     try:
         for future in futures:
             future.result()
@@ -73,7 +72,8 @@ class StagedWrites:
     first appear: stage what others refer to (a kept source) before what refers to it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pool: ThreadPoolExecutor | None = None) -> None:
+        self._pool = pool  # the fsync threads (see sync_pool); None: threads per commit
         self._staged: list[_Staged] = []
         self._folders: set[Path] = set()  # made (or found) already
 
@@ -110,7 +110,7 @@ class StagedWrites:
         if not batch:
             return
         try:
-            _sync_all([s.fd for s in batch])
+            _sync_all(self._pool, [s.fd for s in batch])
             new_mode = file_mode()
             made = 0o600 & new_mode  # what mkstemp gave the temporary file under the umask
             for staged in batch:

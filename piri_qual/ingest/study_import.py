@@ -42,7 +42,7 @@ from piri_qual.core.participants import (
     save_participants,
     validate_participant_id,
 )
-from piri_qual.core.staged_writes import StagedWrites, remove_leftovers
+from piri_qual.core.staged_writes import StagedWrites, remove_leftovers, sync_pool
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.corpus_index import ORIGIN, SOURCE_NAME, IndexEntry, load_index
 from piri_qual.ingest.findings import Findings, find
@@ -145,8 +145,9 @@ class _Run:
         self.people_changed = False
         self.table_prefixes = _prefix_table(self.people)
         self.codings = CodingsByTranscript(study)
-        self.copies = StagedWrites()  # kept sources: committed before the transcripts that name them
-        self.writes = StagedWrites()
+        self.pool = sync_pool()  # the fsync threads of every batch, for this import only
+        self.copies = StagedWrites(self.pool)  # kept sources: committed before the transcripts that name them
+        self.writes = StagedWrites(self.pool)
         self.staged: list[str] = []  # transcript ids whose files are staged
         self.waiting: list[tuple[FileOutcome, tuple[str, str | None] | None]] = []
 
@@ -189,6 +190,7 @@ class _Run:
         finally:
             self.copies.discard()
             self.writes.discard()
+            self.pool.shutdown()
             if self.people_changed:
                 save_participants(self.study.participants_path, self.people)
             self.index.save()
