@@ -18,7 +18,13 @@ import pytest
 from study_builders import write_docx
 
 from piri_qual.cli import main
-from piri_qual.core.corpus import CORPUS_FORMAT_VERSION, Transcript, count_words
+from piri_qual.core.corpus import (
+    CORPUS_FORMAT_VERSION,
+    Transcript,
+    _json_str,
+    count_words,
+    span_words,
+)
 from piri_qual.study import Study
 
 INDEX = Path("corpus") / ".import-index"
@@ -159,6 +165,25 @@ def test_word_counts_are_what_splitting_gives(repo_root: Path) -> None:
            "caf\u00e9 na\u00efve", "x \n y", "\n\nlead", "end\n"]
     for chunk in odd:
         assert count_words(chunk) == len(chunk.split()), repr(chunk)
+    # counted in place over one text: plain ASCII, non-ASCII, and texts whose odd spacing makes
+    # every span be split
+    for joiner in ("\n\nP1: ", "\n\nCaf\u00e9: ", "\t"):
+        text = joiner.join(odd)
+        spans, pos = [], 0
+        for chunk in odd:
+            spans.append((pos, pos + len(chunk)))
+            pos += len(chunk) + len(joiner)
+        spans += [(0, len(text)), (5, 3), (len(text), len(text))]
+        assert span_words(text, spans) == [len(text[a:b].split()) for a, b in spans], repr(joiner)
+
+
+def test_corpus_text_is_written_as_json_writes_it() -> None:
+    """The text of a corpus file, written by replacement where json would escape character by
+    character, is json's string for plain, quoted, non-ASCII and control-character texts alike."""
+    texts = ["", "plain words", 'she said "no"\nthen left', "back\\slash", "caf\u00e9 \u2028 \U0001f600",
+             "tab\there", "nul\x00", "unit\x1fsep", "cr\r\n", "lone \ud800 surrogate", "slash /"]
+    for text in texts:
+        assert _json_str(text) == json.dumps(text, ensure_ascii=False), repr(text)
 
 
 def test_sigkill_during_a_batched_import_leaves_each_file_absent_or_whole(

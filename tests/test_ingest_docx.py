@@ -193,6 +193,23 @@ def test_fast_path_and_full_walk_agree(tmp_path: Path) -> None:
     assert walk(True)[1] == ("Interviewer: Did you\tfeel it?\nSecond line “quoted”.", None)
 
 
+def test_text_holding_the_fast_paths_paragraph_mark_is_read_whole(tmp_path: Path) -> None:
+    """The fast path marks paragraph ends with DEL; a document whose text holds one is read by the
+    full walk, with the character kept where it was typed and no paragraph split at it."""
+    from lxml import etree
+
+    from piri_qual.ingest.docx import _PARA_END, _tags_for, _Walker
+
+    body = _p(_r(f"Interviewer: What is{_PARA_END}this?")) + _p(_r("P04: A key.")) + _p(_r("Interviewer: Thanks?"))
+    doc = _docx(tmp_path, body)
+    assert _pairs(doc) == [("Interviewer", (f"What is{_PARA_END}this?",)), ("P04", ("A key.",)),
+                           ("Interviewer", ("Thanks?",))]
+    data = zipfile.ZipFile(tmp_path / "t.docx").read("word/document.xml")
+    root = etree.fromstring(data)
+    tags = _tags_for(root)
+    assert _Walker(tags).simple_body(root.find(tags.body), data) is None
+
+
 def test_teams_header_and_words_in_one_paragraph(tmp_path: Path) -> None:
     def entry(name: str, clock: str, words: str) -> str:
         return f"<w:p><w:r><w:t>{name}   {clock}</w:t><w:br/><w:t>{words}</w:t></w:r></w:p>"

@@ -94,8 +94,7 @@ class Transcript:
 
     def turn_words(self) -> list[int]:
         """Each turn's words, stage directions included (what :attr:`words` adds up)."""
-        text = self.text
-        return [count_words(text[t.start : t.end]) for t in self.turns]
+        return span_words(self.text, [(t.start, t.end) for t in self.turns])
 
     @property
     def speakers(self) -> list[str]:
@@ -153,14 +152,21 @@ class Transcript:
         Python, and walking a long interview's turns through it and ``asdict`` was half the cost
         of importing it)."""
         data = {name: getattr(self, name) for name in _FIELDS}
+        data["text"] = _TEXT_PLACEHOLDER
         data["turns"] = _TURNS_PLACEHOLDER
         data["metadata"] = _plain(self.metadata)
         data["nonspeech"] = [list(span) for span in self.nonspeech]
         data["turn_settings"] = _plain(self.turn_settings)
         data["format_version"] = CORPUS_FORMAT_VERSION
         head = json.dumps(data, ensure_ascii=False, indent=1)
-        marker = '\n "turns": ' + json.dumps(_TURNS_PLACEHOLDER) + ","
-        return head.replace(marker, '\n "turns": ' + _turns_json(self.turns) + ",", 1) + "\n"
+        # the text and the turns go in where their placeholders stand, in one join
+        at_text = head.index(_TEXT_MARKER)
+        at_turns = head.index(_TURNS_MARKER, at_text)
+        return "".join((
+            head[:at_text], '\n "text": ', _json_str(self.text), ",",
+            head[at_text + len(_TEXT_MARKER) : at_turns], '\n "turns": ', _turns_json(self.turns), ",",
+            head[at_turns + len(_TURNS_MARKER) :], "\n",
+        ))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], path: Path | None = None) -> Transcript:
@@ -219,7 +225,30 @@ _USUAL_ORDER = _TURN_ORDER == ("speaker", "role", "start", "end", "time", "end_t
 #: Stands for the turns in the JSON written around them; only a literal newline (which no JSON
 #: string holds) and the key before it are matched, so no text can be taken for it.
 _TURNS_PLACEHOLDER = "\x00turns\x00"
+_TEXT_PLACEHOLDER = "\x00text\x00"
+#: Where the placeholders stand in the JSON: a top-level key (one space of indent) after a line
+#: break, which no JSON string holds.
+_TEXT_MARKER = '\n "text": ' + json.dumps(_TEXT_PLACEHOLDER) + ","
+_TURNS_MARKER = '\n "turns": ' + json.dumps(_TURNS_PLACEHOLDER) + ","
 _encode_str = json.encoder.encode_basestring
+#: Characters ``json`` writes escaped other than ``"``, ``\\`` and the line break.
+_CONTROLS = bytes(c for c in range(0x20) if c != 0x0A)
+
+
+def _json_str(text: str) -> str:
+    """``text`` as ``json.dumps(text, ensure_ascii=False)`` writes it.
+
+    json's C encoder reads and writes a long text a character at a time, twice; a transcript
+    has no control character but its line breaks, so once one pass over its UTF-8 bytes has found
+    none, it is three replacements, each a memchr-speed scan. Anything else is json's own work.
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return _encode_str(text)
+    if len(data.translate(None, _CONTROLS)) != len(data):
+        return _encode_str(text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def count_words(chunk: str) -> int:
@@ -234,6 +263,39 @@ def count_words(chunk: str) -> int:
     if flat.isprintable() and "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
         return flat.count(" ") + 1 if flat else 0
     return len(chunk.split())
+
+
+#: White space ``str.split`` splits on among ASCII characters, other than the space and the line
+#: break (which :func:`span_words` counts).
+_OTHER_ASCII_SPACE = b"\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def span_words(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """``len(text[a:b].split())`` for each ``(a, b)`` of ``spans``, without copying or splitting.
+
+    :func:`count_words` over the whole text at once: when the text's only white space is spaces
+    and line breaks (checked once, in C), a span whose words are single-spaced holds one word more
+    than it has separators, counted in place; any other span is split. A turn at a time, the
+    checks cost more than the counting (issue #18).
+    """
+    flat = text.replace("\n", " ")
+    if flat.isascii():
+        data = flat.encode("ascii")
+        plain = len(data.translate(None, _OTHER_ASCII_SPACE)) == len(data)
+    else:
+        plain = flat.isprintable()
+    if not plain:
+        return [len(text[a:b].split()) for a, b in spans]
+    find, count = flat.find, flat.count
+    out = []
+    for a, b in spans:
+        if b <= a:
+            out.append(0)
+        elif flat[a] != " " and flat[b - 1] != " " and find("  ", a, b) == -1:
+            out.append(count(" ", a, b) + 1)
+        else:
+            out.append(len(text[a:b].split()))
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -321,9 +383,23 @@ def assemble_text(turns: list[RawTurn], roles: list[str]) -> tuple[str, list[Tur
         if pieces:
             pieces.append("\n\n")
             pos += 2
-        prefix = f"{raw.speaker}: " if raw.speaker else ""
-        pieces.append(prefix + body)
-        start = pos + len(prefix)
-        pos = start + len(body)
-        out.append(Turn(raw.speaker, role, start, pos, raw.time, raw.end_time, raw.section))
+        speaker = raw.speaker
+        if speaker:
+            prefix = f"{speaker}: "
+            pieces.append(prefix)
+            pos += len(prefix)
+        pieces.append(body)
+        start = pos
+        pos += len(body)
+        if _USUAL_ORDER:
+            # Turn's own __init__ (frozen: a setattr per field) was a third of laying out a file
+            turn = _new_turn(Turn)
+            turn.__dict__.update(speaker=speaker, role=role, start=start, end=pos, time=raw.time,
+                                 end_time=raw.end_time, section=raw.section)
+        else:
+            turn = Turn(speaker, role, start, pos, raw.time, raw.end_time, raw.section)
+        out.append(turn)
     return "".join(pieces), out
+
+
+_new_turn = object.__new__

@@ -10,7 +10,7 @@ they changed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from piri_qual.errors import PiriQualError
 from piri_qual.ingest.nonspeech import find_nonspeech
 from piri_qual.ingest.readers import read_source
 from piri_qual.ingest.roles import assign_roles
-from piri_qual.ingest.source import SourceDocument, TurnOptions
+from piri_qual.ingest.source import Layout, SourceDocument, TurnOptions
 from piri_qual.ingest.turns import speaker_key
 
 
@@ -112,6 +112,19 @@ def _laid_out(
     text, turns = assemble_text(document.turns, turn_roles)
     nonspeech = find_nonspeech(text, turns)
     metadata = dict(document.metadata)
-    metadata["layout"] = asdict(document.layout)
+    metadata["layout"] = _layout_dict(document.layout)
     labels = list(dict.fromkeys(t.speaker for t in turns if t.speaker))
     return Derived(document, text, turns, nonspeech, turn_settings(labels, roles, speakers), metadata)
+
+
+_LAYOUT_FIELDS = tuple(f.name for f in fields(Layout))
+
+
+def _layout_dict(layout: Layout) -> dict[str, Any]:
+    """``dataclasses.asdict(layout)``: its fields in order, lists and dicts copied (asdict's
+    generic deep copy took tens of microseconds a file, fifty times this)."""
+    out: dict[str, Any] = {}
+    for name in _LAYOUT_FIELDS:
+        value = getattr(layout, name)
+        out[name] = list(value) if type(value) is list else dict(value) if type(value) is dict else value
+    return out

@@ -53,8 +53,10 @@ REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MATH_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
-# Markers used only inside the fast path's serialised text.
-_PARA_END = "\u2029"
+# Markers used only inside the fast path's serialised text. The paragraph end is ASCII (DEL, which
+# XML allows and typed text does not hold) so that a plain-ASCII transcript's text stays one byte a
+# character through the split; text that holds one anyway is counted out and read the long way.
+_PARA_END = "\x7f"
 _STYLE_OPEN = "\ue000"
 _STYLE_CLOSE = "\ue001"
 

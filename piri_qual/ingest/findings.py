@@ -71,12 +71,13 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
     n_spans = len(spans)
     next_span = 0  # the first stage direction that does not end before the current turn
     for k, turn in enumerate(transcript.turns):
-        role, start, end = turn.role, turn.start, turn.end
-        if role == "other" and turn.speaker is None:
+        role, start, end, speaker = turn.role, turn.start, turn.end, turn.speaker
+        if role == "other" and speaker is None:
             continue
-        label = turn.speaker or UNLABELLED
-        while next_span < n_spans and spans[next_span][1] <= start:
-            next_span += 1
+        label = speaker or UNLABELLED
+        if n_spans:
+            while next_span < n_spans and spans[next_span][1] <= start:
+                next_span += 1
         if turn_words is not None and (next_span == n_spans or spans[next_span][0] >= end):
             count = turn_words[k]  # no stage direction in the turn: its speech is all of its words
         else:
@@ -88,8 +89,12 @@ def find(transcript: Transcript, name: str, speakers_option: list[str] | None = 
         turns[label] = turns.get(label, 0) + 1
         # does the turn end with a question mark (trailing space aside)?
         last = text[end - 1] if end > start else ""
-        asked = last == "?" if not last.isspace() else text[start:end].rstrip().endswith("?")
-        asking[label] = asking.get(label, 0) + asked
+        if last == "?":
+            asking[label] = asking.get(label, 0) + 1
+        elif last.isspace() and text[start:end].rstrip().endswith("?"):
+            asking[label] = asking.get(label, 0) + 1
+        elif label not in asking:
+            asking[label] = 0
     found = Findings(
         layout=str(layout.get("name") or ("labels" if transcript.speakers else "no speaker labels")),
         speakers=[(label, role, n) for (label, role), n in words.items() if label != UNLABELLED or n],

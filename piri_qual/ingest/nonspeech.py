@@ -62,12 +62,12 @@ def is_stage_direction(inner: str, whole_paragraph: bool) -> bool:
 def find_nonspeech(text: str, turns: Iterable[Turn]) -> list[tuple[int, int]]:
     """The ``[start, end)`` spans of stage directions in the turns' words, in text order."""
     spans: list[tuple[int, int]] = []
+    find = text.find
     for turn in turns:
         if turn.end <= turn.start:
             continue
-        body = text[turn.start : turn.end]
-        if "(" not in body and "[" not in body:
-            continue
+        if find("(", turn.start, turn.end) == -1 and find("[", turn.start, turn.end) == -1:
+            continue  # looked for in place: most turns have no bracket at all
         for m in _BRACKET_RE.finditer(text, turn.start, turn.end):
             a, b = m.span()
             if text[a] == "[":

@@ -95,7 +95,9 @@ def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = 
             kept.parent.mkdir(parents=True, exist_ok=True)
             index.save(kept)
         except (OSError, PiriQualError):
-            pass  # a read-only share, a full disk: the cache is only a saving, the next command reads again
+            # a study on a read-only share or a full disk (atomic writes say so as a
+            # PiriQualError): the cache is only a saving, and the next command reads the files again
+            pass
     table = {_key(k): v for k, v in roles.items()}
     out = []
     for tid, entry in index.entries.items():

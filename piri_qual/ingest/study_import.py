@@ -42,7 +42,7 @@ from piri_qual.core.participants import (
     save_participants,
     validate_participant_id,
 )
-from piri_qual.core.staged_writes import StagedWrites, remove_leftovers
+from piri_qual.core.staged_writes import StagedWrites, remove_leftovers, sync_pool
 from piri_qual.errors import PiriQualError
 from piri_qual.ingest.corpus_index import ORIGIN, SOURCE_NAME, IndexEntry, load_index
 from piri_qual.ingest.findings import Findings, find
@@ -145,8 +145,9 @@ class _Run:
         self.people_changed = False
         self.table_prefixes = _prefix_table(self.people)
         self.codings = CodingsByTranscript(study)
-        self.copies = StagedWrites()  # kept sources: committed before the transcripts that name them
-        self.writes = StagedWrites()
+        self.pool = sync_pool()  # the fsync threads of every batch, for this import only
+        self.copies = StagedWrites(self.pool)  # kept sources: committed before the transcripts that name them
+        self.writes = StagedWrites(self.pool)
         self.staged: list[str] = []  # transcript ids whose files are staged
         self.waiting: list[tuple[FileOutcome, tuple[str, str | None] | None]] = []
 
@@ -189,6 +190,7 @@ class _Run:
         finally:
             self.copies.discard()
             self.writes.discard()
+            self.pool.shutdown()
             if self.people_changed:
                 save_participants(self.study.participants_path, self.people)
             self.index.save()
@@ -222,9 +224,11 @@ def came_from(study: StudyFolder, entry: IndexEntry, path: Path) -> bool:
     return (study.root / entry.source).resolve() == path.resolve()
 
 
-def origin_of(path: Path) -> str:
-    """Where a source came from, as a hash of its full path (the path itself stays private)."""
-    return hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+def origin_of(path: Path, *, resolved: bool = False) -> str:
+    """Where a source came from, as a hash of its full path (the path itself stays private);
+    ``resolved``: ``path`` is resolved already."""
+    full = path if resolved else path.resolve()
+    return hashlib.sha256(str(full).encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _import_one(
@@ -276,9 +280,10 @@ def _import_one(
     run.taken.add(tid)
 
     own_copy = known.source if known is not None else None
-    source_rel = _keep_source(study, path, digest, own_copy, run.copies)
+    resolved = path.resolve()
+    source_rel = _keep_source(study, path, resolved, digest, own_copy, run.copies)
     metadata = dict(derived.metadata)
-    metadata[ORIGIN] = origin_of(path)
+    metadata[ORIGIN] = origin_of(resolved, resolved=True)
     metadata[SOURCE_NAME] = path.name
     transcript = Transcript(
         id=tid,
@@ -386,24 +391,24 @@ def _free_id(taken: set[str], pid: str) -> str:
     return f"{base}-{n}"
 
 
-def _keep_source(study: StudyFolder, path: Path, digest: str, own_copy: str | None, writes: StagedWrites) -> str:
-    """Keep the source as received in transcripts/ (copied once; staged in ``writes``).
+def _keep_source(study: StudyFolder, path: Path, resolved: Path, digest: str, own_copy: str | None,
+                 writes: StagedWrites) -> str:
+    """Keep the source as received in transcripts/ (copied once; staged in ``writes``);
+    ``resolved`` is ``path`` resolved.
 
     A kept copy is replaced only by a new version of its own transcript (``own_copy``); another
     file of the same name is kept beside it as ``name-2.ext``.
     """
     folder = study.transcripts_dir
-    resolved = path.resolve()
-    try:
+    if resolved.is_relative_to(study.root):
         return str(resolved.relative_to(study.root))
-    except ValueError:
-        pass
     target = folder / path.name
     n = 2
-    while target.exists() and str(target.relative_to(study.root)) != own_copy and sha256_file(target) != digest:
+    while (there := target.exists()) and str(target.relative_to(study.root)) != own_copy \
+            and sha256_file(target) != digest:
         target = folder / f"{path.stem}-{n}{path.suffix}"
         n += 1
-    if not target.exists() or sha256_file(target) != digest:
+    if not there or sha256_file(target) != digest:
         data = path.read_bytes()
         # the source's times, not its mode: the copy is private like everything the study holds
         stat = path.stat()

@@ -542,10 +542,14 @@ class _Builder:
 
     def finish(self) -> list[RawTurn]:
         self._drop_empty_current()
+        # the named tuple made straight from its fields: its __new__ is a Python function
         return [
-            RawTurn(t.speaker, tuple(t.paragraphs), t.time, None, t.role, t.section)
+            _new_tuple(RawTurn, (t.speaker, tuple(t.paragraphs), t.time, None, t.role, t.section))
             for t in self.turns if t.paragraphs
         ]
+
+
+_new_tuple = tuple.__new__
 
 
 def _strip_range(text: str, start: int, end: int) -> tuple[int, int]:
