@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from piri_qual.assist.threads import fitting_blas
+
 MIN_DF = 2  # an n-gram seen in one labelled sentence cannot tell a theme's word from chance
 MAX_FEATURES = 40_000  # the most frequent n-grams kept, bounding the stored model
 C = 1.0
@@ -111,17 +113,18 @@ def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> NgramMod
     model = NgramModel(vocab[keep], idf, np.zeros((n_themes, int(keep.sum())), np.float32),
                        np.zeros(n_themes, np.float32), np.zeros(n_themes, bool))
     x = model.design(norms, counts)
-    for theme in range(n_themes):
-        known = y[:, theme] >= 0
-        target = y[known, theme]
-        if not (target == 1).any() or not (target == 0).any():
-            continue
-        # the dual only where n-grams outnumber the sentences (as on every development set): with
-        # more sentences than n-grams (20,000 sampled rows of a large study) it converged slowly
-        # and liblinear warned on the user's terminal; the primal reaches the same optimum there
-        fit = LogisticRegression(C=C, solver="liblinear", dual=bool(x.shape[1] > int(known.sum())), random_state=0,
-                                 class_weight="balanced", max_iter=1000).fit(x[known], target)
-        model.coef[theme] = fit.coef_[0]
-        model.intercept[theme] = fit.intercept_[0]
-        model.learned[theme] = True
+    with fitting_blas():
+        for theme in range(n_themes):
+            known = y[:, theme] >= 0
+            target = y[known, theme]
+            if not (target == 1).any() or not (target == 0).any():
+                continue
+            # the dual only where n-grams outnumber the sentences (as on every development set): with
+            # more sentences than n-grams (20,000 sampled rows of a large study) it converged slowly
+            # and liblinear warned on the user's terminal; the primal reaches the same optimum there
+            fit = LogisticRegression(C=C, solver="liblinear", dual=bool(x.shape[1] > int(known.sum())),
+                                     random_state=0, class_weight="balanced", max_iter=1000).fit(x[known], target)
+            model.coef[theme] = fit.coef_[0]
+            model.intercept[theme] = fit.intercept_[0]
+            model.learned[theme] = True
     return model
