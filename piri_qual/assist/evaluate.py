@@ -314,7 +314,10 @@ def evaluate(
 
     Pooling several small studies (say one per survey question) sums their counts: micro
     figures are over all suggestions and gold codings, macro figures over all their themes.
-    Features missing from the cache are extracted in ``jobs`` processes (default: one per core).
+    The work is spread over ``jobs`` processes (default: one per core): the features missing
+    from the cache are extracted by a pool of them, and in ``simulate`` the baselines replay in
+    a process of their own beside the engine's replay when there are two or more; the figures
+    are the same whatever ``jobs`` is.
     """
     with one_blas_thread():  # small products: idle BLAS threads only spin (assist/threads.py)
         return _evaluate(gold, coder, mode, retrain_every, train_fraction, advance, retrain_growth, jobs)
@@ -328,16 +331,18 @@ def _evaluate(gold: Path | list[Path], coder: str, mode: str, retrain_every: int
         raise PiriQualError(f"unknown evaluation mode {mode!r}", hint="Use simulate or split.")
     if mode == "simulate":
         retrain_due(0, 0, retrain_every, retrain_growth)  # refuse a bad schedule before the slow work
+    processes = jobs or os.cpu_count() or 1
     runs = []
     for path in golds:
         engine = _open(path)
         gold_codings = gold_decisions(engine, coder, path)
         tids = engine.study.transcript_ids()
-        cache_features(engine, tids, jobs=jobs or os.cpu_count() or 1, advance=advance)  # on every core
+        cache_features(engine, tids, jobs=processes, advance=advance)  # on every core
         feats = engine.features(tids)
         stats = engine.stats_from(list(feats.values()))
         if mode == "simulate":
-            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth)
+            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth,
+                            fork=processes > 1)
         else:
             run = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
         prefix = f"{path.name}/" if len(golds) > 1 else ""
@@ -529,8 +534,9 @@ def _simulate(
     coder: str,
     retrain_every: int,
     retrain_growth: float = RETRAIN_GROWTH,
+    fork: bool = True,
 ) -> _Run:
-    with sidecar(_Baselines(engine, feats)) as baselines:  # beside the replay, in a process of their own
+    with sidecar(_Baselines(engine, feats), fork) as baselines:  # beside the replay, in a process of their own
         run = _replay(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth, baselines)
         run.baselines, run.baseline_seconds = baselines.ask("results")
     return run

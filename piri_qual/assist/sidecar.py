@@ -88,8 +88,9 @@ class Sidecar:
         return value
 
 
-def _serve(target: Any, conn: Connection) -> None:
+def _serve(target: Any, conn: Connection, callers: Connection) -> None:
     """The side process: run each call as it arrives; after a failure, report it when asked."""
+    callers.close()  # its copy of the caller's end: the pipe then ends when the caller closes theirs
     follow_parent()
     failed: str | None = None
     while True:
@@ -108,22 +109,22 @@ def _serve(target: Any, conn: Connection) -> None:
 
 
 @contextmanager
-def sidecar(target: Any) -> Iterator[Sidecar]:
-    """A :class:`Sidecar` for ``target``: forked on Linux, the caller's own process elsewhere.
-    The process is stopped on the way out, whatever happened."""
-    if not sys.platform.startswith("linux"):
+def sidecar(target: Any, fork: bool = True) -> Iterator[Sidecar]:
+    """A :class:`Sidecar` for ``target``: forked on Linux when ``fork``, else the caller's own
+    process. The process is stopped on the way out, whatever happened."""
+    if not fork or not sys.platform.startswith("linux"):
         yield Sidecar(target)
         return
     context = multiprocessing.get_context("fork")
     mine, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(target, theirs), daemon=True)
+    process = context.Process(target=_serve, args=(target, theirs, mine), daemon=True)
     process.start()
     theirs.close()
     try:
         yield Sidecar(target, process, mine)
     finally:
         mine.close()  # the process sees the end of its input and returns
-        process.join(timeout=5)
+        process.join(timeout=10)
         if process.is_alive():
             process.terminate()
             process.join()
