@@ -181,3 +181,23 @@ def test_replay_retrains_few_times_and_gives_the_same_figures_twice(tmp_path: Pa
     # the first transcript is suggested cold either way; the model learns from the same decisions
     assert first["curve"][0] == fixed["curve"][0]
     assert first["micro"]["gold"] == fixed["micro"]["gold"]
+
+
+def test_baselines_beside_the_replay_in_their_own_process_give_the_figures_of_one_process(tmp_path: Path) -> None:
+    import shutil
+
+    gen = generate_study(tmp_path / "g", transcripts=8, words_per_transcript=350, seed=5)
+
+    def figures(jobs: int) -> dict:
+        shutil.rmtree(gen.root / ".piri-cache", ignore_errors=True)  # features extracted by each way too
+        out = evaluate(gen.root, "gold", retrain_every=5, jobs=jobs).as_dict()
+        for key in ("retrain_seconds", "baseline_retrain_seconds"):
+            out["settings"].pop(key)
+        out.pop("seconds")
+        return out
+
+    alone, beside = figures(1), figures(2)
+    assert alone == beside
+    assert beside["settings"]["retrains"] >= 2
+    # the TF-IDF coder learned (in the side process) and its suggestions were scored
+    assert beside["baseline"]["tfidf_logreg"]["micro"]["suggested"] > 0

@@ -54,6 +54,7 @@ import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.learner import Labelled, best_threshold
+from piri_qual.assist.threads import fitting_blas
 
 if TYPE_CHECKING:
     from piri_qual.core.framework import Theme
@@ -114,13 +115,14 @@ class TfidfLogReg:
         vectorizer = TfidfVectorizer(ngram_range=(1, 2))
         x = vectorizer.fit_transform(corpus)
         models: list[Any | None] = [None] * self.n_themes
-        for theme in range(self.n_themes):
-            known = labels[:, theme] >= 0
-            y = labels[known, theme]
-            if (y == 1).any() and (y == 0).any():
-                # the dual only where n-grams outnumber the sentences (see ngrams.py), unless set
-                options = {"dual": bool(x.shape[1] > int(known.sum())), **self.options}
-                models[theme] = LogisticRegression(**options).fit(x[known], y)
+        with fitting_blas():  # one BLAS thread, scikit-learn's own included (assist/threads.py)
+            for theme in range(self.n_themes):
+                known = labels[:, theme] >= 0
+                y = labels[known, theme]
+                if (y == 1).any() and (y == 0).any():
+                    # the dual only where n-grams outnumber the sentences (see ngrams.py), unless set
+                    options = {"dual": bool(x.shape[1] > int(known.sum())), **self.options}
+                    models[theme] = LogisticRegression(**options).fit(x[known], y)
         return vectorizer, models
 
     def predict(self, texts: list[str]) -> np.ndarray:

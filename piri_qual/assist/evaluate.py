@@ -20,6 +20,7 @@ of the coding with a gold coding of the theme).
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -50,6 +51,8 @@ from piri_qual.assist.learner import (
     training_sample,
 )
 from piri_qual.assist.scoring import StudyStats
+from piri_qual.assist.sidecar import Sidecar, sidecar
+from piri_qual.assist.stream import cache_features
 from piri_qual.assist.threads import one_blas_thread
 from piri_qual.assist.types import Suggestion
 from piri_qual.core.framework import Theme
@@ -305,33 +308,41 @@ def evaluate(
     train_fraction: float = 0.5,
     advance: Callable[[int], None] | None = None,
     retrain_growth: float = RETRAIN_GROWTH,
+    jobs: int | None = None,
 ) -> EvaluationReport:
     """Evaluate suggestions against ``coder``'s codings in one gold study, or several pooled.
 
     Pooling several small studies (say one per survey question) sums their counts: micro
     figures are over all suggestions and gold codings, macro figures over all their themes.
+    The work is spread over ``jobs`` processes (default: one per core): the features missing
+    from the cache are extracted by a pool of them, and in ``simulate`` the baselines replay in
+    a process of their own beside the engine's replay when there are two or more; the figures
+    are the same whatever ``jobs`` is.
     """
     with one_blas_thread():  # small products: idle BLAS threads only spin (assist/threads.py)
-        return _evaluate(gold, coder, mode, retrain_every, train_fraction, advance, retrain_growth)
+        return _evaluate(gold, coder, mode, retrain_every, train_fraction, advance, retrain_growth, jobs)
 
 
 def _evaluate(gold: Path | list[Path], coder: str, mode: str, retrain_every: int, train_fraction: float,
-              advance: Callable[[int], None] | None, retrain_growth: float) -> EvaluationReport:
+              advance: Callable[[int], None] | None, retrain_growth: float, jobs: int | None) -> EvaluationReport:
     started = time.perf_counter()
     golds = [gold] if isinstance(gold, Path) else list(gold)
     if mode not in ("simulate", "split"):
         raise PiriQualError(f"unknown evaluation mode {mode!r}", hint="Use simulate or split.")
     if mode == "simulate":
         retrain_due(0, 0, retrain_every, retrain_growth)  # refuse a bad schedule before the slow work
+    processes = jobs or os.cpu_count() or 1
     runs = []
     for path in golds:
         engine = _open(path)
         gold_codings = gold_decisions(engine, coder, path)
         tids = engine.study.transcript_ids()
-        feats = engine.features(tids, advance)
+        cache_features(engine, tids, jobs=processes, advance=advance)  # on every core
+        feats = engine.features(tids)
         stats = engine.stats_from(list(feats.values()))
         if mode == "simulate":
-            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth)
+            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth,
+                            fork=processes > 1)
         else:
             run = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
         prefix = f"{path.name}/" if len(golds) > 1 else ""
@@ -409,23 +420,47 @@ class _Run:
     learner: dict[str, Any] | None = None
 
 
+Sample = list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]  # (transcript, rows, labels, explicit)
+
+
 class _Baselines:
-    """The textbook coders of :mod:`piri_qual.assist.baselines`, replayed beside the engine."""
+    """The textbook coders of :mod:`piri_qual.assist.baselines`, replayed beside the engine.
+
+    In ``simulate`` they run in a process of their own (:mod:`piri_qual.assist.sidecar`): the
+    replay posts each transcript's gold (:meth:`add`) and each retrain's sample (:meth:`refit`),
+    named by transcript, since the process already holds every transcript's features, and asks
+    for the totals (:meth:`results`) at the end."""
 
     def __init__(self, engine: Engine, feats: dict[str, TranscriptFeatures]) -> None:
         self.engine = engine
+        self.feats = feats
         self.n_themes = len(engine.themes)
         self.ids = [t.id for t in engine.themes]
         self.definitions = engine.embed_texts(definition_texts(engine.themes))
         self._sims = {tid: f.sentence_vectors(f.candidates) @ self.definitions.T for tid, f in feats.items()}
         self.cutoffs = definition_cutoffs(list(self._sims.values()), self.n_themes)
         self.logreg = TfidfLogReg(self.n_themes)
+        self.totals: dict[str, list[Counts]] = {}
+        self.seconds = 0.0  # the TF-IDF + LR coder's refits
 
     def texts(self, feats: TranscriptFeatures, rows: np.ndarray) -> list[str]:
         return sentence_texts(self.engine.study.transcript(feats.transcript).text, feats, rows)
 
     def retrain(self, labelled: list[Labelled]) -> None:
         self.logreg.fit(labelled, [self.texts(it.feats, it.rows) for it in labelled])
+
+    def refit(self, sample: Sample) -> None:
+        """Retrain on labelled sentences given as (transcript, rows, labels, explicit)."""
+        started = time.perf_counter()
+        self.retrain([Labelled(self.feats[tid], rows, labels, explicit) for tid, rows, labels, explicit in sample])
+        self.seconds += time.perf_counter() - started
+
+    def add(self, tid: str, gold: list[tuple[int, int, int, str]]) -> None:
+        """Score both coders on one transcript with their current models; add to the totals."""
+        _add_all(self.totals, self.counts(self.feats[tid], gold))
+
+    def results(self) -> tuple[dict[str, list[Counts]], float]:
+        return self.totals, self.seconds
 
     def counts(self, feats: TranscriptFeatures, gold: list[tuple[int, int, int, str]]) -> dict[str, list[Counts]]:
         rows = feats.candidates
@@ -499,7 +534,26 @@ def _simulate(
     coder: str,
     retrain_every: int,
     retrain_growth: float = RETRAIN_GROWTH,
+    fork: bool = True,
 ) -> _Run:
+    with sidecar(_Baselines(engine, feats), fork) as baselines:  # beside the replay, in a process of their own
+        run = _replay(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth, baselines)
+        run.baselines, run.baseline_seconds = baselines.ask("results")
+    return run
+
+
+def _replay(
+    engine: Engine,
+    tids: list[str],
+    feats: dict[str, TranscriptFeatures],
+    stats: StudyStats,
+    gold_codings: dict[str, list[tuple[int, int, int, str]]],
+    coder: str,
+    retrain_every: int,
+    retrain_growth: float,
+    baselines: Sidecar,
+) -> _Run:
+    """The engine's side of :func:`_simulate`; the baselines are posted what they need."""
     n_themes = len(engine.themes)
     decisions = Decisions()
     labelled: list[Labelled] = []  # each decided transcript's labels, made once (its decisions are final)
@@ -508,18 +562,16 @@ def _simulate(
     per = [Counts() for _ in range(n_themes)]
     timeline: list[tuple[int, list[Counts]]] = []
     retrains = 0
-    baselines = _Baselines(engine, feats)
-    base_totals: dict[str, list[Counts]] = {}
     cold_totals = [Counts() for _ in range(n_themes)]
     replay: list[Replayed] = []
-    train_seconds = baseline_seconds = 0.0
+    train_seconds = 0.0
     for tid in tids:
         f = feats[tid]
         gold = gold_codings.get(tid, [])
         found, best = _score(engine, f, learner, stats)
         counts = score_transcript(f, found, gold, engine.index_of, n_themes)
         replay.append(_replayed(engine, f, found, gold, best))
-        _add_all(base_totals, baselines.counts(f, gold))
+        baselines.post("add", tid, gold)
         cold_found = found if learner is cold else _score(engine, f, cold, stats)[0]
         for total, c in zip(cold_totals, score_transcript(f, cold_found, gold, engine.index_of, n_themes), strict=True):
             total.add(c)
@@ -539,17 +591,16 @@ def _simulate(
             labelled.append(lab)
         if tid != tids[-1] and retrain_due(decisions.count, trained_at, retrain_every, retrain_growth):
             # (after the last transcript a model would suggest nothing more: not trained)
+            # the baselines' refit first, so it runs while the engine trains: on the sentences the engine fits on
+            baselines.post("refit", [(it.feats.transcript, it.rows, it.labels, it.explicit)
+                                     for it in training_sample(labelled)])
             started = time.perf_counter()
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)
             train_seconds += time.perf_counter() - started
-            started = time.perf_counter()
-            baselines.retrain(training_sample(labelled))  # the sentences the engine fitted on
-            baseline_seconds += time.perf_counter() - started
             trained_at = decisions.count
             retrains += 1
     return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
-                baselines=base_totals, base=cold_totals, replay=replay, train_seconds=train_seconds,
-                baseline_seconds=baseline_seconds)
+                base=cold_totals, replay=replay, train_seconds=train_seconds)
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
-from piri_qual.assist.ngrams import NgramModel, fit_ngrams
+from piri_qual.assist.ngrams import NgramModel, fit_ngrams, sorted_unique
 from piri_qual.assist.scoring import (
     DEFAULT_PRECISION,
     DEFAULT_THRESHOLD,
@@ -321,7 +321,7 @@ def fit_lexicon(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> tuple[n
         return np.zeros(0, np.uint64), np.zeros((n_themes, 1), np.float32)
     row = np.repeat(np.arange(n_rows), counts)
     vocab, term = np.unique(norms, return_inverse=True)
-    pairs = np.unique(row.astype(np.int64) * len(vocab) + term)
+    pairs = sorted_unique(row.astype(np.int64) * len(vocab) + term)
     p_row, p_term = pairs // len(vocab), pairs % len(vocab)
     df = np.bincount(p_term, minlength=len(vocab))
     keep = df >= 2

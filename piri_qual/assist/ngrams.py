@@ -24,10 +24,21 @@ from typing import Any
 
 import numpy as np
 
+from piri_qual.assist.threads import fitting_blas
+
 MIN_DF = 2  # an n-gram seen in one labelled sentence cannot tell a theme's word from chance
 MAX_FEATURES = 40_000  # the most frequent n-grams kept, bounding the stored model
 C = 1.0
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by sorting: numpy 2's hash-based ``unique`` took a second on the
+    600,000 (sentence, n-gram) cells of a 20,000-row retrain, sorting takes milliseconds."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
 def sentence_ngrams(norms: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +111,7 @@ def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> NgramMod
     if not len(keys) or not (y == 1).any():
         return NgramModel.empty(n_themes)
     vocab, inverse = np.unique(keys, return_inverse=True)
-    df = np.bincount(np.unique(rows * len(vocab) + inverse) % len(vocab), minlength=len(vocab))
+    df = np.bincount(sorted_unique(rows * len(vocab) + inverse) % len(vocab), minlength=len(vocab))
     keep = df >= MIN_DF
     if keep.sum() > MAX_FEATURES:
         cut = np.sort(df[keep])[-MAX_FEATURES]
@@ -111,17 +122,18 @@ def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> NgramMod
     model = NgramModel(vocab[keep], idf, np.zeros((n_themes, int(keep.sum())), np.float32),
                        np.zeros(n_themes, np.float32), np.zeros(n_themes, bool))
     x = model.design(norms, counts)
-    for theme in range(n_themes):
-        known = y[:, theme] >= 0
-        target = y[known, theme]
-        if not (target == 1).any() or not (target == 0).any():
-            continue
-        # the dual only where n-grams outnumber the sentences (as on every development set): with
-        # more sentences than n-grams (20,000 sampled rows of a large study) it converged slowly
-        # and liblinear warned on the user's terminal; the primal reaches the same optimum there
-        fit = LogisticRegression(C=C, solver="liblinear", dual=bool(x.shape[1] > int(known.sum())), random_state=0,
-                                 class_weight="balanced", max_iter=1000).fit(x[known], target)
-        model.coef[theme] = fit.coef_[0]
-        model.intercept[theme] = fit.intercept_[0]
-        model.learned[theme] = True
+    with fitting_blas():
+        for theme in range(n_themes):
+            known = y[:, theme] >= 0
+            target = y[known, theme]
+            if not (target == 1).any() or not (target == 0).any():
+                continue
+            # the dual only where n-grams outnumber the sentences (as on every development set): with
+            # more sentences than n-grams (20,000 sampled rows of a large study) it converged slowly
+            # and liblinear warned on the user's terminal; the primal reaches the same optimum there
+            fit = LogisticRegression(C=C, solver="liblinear", dual=bool(x.shape[1] > int(known.sum())),
+                                     random_state=0, class_weight="balanced", max_iter=1000).fit(x[known], target)
+            model.coef[theme] = fit.coef_[0]
+            model.intercept[theme] = fit.intercept_[0]
+            model.learned[theme] = True
     return model
