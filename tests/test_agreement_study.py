@@ -24,7 +24,7 @@ from study_builders import copy_example_study
 
 from piri_qual.analysis.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
 from piri_qual.analysis.disagreements import disagreement_list
-from piri_qual.analysis.pattern_counts import Patterns, coefficients
+from piri_qual.analysis.pattern_counts import Patterns, cluster_table, coefficients, row_kinds
 from piri_qual.analysis.study_agreement import (
     LOW_PREVALENCE,
     LOW_PREVALENCE_UNITS,
@@ -538,3 +538,24 @@ def test_transcripts_seen_but_never_coded_give_a_clear_error(tiny_study: Path) -
         study.store.append(coder, "reject", transcript="P01", start=turn.start, end=turn.end, theme="bonding")
     with pytest.raises(PiriQualError, match="a, b applied no theme in the transcripts they all coded \\(P01\\)"):
         coded_units(study, ["a", "b"], "turn")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 70), st.integers(0, 300), st.integers(0, 2**32 - 1))
+def test_row_kinds_and_cluster_table_count_what_numpy_counts(m: int, columns: int, units: int, seed: int) -> None:
+    """The packed-integer sort of unit kinds gives np.unique(axis=0)'s rows, order and counts (so
+    the bootstrap draws the same resamples), whether the columns fit one 63-bit key or several;
+    and the run-folded pattern table is the plain per-cluster count."""
+    rng = np.random.default_rng(seed)
+    n_p = 2**m
+    codes = np.where(rng.random((units, columns)) < 0.2, rng.integers(0, n_p, (units, columns)), 0).astype(np.int32)
+    codes[units // 2:] = codes[: units - units // 2]  # runs of repeated rows, as characters make
+    codes = np.sort(codes, axis=0) if seed % 2 else codes
+    kinds, counts = row_kinds(codes, n_p)
+    want_kinds, want_counts = np.unique(codes, axis=0, return_counts=True)
+    assert np.array_equal(kinds, want_kinds) and np.array_equal(counts, want_counts)
+    clusters = np.sort(rng.integers(0, 4, units))
+    table = cluster_table(codes, clusters, 4, n_p).reshape(4, columns, n_p)
+    for c in range(4):
+        for p in range(n_p):
+            assert np.array_equal(table[c, :, p], (codes[clusters == c] == p).sum(axis=0))

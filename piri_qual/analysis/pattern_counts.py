@@ -125,3 +125,30 @@ def small_unique(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray
     used = np.bincount(values.ravel(), minlength=bound) > 0
     rank = np.cumsum(used) - 1
     return np.flatnonzero(used), rank[values]
+
+
+def row_kinds(codes: np.ndarray, n_patterns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``codes`` (units x columns, values below ``n_patterns``) in
+    lexicographic order, and how many units show each: ``np.unique(codes, axis=0,
+    return_counts=True)``, which sorts the rows as records and took half of a sentence-level
+    agreement at 100 interviews (0.5 s for 54,000 units x 25 themes). Here each row's values are
+    packed, first column most significant, into as few 63-bit integers as hold them, so the
+    order is the same and the sort is one of integers."""
+    n_units, n_cols = codes.shape
+    if n_units == 0 or n_cols == 0:
+        return np.unique(codes, axis=0, return_counts=True)
+    bits = max(1, (n_patterns - 1).bit_length())
+    per = max(1, 63 // bits)
+    keys = []
+    for first in range(0, n_cols, per):
+        key = np.zeros(n_units, np.int64)
+        for col in range(first, min(first + per, n_cols)):
+            key = (key << bits) | codes[:, col].astype(np.int64)
+        keys.append(key)
+    if len(keys) == 1:
+        _, index, counts = np.unique(keys[0], return_index=True, return_counts=True)
+        return codes[index], counts
+    order = np.lexsort(keys[::-1])  # np.lexsort sorts by its last key first
+    packed = np.stack(keys, axis=1)[order]
+    starts = np.flatnonzero(np.concatenate(([True], (packed[1:] != packed[:-1]).any(axis=1))))
+    return codes[order[starts]], np.diff(np.append(starts, n_units))

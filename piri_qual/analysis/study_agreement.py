@@ -57,6 +57,7 @@ from piri_qual.analysis.pattern_counts import (
     binary_patterns,
     cluster_table,
     coefficients,
+    row_kinds,
     small_unique,
 )
 from piri_qual.analysis.pattern_kappas import kappa_coefficients, pair_coefficients
@@ -409,7 +410,7 @@ def compute_agreement(
             # Units drawn with replacement = a multinomial draw over the kinds of unit (units
             # with the same codes on every theme); most units are coded by nobody, so the kinds
             # are few and a thousand resamples cost one small matrix product.
-            kinds, per_kind = np.unique(codes, axis=0, return_counts=True)
+            kinds, per_kind = row_kinds(codes, n_p)
             table = cluster_table(kinds, None, kinds.shape[0], n_p)
             boot_counts = (resample_kinds(per_kind, n_boot, rng) @ table).reshape(n_boot, n_themes, n_p)
         else:
