@@ -340,11 +340,11 @@ def _evaluate(gold: Path | list[Path], coder: str, mode: str, retrain_every: int
         cache_features(engine, tids, jobs=processes, advance=advance)  # on every core
         feats = engine.features(tids)
         stats = engine.stats_from(list(feats.values()))
+        gold_study = _Gold(engine, tids, feats, stats, gold_codings, coder)
         if mode == "simulate":
-            run = _simulate(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth,
-                            fork=processes > 1)
+            run = _simulate(gold_study, retrain_every, retrain_growth, fork=processes > 1)
         else:
-            run = _split(engine, tids, feats, stats, gold_codings, coder, train_fraction)
+            run = _split(gold_study, train_fraction)
         prefix = f"{path.name}/" if len(golds) > 1 else ""
         run.names = [prefix + name for name in run.names]
         runs.append((engine, run))
@@ -399,6 +399,19 @@ def _evaluate(gold: Path | list[Path], coder: str, mode: str, retrain_every: int
         settings=settings,
         seconds=round(time.perf_counter() - started, 2),
     )
+
+
+@dataclass
+class _Gold:
+    """One gold study as a replay reads it: the engine over it, its transcripts in order, their
+    features and statistics, and the gold coder's codings per transcript."""
+
+    engine: Engine
+    tids: list[str]
+    feats: dict[str, TranscriptFeatures]
+    stats: StudyStats
+    codings: dict[str, list[tuple[int, int, int, str]]]
+    coder: str
 
 
 @dataclass
@@ -525,35 +538,16 @@ def _add_all(totals: dict[str, list[Counts]], counts: dict[str, list[Counts]]) -
             total.add(c)
 
 
-def _simulate(
-    engine: Engine,
-    tids: list[str],
-    feats: dict[str, TranscriptFeatures],
-    stats: StudyStats,
-    gold_codings: dict[str, list[tuple[int, int, int, str]]],
-    coder: str,
-    retrain_every: int,
-    retrain_growth: float = RETRAIN_GROWTH,
-    fork: bool = True,
-) -> _Run:
-    with sidecar(_Baselines(engine, feats), fork) as baselines:  # beside the replay, in a process of their own
-        run = _replay(engine, tids, feats, stats, gold_codings, coder, retrain_every, retrain_growth, baselines)
+def _simulate(given: _Gold, retrain_every: int, retrain_growth: float = RETRAIN_GROWTH, fork: bool = True) -> _Run:
+    with sidecar(_Baselines(given.engine, given.feats), fork) as baselines:  # beside the replay, in a process of their own
+        run = _replay(given, retrain_every, retrain_growth, baselines)
         run.baselines, run.baseline_seconds = baselines.ask("results")
     return run
 
 
-def _replay(
-    engine: Engine,
-    tids: list[str],
-    feats: dict[str, TranscriptFeatures],
-    stats: StudyStats,
-    gold_codings: dict[str, list[tuple[int, int, int, str]]],
-    coder: str,
-    retrain_every: int,
-    retrain_growth: float,
-    baselines: Sidecar,
-) -> _Run:
+def _replay(given: _Gold, retrain_every: int, retrain_growth: float, baselines: Sidecar) -> _Run:
     """The engine's side of :func:`_simulate`; the baselines are posted what they need."""
+    engine, tids, feats, stats, gold_codings, coder = given.engine, given.tids, given.feats, given.stats, given.codings, given.coder
     n_themes = len(engine.themes)
     decisions = Decisions()
     labelled: list[Labelled] = []  # each decided transcript's labels, made once (its decisions are final)
@@ -620,15 +614,8 @@ def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:
     return out
 
 
-def _split(
-    engine: Engine,
-    tids: list[str],
-    feats: dict[str, TranscriptFeatures],
-    stats: StudyStats,
-    gold_codings: dict[str, list[tuple[int, int, int, str]]],
-    coder: str,
-    fraction: float,
-) -> _Run:
+def _split(given: _Gold, fraction: float) -> _Run:
+    engine, tids, feats, stats, gold_codings, coder = given.engine, given.tids, given.feats, given.stats, given.codings, given.coder
     if not 0 < fraction < 1:
         raise PiriQualError(f"--train must be between 0 and 1 (got {fraction})")
     if len(tids) < 2:
