@@ -134,7 +134,3 @@ class PatternFilter:
             d = int(doc_of[a])
             out[d].append((a - int(doc_start[d]), b - int(doc_start[d])))
         return out
-
-    def docs(self, tokens: np.ndarray, doc_start: np.ndarray) -> np.ndarray:
-        """Per doc of a batch: could any pattern match in it? (All true when the filter is off.)"""
-        return np.array([bool(w) for w in self.windows(tokens, doc_start)], bool)

@@ -211,7 +211,10 @@ def match_doc(doc: Doc, rules: CompiledRules, token_sentence: np.ndarray,
         for match_id, start, end in rules.norm(doc):
             found(match_id, start, end)
     if len(rules.matcher):
-        for a, b in [(0, len(doc))] if windows is None else windows:
-            for match_id, start, end in rules.matcher(doc[a:b]) if (a, b) != (0, len(doc)) else rules.matcher(doc):
+        if windows is None:
+            for match_id, start, end in rules.matcher(doc):
+                found(match_id, start, end)
+        for a, b in windows or ():
+            for match_id, start, end in rules.matcher(doc[a:b]):  # offsets from the window's start
                 found(match_id, a + start, a + end)
     return hits
