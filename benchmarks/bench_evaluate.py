@@ -54,18 +54,14 @@ def comments_study(sources: int = SOURCES, comments: int = COMMENTS, seed: int =
     done = folder / ".generated.json"
     if done.exists():
         return folder
-    from piri_qual.assist.synthetic import FILLER, FRAMES, TOPICS, codebook_yaml
+    from piri_qual.assist.synthetic import FILLER, FRAMES, TOPICS, init_synthetic_study
     from piri_qual.core.corpus import Transcript, Turn
-    from piri_qual.core.settings import init_study
     from piri_qual.core.study import StudyFolder
     from piri_qual.ingest.derive import turn_settings  # as an import records them (studies.py)
 
     shutil.rmtree(folder, ignore_errors=True)
     rng = random.Random(seed)
-    root = init_study(folder, title="Generated short comments")
-    (root / "codebooks" / "main.yaml").write_text(codebook_yaml(), encoding="utf-8")
-    settings = (root / "piri-qual.yaml").read_text(encoding="utf-8")
-    (root / "piri-qual.yaml").write_text(settings.replace("framework: frameworks/main.yaml\n", ""), encoding="utf-8")
+    root = init_synthetic_study(folder, "Generated short comments")
     themes = list(TOPICS)
     events: list[tuple[str, dict[str, object]]] = []
     for n in range(sources):

@@ -92,6 +92,16 @@ def codebook_yaml(with_blind: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
+def init_synthetic_study(folder: Path, title: str) -> Path:
+    """A new study folder whose codebook is the synthetic one (:func:`codebook_yaml`), with no
+    framework: what a generated study (here, or a benchmark's) starts from."""
+    root = init_study(folder, title=title)
+    (root / "codebooks" / "main.yaml").write_text(codebook_yaml(), encoding="utf-8")
+    settings = (root / "piri-qual.yaml").read_text(encoding="utf-8")
+    (root / "piri-qual.yaml").write_text(settings.replace("framework: frameworks/main.yaml\n", ""), encoding="utf-8")
+    return root
+
+
 def generate_study(
     folder: Path,
     transcripts: int = 20,
@@ -102,10 +112,7 @@ def generate_study(
 ) -> GeneratedStudy:
     """Write a study folder with ``transcripts`` generated interviews and a gold coder log."""
     rng = random.Random(seed)
-    root = init_study(folder, title="Generated study")
-    (root / "codebooks" / "main.yaml").write_text(codebook_yaml(), encoding="utf-8")
-    settings = (root / "piri-qual.yaml").read_text(encoding="utf-8")
-    (root / "piri-qual.yaml").write_text(settings.replace("framework: frameworks/main.yaml\n", ""), encoding="utf-8")
+    root = init_synthetic_study(folder, "Generated study")
     themes = list(TOPICS)
     ids: list[str] = []
     total = 0
