@@ -15,6 +15,7 @@ from piri_qual.assist.baselines import (
     definition_cosine,
     definition_cutoffs,
     definition_texts,
+    fold_tfidf,
     transcript_folds,
 )
 from piri_qual.assist.evaluate import evaluate
@@ -63,8 +64,8 @@ def test_tfidf_logreg_learns_the_words_of_coded_sentences(tmp_path: Path) -> Non
     items = [Labelled(feats=None, rows=np.arange(6), labels=labels, explicit=np.zeros((6, 2), bool))]  # type: ignore[arg-type]
     model = TfidfLogReg(2).fit(items, [texts])
     # idf of 'waiting' (in 2 of 6 sentences) is ln((1 + 6) / (1 + 2)) + 1 (smooth_idf)
-    vocab = model.vectorizer.vocabulary_
-    assert model.vectorizer.idf_[vocab["waiting"]] == pytest.approx(math.log(7 / 3) + 1)
+    vocab = model.counter.vocabulary_
+    assert model.weigher.idf_[vocab["waiting"]] == pytest.approx(math.log(7 / 3) + 1)
     assert "waiting list" in vocab  # word bigrams
     chosen, probs = model.choose(["still on the waiting list", "we saw a video", "nice day"])
     assert chosen.tolist() == [[True, False], [False, True], [False, False]]
@@ -74,6 +75,39 @@ def test_tfidf_logreg_learns_the_words_of_coded_sentences(tmp_path: Path) -> Non
 def _labelled(labels: list[list[int]]) -> Labelled:
     y = np.array(labels, np.int8)
     return Labelled(feats=None, rows=np.arange(len(y)), labels=y, explicit=np.zeros(y.shape, bool))  # type: ignore[arg-type]
+
+
+def test_fold_tfidf_equals_a_vectorizer_fitted_on_the_fold_alone(repo_root: Path) -> None:
+    """The baseline tokenises once and cuts each fold's TF-IDF from the whole corpus's counts; that
+    must be the matrix TfidfVectorizer makes from the fold's sentences alone, on the example
+    study's real turns (n-grams that only the test fold holds included): the same cells, and values
+    equal but for the last bits of a row's norm (the vectorizer stores a fitted row's cells in the
+    order its words first appeared, so it sums their squares in another order)."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    from piri_qual.core.study import StudyFolder
+
+    study = StudyFolder(repo_root)
+    corpus, fold = [], []
+    for i, tid in enumerate(study.transcript_ids()[:8]):
+        transcript = study.transcript(tid)
+        turns = [transcript.text[t.start:t.end] for t in transcript.turns]
+        corpus += turns
+        fold += [i % 3] * len(turns)
+    folds = np.array(fold)
+    counts = CountVectorizer(ngram_range=(1, 2), dtype=np.float64).fit_transform(corpus).tocsr()
+    for k in range(3):
+        test = folds == k
+        train_x, test_x = fold_tfidf(counts, test)
+        alone = TfidfVectorizer(ngram_range=(1, 2))
+        want_train = alone.fit_transform([t for t, m in zip(corpus, test, strict=True) if not m])
+        want_test = alone.transform([t for t, m in zip(corpus, test, strict=True) if m])
+        for got, want in ((train_x, want_train), (test_x, want_test)):
+            assert got.shape == want.shape
+            want.sort_indices()
+            assert got.has_sorted_indices
+            assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+            np.testing.assert_allclose(got.data, want.data, rtol=1e-14, atol=0)
 
 
 def test_tfidf_logreg_cutoff_is_chosen_on_held_out_transcripts() -> None:

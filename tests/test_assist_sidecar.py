@@ -70,3 +70,15 @@ def test_the_side_process_ends_as_soon_as_the_caller_is_done() -> None:
             assert side.ask("seen")[0] == [1]
     # each ends when it reads the end of its input, not by the caller's timeout and a kill
     assert time.perf_counter() - started < 5
+
+
+class Niceness:
+    def value(self) -> int:
+        return os.nice(0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_the_side_process_yields_the_cores_to_the_caller_when_asked() -> None:
+    with sidecar(Niceness(), nice=5) as side:
+        theirs = side.ask("value")
+    assert theirs == min(os.nice(0) + 5, 19)

@@ -54,7 +54,7 @@ import numpy as np
 
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.learner import Labelled, best_threshold
-from piri_qual.assist.threads import fitting_blas
+from piri_qual.assist.threads import each_theme
 
 if TYPE_CHECKING:
     from piri_qual.core.framework import Theme
@@ -72,19 +72,31 @@ class TfidfLogReg:
     """Word 1-2-gram TF-IDF and one-vs-rest logistic regression, refitted on each retrain, with
     the decision cut-off chosen by cross-validation on the decisions it learned from."""
 
-    def __init__(self, n_themes: int, **options: Any) -> None:
+    def __init__(self, n_themes: int, threads: int | None = None, **options: Any) -> None:
         self.n_themes = n_themes
-        # liblinear's dual solver: the same optimum as its primal one (probabilities equal to three
-        # decimals on the example study), nine times faster where n-grams outnumber sentences; its
-        # coordinate descent visits samples in a random order, so the order is seeded
+        self.threads = threads  # the per-theme fits' threads; None: every core
+        # liblinear's primal solver (scikit-learn's default; see ngrams.py for the measurements
+        # against its dual), the seed fixed all the same
         self.options = {"class_weight": "balanced", "solver": "liblinear", "random_state": 0,
                         "max_iter": 1000, **options}
-        self.vectorizer: Any = None
+        self.vectorizer: Any = None  # counts, then TF-IDF weights: a fitted TfidfVectorizer's two steps
+        self.counter: Any = None  # its vocabulary_
+        self.weigher: Any = None  # its idf_
         self.models: list[Any | None] = [None] * n_themes
         self.cutoff = LOGREG_CUTOFF
 
     def fit(self, items: Sequence[Labelled], texts: Sequence[list[str]]) -> TfidfLogReg:
-        """Learn from labelled sentences (``texts[i]`` are the texts of ``items[i].rows``)."""
+        """Learn from labelled sentences (``texts[i]`` are the texts of ``items[i].rows``).
+
+        The sentences are tokenised once: each cross-validation fold's TF-IDF is the whole
+        corpus's counts cut to the fold's rows and to the n-grams those rows contain, which is
+        the matrix a vectorizer fitted on the fold's sentences alone would make (the vocabulary
+        is sorted, so a subset keeps its order), but for the last bits of a row's norm, summed
+        in another order (a test checks both).
+        """
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+        from sklearn.pipeline import make_pipeline
+
         corpus = [t for group in texts for t in group]
         self.models = [None] * self.n_themes
         self.vectorizer = None
@@ -92,42 +104,44 @@ class TfidfLogReg:
         if not corpus:
             return self
         labels = np.vstack([it.labels for it in items])
-        self.vectorizer, self.models = self._fit(corpus, labels)
+        counter = CountVectorizer(ngram_range=(1, 2), dtype=np.float64)  # as TfidfVectorizer counts
+        counts = counter.fit_transform(corpus).tocsr()
+        weigher = TfidfTransformer()
+        self.models = self._fit(weigher.fit_transform(counts), labels)
+        self.vectorizer, self.counter, self.weigher = make_pipeline(counter, weigher), counter, weigher
         folds = transcript_folds([len(group) for group in texts])
         held_out = np.zeros(labels.shape, np.float32)
         for fold in np.unique(folds).tolist():
             test = folds == fold
             if test.all():
                 continue
-            vectorizer, models = self._fit([t for t, m in zip(corpus, test, strict=True) if not m], labels[~test])
-            held_out[test] = _probabilities(models, vectorizer, [t for t, m in zip(corpus, test, strict=True) if m],
-                                            self.n_themes)
+            train_x, test_x = fold_tfidf(counts, test)
+            held_out[test] = _probabilities(self._fit(train_x, labels[~test]), test_x, self.n_themes)
         known = labels >= 0
         if (labels[known] == 1).any() and len(np.unique(folds)) > 1:
             self.cutoff = best_threshold(held_out[known].astype(np.float64), labels[known].astype(np.float64),
                                          np.ones(int(known.sum())))
         return self
 
-    def _fit(self, corpus: list[str], labels: np.ndarray) -> tuple[Any, list[Any | None]]:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def _fit(self, x: Any, labels: np.ndarray) -> list[Any | None]:
         from sklearn.linear_model import LogisticRegression
 
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2))
-        x = vectorizer.fit_transform(corpus)
-        models: list[Any | None] = [None] * self.n_themes
-        with fitting_blas():  # one BLAS thread, scikit-learn's own included (assist/threads.py)
-            for theme in range(self.n_themes):
-                known = labels[:, theme] >= 0
-                y = labels[known, theme]
-                if (y == 1).any() and (y == 0).any():
-                    # the dual only where n-grams outnumber the sentences (see ngrams.py), unless set
-                    options = {"dual": bool(x.shape[1] > int(known.sum())), **self.options}
-                    models[theme] = LogisticRegression(**options).fit(x[known], y)
-        return vectorizer, models
+        x.sum_duplicates()  # canonical (indices sorted) before the threads share it (each_theme)
+
+        def fit(theme: int) -> Any | None:
+            known = labels[:, theme] >= 0
+            y = labels[known, theme]
+            if not (y == 1).any() or not (y == 0).any():
+                return None
+            return LogisticRegression(**self.options).fit(x if known.all() else x[known], y)
+
+        return each_theme(fit, self.n_themes, self.threads)  # on every core (assist/threads.py)
 
     def predict(self, texts: list[str]) -> np.ndarray:
         """(sentences, themes) probabilities; zero for themes not learned yet."""
-        return _probabilities(self.models, self.vectorizer, texts, self.n_themes)
+        if self.vectorizer is None or not texts:
+            return np.zeros((len(texts), self.n_themes), np.float32)
+        return _probabilities(self.models, self.vectorizer.transform(texts), self.n_themes)
 
     def choose(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The chosen (sentence, theme) cells and their probabilities."""
@@ -137,11 +151,27 @@ class TfidfLogReg:
         return chosen, probs
 
 
-def _probabilities(models: list[Any | None], vectorizer: Any, texts: list[str], n_themes: int) -> np.ndarray:
-    out = np.zeros((len(texts), n_themes), np.float32)
-    if vectorizer is None or not texts:
-        return out
-    x = vectorizer.transform(texts)
+def fold_tfidf(counts: Any, test: np.ndarray) -> tuple[Any, Any]:
+    """The TF-IDF matrices of a fold's training and test sentences, from the whole corpus's
+    n-gram counts (CSR, columns in sorted vocabulary order): equal, to the last bits of each row's
+    norm, to fitting a TfidfVectorizer on the training sentences alone and transforming both."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    train_counts = counts[~test]
+    seen = np.unique(train_counts.indices)  # the n-grams a fold-only vectorizer would know
+    weigher = TfidfTransformer()
+    return weigher.fit_transform(_columns(train_counts, seen)), weigher.transform(_columns(counts[test], seen))
+
+
+def _columns(x: Any, columns: np.ndarray) -> Any:
+    """Columns of a CSR matrix, indices sorted within each row."""
+    out = x[:, columns].tocsr()
+    out.sort_indices()
+    return out
+
+
+def _probabilities(models: list[Any | None], x: Any, n_themes: int) -> np.ndarray:
+    out = np.zeros((x.shape[0], n_themes), np.float32)
     for theme, model in enumerate(models):
         if model is not None:
             out[:, theme] = model.predict_proba(x)[:, 1]

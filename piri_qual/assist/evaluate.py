@@ -68,6 +68,7 @@ BASELINE_NAMES = {
 RETRAIN_GROWTH = 1.0  # simulate: retrain once the decisions have doubled since the last retrain
 CURVE_POINTS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 BOOTSTRAP = 1000
+SIDECAR_NICE = 10  # the baselines' process: behind the engine's replay for a core
 
 
 @dataclass
@@ -539,7 +540,9 @@ def _add_all(totals: dict[str, list[Counts]], counts: dict[str, list[Counts]]) -
 
 
 def _simulate(given: _Gold, retrain_every: int, retrain_growth: float = RETRAIN_GROWTH, fork: bool = True) -> _Run:
-    with sidecar(_Baselines(given.engine, given.feats), fork) as baselines:  # beside the replay, in a process of their own
+    # beside the replay, in a process of its own that yields a core to the replay's retrains (the
+    # replay waits on them; the baselines only have to be done by the end): docs/design.md
+    with sidecar(_Baselines(given.engine, given.feats), fork, nice=SIDECAR_NICE) as baselines:
         run = _replay(given, retrain_every, retrain_growth, baselines)
         run.baselines, run.baseline_seconds = baselines.ask("results")
     return run

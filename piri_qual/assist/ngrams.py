@@ -11,9 +11,15 @@ The n-grams come from the features already cached for every sentence (the NORM o
 alphabetic token: lemma, lower case, light stem), so nothing is re-tokenised: unigrams are the
 norms, bigrams a hash of two adjacent norms of one sentence. Weights are sublinear TF-IDF with
 unit length; one L2-regularised logistic regression per theme (scikit-learn's liblinear, classes
-balanced), fitted only at retrain time. liblinear solves it in its dual form: the same optimum
-as the primal (probabilities equal to three decimals on the example study) in a ninth of the
-time, since the n-grams outnumber the labelled sentences (24,338 against 4,003 there).
+balanced), fitted only at retrain time by liblinear's primal solver (scikit-learn's default).
+Its dual solver was used for a while, on a measurement of nine times faster where n-grams
+outnumber sentences, taken before scikit-learn's fits were held to one BLAS thread, when scipy's
+OpenBLAS spun a second thread in the primal's products (:mod:`piri_qual.assist.threads`). With one BLAS thread the primal is
+as fast or faster everywhere it was measured (25 themes, one BLAS thread, 7 December 2026):
+example study 4,003 sentences x 7,026 n-grams 0.27 s against the dual's 0.36 s; PDPilot 1,479 x
+2,879 0.47 against 0.98 s; a generated study's 20,120 x 13,536 1.8 against 4.3 s. Both reach the
+same optimum to liblinear's tolerance.
+
 Prediction is a sparse product with numpy alone.
 """
 
@@ -24,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from piri_qual.assist.threads import fitting_blas
+from piri_qual.assist.threads import each_theme
 
 MIN_DF = 2  # an n-gram seen in one labelled sentence cannot tell a theme's word from chance
 MAX_FEATURES = 40_000  # the most frequent n-grams kept, bounding the stored model
@@ -102,8 +108,9 @@ class NgramModel:
         return out.astype(np.float32)
 
 
-def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> NgramModel:
-    """Fit on labelled sentences: ``y`` (sentences, themes) is 1 coded, 0 not, -1 unknown."""
+def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray, threads: int | None = None) -> NgramModel:
+    """Fit on labelled sentences: ``y`` (sentences, themes) is 1 coded, 0 not, -1 unknown; the
+    themes' regressions on ``threads`` threads (:func:`~piri_qual.assist.threads.each_theme`)."""
     from sklearn.linear_model import LogisticRegression
 
     n_rows, n_themes = y.shape
@@ -121,19 +128,20 @@ def fit_ngrams(norms: np.ndarray, counts: np.ndarray, y: np.ndarray) -> NgramMod
     idf = (np.log((1.0 + n_rows) / (1.0 + df[keep])) + 1.0).astype(np.float32)
     model = NgramModel(vocab[keep], idf, np.zeros((n_themes, int(keep.sum())), np.float32),
                        np.zeros(n_themes, np.float32), np.zeros(n_themes, bool))
-    x = model.design(norms, counts)
-    with fitting_blas():
-        for theme in range(n_themes):
-            known = y[:, theme] >= 0
-            target = y[known, theme]
-            if not (target == 1).any() or not (target == 0).any():
-                continue
-            # the dual only where n-grams outnumber the sentences (as on every development set): with
-            # more sentences than n-grams (20,000 sampled rows of a large study) it converged slowly
-            # and liblinear warned on the user's terminal; the primal reaches the same optimum there
-            fit = LogisticRegression(C=C, solver="liblinear", dual=bool(x.shape[1] > int(known.sum())),
-                                     random_state=0, class_weight="balanced", max_iter=1000).fit(x[known], target)
-            model.coef[theme] = fit.coef_[0]
-            model.intercept[theme] = fit.intercept_[0]
+    x = model.design(norms, counts).astype(np.float64)  # liblinear's type, converted once, not per theme
+    x.sum_duplicates()  # canonical before the threads share it (each_theme)
+
+    def fit(theme: int) -> tuple[np.ndarray, float] | None:
+        known = y[:, theme] >= 0
+        target = y[known, theme]
+        if not (target == 1).any() or not (target == 0).any():
+            return None
+        fitted = LogisticRegression(C=C, solver="liblinear", random_state=0, class_weight="balanced",
+                                    max_iter=1000).fit(x if known.all() else x[known], target)
+        return fitted.coef_[0], float(fitted.intercept_[0])
+
+    for theme, result in enumerate(each_theme(fit, n_themes, threads)):
+        if result is not None:
+            model.coef[theme], model.intercept[theme] = result
             model.learned[theme] = True
     return model

@@ -7,12 +7,12 @@ decides what is confirmed and rejected; the baseline is only scored), so it can 
 of its own: the caller posts each call (:meth:`Sidecar.post`) and goes on, the process runs them
 in the order posted, and the caller collects a result once, at the end (:meth:`Sidecar.ask`).
 
-Why a process and not threads: liblinear, which fits both the engine's and the baseline's
-logistic regressions, draws the order of its dual coordinate descent from one random generator
-global to the process (scikit-learn's ``newrand.h``), reseeded by every fit and used with the
-GIL released; two fits on two threads would draw from it in an order that depends on timing, and
-the figures would change from run to run. In a process of its own each fit has the generator to
-itself, so the figures are identical to a serial run.
+Why a process and not threads: the baseline's replay is mostly Python (vectorising sentences,
+turning chosen cells into suggestions, scoring), which holds the GIL; in a process of its own it
+runs beside the engine's replay instead of taking turns with it. (Its fits, and the engine's,
+then run on threads within each process: :func:`piri_qual.assist.threads.each_theme`.) The side
+process can run at a lower priority (``nice``), so that work with slack never delays the
+caller's.
 
 The process is forked, so it starts with the object and everything it refers to (a whole study's
 features) without copying or pickling them; only the posted arguments and the final result cross
@@ -88,10 +88,12 @@ class Sidecar:
         return value
 
 
-def _serve(target: Any, conn: Connection, callers: Connection) -> None:
+def _serve(target: Any, conn: Connection, callers: Connection, nice: int) -> None:
     """The side process: run each call as it arrives; after a failure, report it when asked."""
     callers.close()  # its copy of the caller's end: the pipe then ends when the caller closes theirs
     follow_parent()
+    if nice:
+        os.nice(nice)
     failed: str | None = None
     while True:
         try:
@@ -109,15 +111,19 @@ def _serve(target: Any, conn: Connection, callers: Connection) -> None:
 
 
 @contextmanager
-def sidecar(target: Any, fork: bool = True) -> Iterator[Sidecar]:
+def sidecar(target: Any, fork: bool = True, nice: int = 0) -> Iterator[Sidecar]:
     """A :class:`Sidecar` for ``target``: forked on Linux when ``fork``, else the caller's own
-    process. The process is stopped on the way out, whatever happened."""
+    process. The process is stopped on the way out, whatever happened.
+
+    ``nice`` lowers the side process's priority by that much (``os.nice``), for work that has
+    slack: the caller's own work then has a core whenever it can use one, and the side process
+    takes what the caller leaves idle."""
     if not fork or not sys.platform.startswith("linux"):
         yield Sidecar(target)
         return
     context = multiprocessing.get_context("fork")
     mine, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(target, theirs, mine), daemon=True)
+    process = context.Process(target=_serve, args=(target, theirs, mine, nice), daemon=True)
     process.start()
     theirs.close()
     try:
