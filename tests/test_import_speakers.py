@@ -175,6 +175,32 @@ def test_old_corpus_files_load_and_are_left_alone(tmp_path: Path) -> None:
     assert {t.role for t in Study(root).transcript("P04").turns} == {"interviewer", "other"}
 
 
+def test_old_corpus_files_are_checked_against_roles_from_the_index_without_opening_them(tmp_path: Path) -> None:
+    """The example study's corpus is format 1 (no roles stamp): the roles check on a cold cache
+    compares ``roles:`` with the speakers and roles the corpus index found, and opens only the
+    transcript a change concerns. Every other corpus file is spoilt behind the index's back (same
+    size and time), so a check that opened one would fail."""
+    from piri_qual.core.study import StudyFolder
+    from piri_qual.ingest.rederive import refresh_turns
+
+    root = copy_example_study(tmp_path / "example", gold=True)
+    code, _, err = run(["summary", "--study", str(root)])  # builds and keeps the index
+    assert code == 0 and err == ""
+    shutil.rmtree(root / ".piri-cache" / "transcripts", ignore_errors=True)
+    (root / ".piri-cache" / "turn-settings.json").unlink()  # the check runs again
+    corpus = root / "corpus"
+    for path in corpus.glob("*.json"):
+        if path.stem != "P04":
+            stat = path.stat()
+            with path.open("r+b") as handle:
+                handle.write(b"!" * stat.st_size)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    set_roles(root, {"researcher (interviewer)": "interviewer", "p04 (parent)": "other"})
+    refreshed = refresh_turns(StudyFolder(root))
+    assert [r.transcript for r in refreshed] == ["P04"]
+    assert {t.role for t in Study(root).transcript("P04").turns} == {"interviewer", "other"}
+
+
 def test_a_newer_corpus_format_is_refused_clearly(tmp_path: Path) -> None:
     root = build_tiny_study(tmp_path / "s")
     path = root / "corpus" / "P01.json"

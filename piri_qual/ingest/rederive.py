@@ -17,13 +17,15 @@ The check is cheap on the common path: a stamp of ``roles:`` and the corpus file
 times in ``.piri-cache/turn-settings.json`` says nothing changed since the last check, and the
 transcripts are not opened at all. When it does not (the cache was cleaned, an import wrote
 files), the corpus index (:mod:`piri_qual.ingest.corpus_index`) says which ``roles:`` each
-transcript's turns were made with, so only the transcripts it does not vouch for are opened.
+transcript's turns were made with (for format 1, which speakers with which roles its turns
+have), so only the transcripts it does not vouch for, and those a change concerns, are opened.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,7 @@ from piri_qual.core.cache import write_cache_file
 from piri_qual.core.corpus import Transcript
 from piri_qual.core.locking import study_lock
 from piri_qual.errors import PiriQualError
+from piri_qual.ingest.findings import UNLABELLED
 
 if TYPE_CHECKING:
     from piri_qual.core.study import StudyFolder
@@ -63,11 +66,18 @@ def stale_reason(transcript: Transcript, roles: dict[str, str]) -> str | None:
     stamp = transcript.turn_settings.get("roles")
     if isinstance(stamp, dict):
         return _roles_changed(stamp, table)
-    for turn in transcript.turns:  # format 1: compare with the roles the turns have
-        if turn.speaker:
-            now = table.get(_key(turn.speaker))
-            if now is not None and now != turn.role:
-                return f"roles: {_key(turn.speaker)!r} {turn.role} -> {now}"
+    # format 1: compare with the roles the turns have
+    return _turn_roles_changed(dict.fromkeys((t.speaker, t.role) for t in transcript.turns if t.speaker), table)
+
+
+def _turn_roles_changed(pairs: Iterable[tuple[str, str]], table: dict[str, str]) -> str | None:
+    """How ``roles:`` now differs from the roles that (speaker label, role) ``pairs`` of a
+    transcript's turns have, for a transcript without a recorded ``roles`` stamp (corpus format
+    1): a label ``roles:`` names with another role. None when none does."""
+    for speaker, role in pairs:
+        now = table.get(_key(speaker))
+        if now is not None and now != role:
+            return f"roles: {_key(speaker)!r} {role} -> {now}"
     return None
 
 
@@ -83,8 +93,8 @@ def _roles_changed(stamp: dict[str, Any], table: dict[str, str]) -> str | None:
 
 def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = True) -> list[str]:
     """The transcripts whose turns may no longer match ``roles:``, from the corpus index: the
-    transcripts are not opened, except those from before turn settings were recorded and those
-    the index does not know as they are now (:mod:`piri_qual.ingest.corpus_index`)."""
+    transcripts are not opened, except those the index does not know as they are now
+    (:mod:`piri_qual.ingest.corpus_index`)."""
     from piri_qual.ingest.corpus_index import load_index
 
     kept = study.cache_dir / CACHED_INDEX
@@ -103,6 +113,12 @@ def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = 
     for tid, entry in index.entries.items():
         if entry.roles is not None:
             if _roles_changed(entry.roles, table) is not None:
+                out.append(tid)
+        elif entry.found:
+            # format 1: the speakers the index found, each label with the role its turns have
+            # (the example study's corpus is format 1, so this is not a rare path)
+            if _turn_roles_changed(((label, role) for label, role, _ in entry.found if label != UNLABELLED),
+                                   table) is not None:
                 out.append(tid)
         elif stale_reason(study.transcript(tid, remember=remember), roles) is not None:
             out.append(tid)
