@@ -53,3 +53,21 @@ def test_the_tfidf_baseline_is_the_same_on_one_thread_and_on_three(decided: tupl
 
 def test_each_theme_keeps_the_order_of_the_themes() -> None:
     assert each_theme(lambda theme: theme * theme, 7, threads=3) == [0, 1, 4, 9, 16, 25, 36]
+
+
+def test_jobs_caps_the_fit_threads_and_one_job_fits_on_the_calling_thread() -> None:
+    import threading
+
+    from piri_qual.assist.threads import fit_threads, fit_threads_at_most
+
+    def where(theme: int) -> str:
+        return threading.current_thread().name
+
+    with fit_threads_at_most(1):
+        assert fit_threads() == 1
+        assert set(each_theme(where, 4)) == {threading.current_thread().name}
+    with fit_threads_at_most(None):
+        assert fit_threads() >= 1
+    uncapped = fit_threads()
+    with fit_threads_at_most(uncapped + 5):
+        assert fit_threads() == uncapped  # a cap above the cores changes nothing

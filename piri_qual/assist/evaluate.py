@@ -53,7 +53,7 @@ from piri_qual.assist.learner import (
 from piri_qual.assist.scoring import StudyStats
 from piri_qual.assist.sidecar import Sidecar, sidecar
 from piri_qual.assist.stream import cache_features
-from piri_qual.assist.threads import one_blas_thread
+from piri_qual.assist.threads import fit_threads_at_most, one_blas_thread
 from piri_qual.assist.types import Suggestion
 from piri_qual.core.framework import Theme
 from piri_qual.core.resampling import percentile_interval, resample_indices
@@ -316,11 +316,13 @@ def evaluate(
     Pooling several small studies (say one per survey question) sums their counts: micro
     figures are over all suggestions and gold codings, macro figures over all their themes.
     The work is spread over ``jobs`` processes (default: one per core): the features missing
-    from the cache are extracted by a pool of them, and in ``simulate`` the baselines replay in
-    a process of their own beside the engine's replay when there are two or more; the figures
-    are the same whatever ``jobs`` is.
+    from the cache are extracted by a pool of them, in ``simulate`` the baselines replay in a
+    process of their own beside the engine's replay when there are two or more, and each
+    process fits a retrain's themes on at most ``jobs`` threads; the figures are the same
+    whatever ``jobs`` is.
     """
-    with one_blas_thread():  # small products: idle BLAS threads only spin (assist/threads.py)
+    # small products: idle BLAS threads only spin; the retrains' fits on at most ``jobs`` cores
+    with one_blas_thread(), fit_threads_at_most(jobs):  # (assist/threads.py)
         return _evaluate(gold, coder, mode, retrain_every, train_fraction, advance, retrain_growth, jobs)
 
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from piri_qual.assist.features import TranscriptFeatures
 from piri_qual.assist.moments import Moments
 from piri_qual.assist.sidecar import follow_parent
-from piri_qual.assist.threads import one_blas_thread
+from piri_qual.assist.threads import fit_threads_at_most, one_blas_thread
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -212,7 +212,7 @@ def suggest_streamed(engine: Engine, transcript_ids: list[str], coder: str | Non
                      advance: Advance | None = None, retrain_if_stale: bool = True) -> SuggestRun:
     """Compute and cache suggestions for ``transcript_ids`` (statistics over the whole study)."""
     engine.require_themes()
-    with one_blas_thread():
+    with one_blas_thread(), fit_threads_at_most(jobs):  # a retrain's fits on at most ``jobs`` cores too
         return _suggest_streamed(engine, transcript_ids, coder, jobs, advance, retrain_if_stale)
 
 

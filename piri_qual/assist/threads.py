@@ -19,8 +19,10 @@ two spinning threads: the last retrain of ``evaluate`` on the generated 100-inte
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from threadpoolctl import threadpool_limits
@@ -41,12 +43,30 @@ def fitting_blas() -> Any:
     return one_blas_thread()
 
 
+_AT_MOST: ContextVar[int | None] = ContextVar("piri_fit_threads_at_most", default=None)
+
+
 def fit_threads() -> int:
-    """How many per-theme fits run at once: the cores this process may use."""
+    """How many per-theme fits run at once: the cores this process may use, or fewer within
+    :func:`fit_threads_at_most`."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    cap = _AT_MOST.get()
+    return min(cores, cap) if cap else cores
+
+
+@contextmanager
+def fit_threads_at_most(jobs: int | None) -> Iterator[None]:
+    """Within the block, the fits of :func:`each_theme` use at most ``jobs`` threads (None: no
+    cap): ``suggest --jobs 1`` and ``evaluate(..., jobs=1)`` mean one core, their retrains
+    included."""
+    token = _AT_MOST.set(jobs)
+    try:
+        yield
+    finally:
+        _AT_MOST.reset(token)
 
 
 def each_theme(fit: Callable[[int], T], n_themes: int, threads: int | None = None) -> list[T]:
