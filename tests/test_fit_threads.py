@@ -71,3 +71,16 @@ def test_jobs_caps_the_fit_threads_and_one_job_fits_on_the_calling_thread() -> N
     uncapped = fit_threads()
     with fit_threads_at_most(uncapped + 5):
         assert fit_threads() == uncapped  # a cap above the cores changes nothing
+
+
+def test_the_baselines_probabilities_are_each_models_predict_proba(decided: tuple[list[Labelled], list[list[str]], int]) -> None:
+    items, texts, n_themes = decided
+    model = TfidfLogReg(n_themes).fit(items, texts)
+    probe = [t for group in texts[:4] for t in group]
+    x = model.vectorizer.transform(probe)
+    want = np.zeros((len(probe), n_themes), np.float32)
+    for theme, fitted in enumerate(model.models):
+        if fitted is not None:
+            want[:, theme] = fitted.predict_proba(x)[:, 1]
+    assert sum(m is not None for m in model.models) >= 10
+    assert np.array_equal(model.predict(probe), want)

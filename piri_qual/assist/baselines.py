@@ -171,10 +171,20 @@ def _columns(x: Any, columns: np.ndarray) -> Any:
 
 
 def _probabilities(models: list[Any | None], x: Any, n_themes: int) -> np.ndarray:
+    """(sentences, themes) probabilities of the fitted models, zero where a theme has none: one
+    sparse product for all themes, the same numbers as each model's ``predict_proba`` (the
+    logistic of ``x @ coef + intercept``; a test compares them) at a tenth of the time, which
+    the replay spends on every transcript."""
+    from scipy.special import expit
+
     out = np.zeros((x.shape[0], n_themes), np.float32)
-    for theme, model in enumerate(models):
-        if model is not None:
-            out[:, theme] = model.predict_proba(x)[:, 1]
+    fitted = [(theme, model) for theme, model in enumerate(models) if model is not None]
+    if not fitted or not x.shape[0]:
+        return out
+    learned = [theme for theme, _ in fitted]
+    coef = np.column_stack([model.coef_[0] for _, model in fitted])
+    intercept = np.array([model.intercept_[0] for _, model in fitted])
+    out[:, learned] = expit(np.asarray(x @ coef) + intercept)
     return out
 
 
