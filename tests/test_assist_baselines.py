@@ -64,8 +64,9 @@ def test_tfidf_logreg_learns_the_words_of_coded_sentences(tmp_path: Path) -> Non
     items = [Labelled(feats=None, rows=np.arange(6), labels=labels, explicit=np.zeros((6, 2), bool))]  # type: ignore[arg-type]
     model = TfidfLogReg(2).fit(items, [texts])
     # idf of 'waiting' (in 2 of 6 sentences) is ln((1 + 6) / (1 + 2)) + 1 (smooth_idf)
-    vocab = model.counter.vocabulary_
-    assert model.weigher.idf_[vocab["waiting"]] == pytest.approx(math.log(7 / 3) + 1)
+    counter, weigher = model.vectorizer  # the fitted pipeline's two steps
+    vocab = counter.vocabulary_
+    assert weigher.idf_[vocab["waiting"]] == pytest.approx(math.log(7 / 3) + 1)
     assert "waiting list" in vocab  # word bigrams
     chosen, probs = model.choose(["still on the waiting list", "we saw a video", "nice day"])
     assert chosen.tolist() == [[True, False], [False, True], [False, False]]

@@ -79,9 +79,8 @@ class TfidfLogReg:
         # against its dual), the seed fixed all the same
         self.options = {"class_weight": "balanced", "solver": "liblinear", "random_state": 0,
                         "max_iter": 1000, **options}
-        self.vectorizer: Any = None  # counts, then TF-IDF weights: a fitted TfidfVectorizer's two steps
-        self.counter: Any = None  # its vocabulary_
-        self.weigher: Any = None  # its idf_
+        # counts (vocabulary_), then TF-IDF weights (idf_): a fitted TfidfVectorizer's two steps
+        self.vectorizer: Any = None
         self.models: list[Any | None] = [None] * n_themes
         self.cutoff = LOGREG_CUTOFF
 
@@ -108,7 +107,7 @@ class TfidfLogReg:
         counts = counter.fit_transform(corpus).tocsr()
         weigher = TfidfTransformer()
         self.models = self._fit(weigher.fit_transform(counts), labels)
-        self.vectorizer, self.counter, self.weigher = make_pipeline(counter, weigher), counter, weigher
+        self.vectorizer = make_pipeline(counter, weigher)
         folds = transcript_folds([len(group) for group in texts])
         held_out = np.zeros(labels.shape, np.float32)
         for fold in np.unique(folds).tolist():
