@@ -327,6 +327,11 @@ def _which(study: StudyFolder, path: Path, digest: str, participant: str | None,
     """
     if not same_name:
         return None
+    if len(same_name) == 1 and same_name[0].source_sha256 == digest and (
+            participant is None or same_name[0].participant == participant):
+        # what the two loops below return for one candidate of the same content, without
+        # resolving the path (a re-import of 1,000 unchanged files resolved 1,000 paths)
+        return same_name[0]
     for known in same_name:
         if came_from(study, known, path) and (participant is None or known.participant == participant):
             return known
