@@ -13,12 +13,12 @@ norms, bigrams a hash of two adjacent norms of one sentence. Weights are subline
 unit length; one L2-regularised logistic regression per theme (scikit-learn's liblinear, classes
 balanced), fitted only at retrain time by liblinear's primal solver (scikit-learn's default).
 Its dual solver was used for a while, on a measurement of nine times faster where n-grams
-outnumber sentences, taken before scikit-learn's fits were held to one BLAS thread, when scipy's
-OpenBLAS spun a second thread in the primal's products (:mod:`piri_qual.assist.threads`). With one BLAS thread the primal is
-as fast or faster everywhere it was measured (25 themes, one BLAS thread, 7 December 2026):
-example study 4,003 sentences x 7,026 n-grams 0.27 s against the dual's 0.36 s; PDPilot 1,479 x
-2,879 0.47 against 0.98 s; a generated study's 20,120 x 13,536 1.8 against 4.3 s. Both reach the
-same optimum to liblinear's tolerance.
+outnumber sentences, taken before scikit-learn's fits were held to one BLAS thread, when
+scipy's OpenBLAS spun a second thread in the primal's products (:mod:`piri_qual.assist.threads`).
+With one BLAS thread the primal is as fast or faster everywhere it was measured (25 themes,
+7 December 2026): example study 4,003 sentences x 7,026 n-grams 0.27 s against the dual's
+0.36 s; PDPilot 1,479 x 2,879 0.47 against 0.98 s; a generated study's 20,120 x 13,536 1.8
+against 4.3 s. Both reach the same optimum to liblinear's tolerance.
 
 Prediction is a sparse product with numpy alone.
 """
