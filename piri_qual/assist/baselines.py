@@ -118,8 +118,10 @@ class TfidfLogReg:
             held_out[test] = _probabilities(self._fit(train_x, labels[~test]), test_x, self.n_themes)
         known = labels >= 0
         if (labels[known] == 1).any() and len(np.unique(folds)) > 1:
+            # a sampled implicit negative counts as the sentences it stands for (training_sample)
+            weights = np.repeat(np.concatenate([it.row_weights() for it in items]), self.n_themes).reshape(labels.shape)
             self.cutoff = best_threshold(held_out[known].astype(np.float64), labels[known].astype(np.float64),
-                                         np.ones(int(known.sum())))
+                                         weights[known])
         return self
 
     def _fit(self, x: Any, labels: np.ndarray) -> list[Any | None]:

@@ -444,7 +444,8 @@ class _Run:
     learner: dict[str, Any] | None = None
 
 
-Sample = list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]  # (transcript, rows, labels, explicit)
+# (transcript, rows, labels, explicit, weight): a Labelled, named by its transcript
+Sample = list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]
 
 
 class _Baselines:
@@ -474,9 +475,10 @@ class _Baselines:
         self.logreg.fit(labelled, [self.texts(it.feats, it.rows) for it in labelled])
 
     def refit(self, sample: Sample) -> None:
-        """Retrain on labelled sentences given as (transcript, rows, labels, explicit)."""
+        """Retrain on labelled sentences given as (transcript, rows, labels, explicit, weight)."""
         started = time.perf_counter()
-        self.retrain([Labelled(self.feats[tid], rows, labels, explicit) for tid, rows, labels, explicit in sample])
+        self.retrain([Labelled(self.feats[tid], rows, labels, explicit, weight)
+                      for tid, rows, labels, explicit, weight in sample])
         self.seconds += time.perf_counter() - started
 
     def add(self, tid: str, gold: list[tuple[int, int, int, str]]) -> None:
@@ -599,7 +601,7 @@ def _replay(given: _Gold, retrain_every: int, retrain_growth: float, baselines: 
         if tid != tids[-1] and retrain_due(decisions.count, trained_at, retrain_every, retrain_growth):
             # (after the last transcript a model would suggest nothing more: not trained)
             # the baselines' refit first, so it runs while the engine trains: on the sentences the engine fits on
-            baselines.post("refit", [(it.feats.transcript, it.rows, it.labels, it.explicit)
+            baselines.post("refit", [(it.feats.transcript, it.rows, it.labels, it.explicit, it.weight)
                                      for it in training_sample(labelled)])
             started = time.perf_counter()
             learner = train(labelled, engine.prototypes, stats, coder, decisions.count, engine.examples, engine.precision)

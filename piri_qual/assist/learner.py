@@ -131,6 +131,17 @@ class Labelled:
     rows: np.ndarray
     labels: np.ndarray  # (n, T) int8
     explicit: np.ndarray  # (n, T) bool: rejected by the coder
+    # how many of the transcript's sentences each row stands for: None when every sentence was
+    # kept; 1 / rate for an implicit negative kept by :func:`training_sample` at ``rate``
+    weight: np.ndarray | None = None
+
+    def row_weights(self) -> np.ndarray:
+        return np.ones(len(self.rows)) if self.weight is None else self.weight
+
+    def part(self, keep: np.ndarray) -> Labelled:
+        """The rows where ``keep`` is true, with their weights."""
+        return Labelled(self.feats, self.rows[keep], self.labels[keep], self.explicit[keep],
+                        None if self.weight is None else self.weight[keep])
 
 
 def label_transcript(feats: TranscriptFeatures, decisions: Decisions, n_themes: int) -> Labelled | None:
@@ -365,10 +376,12 @@ class _Design:
     explicit: np.ndarray
     norms: np.ndarray
     counts: np.ndarray
+    w: np.ndarray | None = None  # row weights (see Labelled.weight); None: every row counts once
 
 
 def _design(items: list[Labelled]) -> _Design:
     tokens = [it.feats.token_norms(it.rows) for it in items]
+    sampled = any(it.weight is not None for it in items)
     return _Design(
         v=np.vstack([it.feats.sentence_vectors(it.rows) for it in items]),
         ctx=np.vstack([it.feats.context_vectors(it.rows) for it in items]),
@@ -376,6 +389,7 @@ def _design(items: list[Labelled]) -> _Design:
         explicit=np.vstack([it.explicit for it in items]),
         norms=np.concatenate([t[0] for t in tokens]),
         counts=np.concatenate([t[1] for t in tokens]),
+        w=np.concatenate([it.row_weights() for it in items]) if sampled else None,
     )
 
 
@@ -412,9 +426,10 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
     ridge = None
     if pos.any():
         target = np.where(pos, 1.0, 0.0)
-        gram = x.T @ x + RIDGE_LAMBDA * np.eye(x.shape[1])
+        weighted = x if d.w is None else x * d.w[:, None]  # a sampled negative counts as those it stands for
+        gram = x.T @ weighted + RIDGE_LAMBDA * np.eye(x.shape[1])
         gram[-1, -1] -= RIDGE_LAMBDA  # do not shrink the intercept
-        ridge = np.linalg.solve(gram, x.T @ target).astype(np.float32)
+        ridge = np.linalg.solve(gram, weighted.T @ target).astype(np.float32)
         ridge[:, ~pos.any(0)] = 0.0
     rng = np.random.default_rng(0)
     per_theme = max(8, min(MAX_BANK, MAX_BANK_TOTAL // max(1, int(pos.any(0).sum()))))
@@ -432,7 +447,7 @@ def _fit_parts(d: _Design, refs: list[str], n_themes: int) -> Learner:
         rej_rows.extend(rows.tolist())
         rej_theme.extend([theme] * len(rows))
     n_pos = pos.sum(0)
-    n_known = known.sum(0)
+    n_known = known.sum(0) if d.w is None else (known * d.w[:, None]).sum(0)
     rate = (n_pos + BASE_RATE * 10) / (n_known + 10)
     prior = (np.log(rate) - np.log(BASE_RATE)).astype(np.float32)
     lex_vocab, lex_weights = fit_lexicon(d.norms, d.counts, y)
@@ -483,8 +498,10 @@ def _subsample(items: list[Labelled], limit: int) -> list[Labelled]:
     rng = np.random.default_rng(1)
     out = []
     for it in items:
-        keep = ((it.labels == 1) | it.explicit).any(1) | (rng.random(len(it.rows)) < rate)
-        out.append(Labelled(it.feats, it.rows[keep], it.labels[keep], it.explicit[keep]))
+        informs = ((it.labels == 1) | it.explicit).any(1)
+        keep = informs | (rng.random(len(it.rows)) < rate)
+        weight = it.row_weights() * np.where(informs, 1.0, 1.0 / rate if rate > 0 else 1.0)
+        out.append(Labelled(it.feats, it.rows[keep], it.labels[keep], it.explicit[keep], weight[keep]))
     return out
 
 
@@ -520,7 +537,7 @@ def train(
         return learner
     design = _design(items)
     learner = _fit_parts(design, _refs(items), n_themes)
-    learner.unit_rate = _unit_rate(items)
+    learner.unit_rate = _unit_rate([it for it in labelled if len(it.rows)])  # every sentence, not the sample
     y, explicit, v = design.y, design.explicit, design.v
     n_pos = int((y == 1).sum())
     combiner = "default weights"
@@ -580,10 +597,10 @@ def _out_of_fold(
         # interviews, macro-F1 0.166 with blocks against 0.205 with thirds.
         only = items[0]
         blocks = (np.arange(len(only.rows)) * 3) // max(len(only.rows), 1)
-        items = [Labelled(only.feats, only.rows[blocks == b], only.labels[blocks == b], only.explicit[blocks == b]) for b in range(3)]
+        items = [only.part(blocks == b) for b in range(3)]
         items = [it for it in items if len(it.rows)]
         folds = [[i] for i in range(len(items))]
-    values_parts, label_parts = [], []
+    values_parts, label_parts, weight_parts = [], [], []
     for fold in folds:
         rest = [it for i, it in enumerate(items) if i not in fold]
         if not rest:
@@ -595,16 +612,21 @@ def _out_of_fold(
             sm = signal_matrix(it.feats, prototypes, stats, partial, rows=it.rows, examples=examples)
             values_parts.append(sm.values)
             label_parts.append(it.labels)
+            weight_parts.append(it.weight)
     values = np.concatenate(values_parts).reshape(-1, len(FEATURES))
     labels = np.concatenate(label_parts).reshape(-1)
     themes = np.tile(np.arange(n_themes), len(labels) // max(n_themes, 1))
     known = np.nonzero(labels >= 0)[0]
-    weights = np.ones(len(known))
+    if all(w is None for w in weight_parts):
+        weights = np.ones(len(known))
+    else:  # a sampled implicit negative (training_sample) stands for 1 / rate sentences
+        rows = [np.ones(len(parts)) if w is None else w for parts, w in zip(label_parts, weight_parts, strict=True)]
+        weights = np.repeat(np.concatenate(rows), n_themes)[known]
     negatives = labels[known] == 0
     if len(known) > MAX_PAIRS:  # keep every positive; sample negatives, weighted to stay calibrated
         rate = max(1e-3, (MAX_PAIRS - (~negatives).sum()) / max(int(negatives.sum()), 1))
         keep = ~negatives | (np.random.default_rng(2).random(len(known)) < rate)
-        known, weights = known[keep], np.where(negatives[keep], 1.0 / rate, 1.0)
+        known, weights = known[keep], weights[keep] * np.where(negatives[keep], 1.0 / rate, 1.0)
     return values[known].astype(np.float64), labels[known].astype(np.float64), weights, themes[known]
 
 
