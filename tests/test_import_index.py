@@ -246,3 +246,37 @@ def test_a_study_without_its_index_is_read_once_and_its_corpus_left_alone(
 
     assert refresh_turns(StudyFolder(tiny_study)) == []
     assert kept.stat().st_mtime_ns == written  # nothing was read again, so nothing rewritten
+
+
+def test_an_entry_loaded_earlier_in_the_process_serves_while_its_file_is_unchanged(
+        tiny_study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The roles check when a study opens and the import that follows both load the index: the
+    second takes the entries the first made, as long as each corpus file has the same inode,
+    size and time; a rewritten file (a new inode) is read again."""
+    from piri_qual.core.atomic import atomic_write_bytes
+    from piri_qual.ingest import corpus_index
+
+    _import(tiny_study, _sources(tmp_path / "sources", ["P20", "P21"]), capsys)
+    corpus = tiny_study / "corpus"
+    monkeypatch.setattr(corpus_index, "_LOADED", {})
+    loads: list[str] = []
+
+    def load(path: Path) -> Transcript:
+        loads.append(path.stem)
+        return Transcript.load(path)
+
+    first, _ = corpus_index.load_index(corpus, load=load)
+    assert sorted(first.entries) == ["P01", "P20", "P21"] and loads == [] and not first.dirty
+
+    def refuse(row: dict[str, object]) -> corpus_index.IndexEntry:
+        raise AssertionError("an entry was built from the index file again")
+
+    monkeypatch.setattr(corpus_index.IndexEntry, "from_json", classmethod(lambda cls, row: refuse(row)))
+    second, _ = corpus_index.load_index(corpus, load=load)
+    assert all(second.entries[tid] is first.entries[tid] for tid in first.entries)
+    assert loads == [] and not second.dirty  # the study's own index already says the same
+
+    atomic_write_bytes(corpus / "P20.json", (corpus / "P20.json").read_bytes())  # same bytes, new inode
+    third, _ = corpus_index.load_index(corpus, load=load)
+    assert loads == ["P20"] and third.read_again == ["P20"] and third.dirty
+    assert third.entries["P21"] is first.entries["P21"]

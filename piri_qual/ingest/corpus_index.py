@@ -112,7 +112,9 @@ class CorpusIndex:
         self.corpus_dir = corpus_dir
         self.entries: dict[str, IndexEntry] = {}
         self.dirty = False
-        self.read_again: list[str] = []  # transcripts whose entries were made from their files
+        # transcripts whose entries neither the study's index file nor the cache's copy holds:
+        # made from their files, or known only to this process (see load_index)
+        self.read_again: list[str] = []
 
     def by_source_name(self) -> dict[str, list[IndexEntry]]:
         out: dict[str, list[IndexEntry]] = {}
@@ -158,6 +160,15 @@ def _stored(path: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
                     "(nothing is lost: it only saves reading them)")
 
 
+def _vouches(row: dict[str, Any] | None, stamp: Stamp) -> bool:
+    """Whether a stored row describes the corpus file as it is now."""
+    return row is not None and bool(row.get("stamp")) and tuple(row["stamp"]) == stamp
+
+
+#: The index each corpus folder last loaded to in this process (see :func:`load_index`).
+_LOADED: dict[Path, CorpusIndex] = {}
+
+
 def load_index(corpus_dir: Path, *, load: Any = Transcript.load,
                also: Path | None = None) -> tuple[CorpusIndex, str | None]:
     """The index of ``corpus_dir``, every entry checked against its file (see the module docstring).
@@ -165,28 +176,43 @@ def load_index(corpus_dir: Path, *, load: Any = Transcript.load,
     Returns the index and at most one warning (the index file was there but unreadable).
     ``load`` reads a corpus file when its entry is missing or stale (a study's cached reader);
     ``also`` is a cache's copy whose entries serve where the study's own index has none.
+
+    An entry this process loaded before for a file with the same stamp is taken as it is: the
+    stamp is what vouches for a stored entry too, and an import, whose study was opened (and its
+    ``roles:`` checked against the index) a moment before, then does not build the entries of
+    1,000 transcripts twice (issue #18: a no-op re-import sat at its 3x limit).
     """
     index = CorpusIndex(corpus_dir)
     stored, warning = _stored(index.path)
     kept = _stored(also)[0] if also is not None else {}
+    before = _LOADED.get(corpus_dir)
+    earlier = before.entries if before is not None else {}
     try:
-        names = sorted(e.name for e in os.scandir(corpus_dir)
+        found = sorted((e.name, e.path) for e in os.scandir(corpus_dir)
                        if e.name.endswith(".json") and not e.name.startswith(".") and e.is_file())
     except FileNotFoundError:
-        names = []
-    for name in names:
+        found = []
+    for name, path in found:
         tid = name[:-5]
-        path = corpus_dir / name
-        stamp = file_stamp(path)
-        entry = None
-        for row in (stored.get(tid), kept.get(tid)):
-            if entry is None and row is not None and row.get("stamp") and tuple(row["stamp"]) == stamp:
-                try:
-                    entry = IndexEntry.from_json(row)
-                except (TypeError, ValueError):
-                    entry = None
+        st = os.stat(path)
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        row = stored.get(tid)
+        entry = earlier.get(tid)
+        if entry is not None and entry.stamp == stamp and entry.id == tid:
+            if not _vouches(row, stamp):
+                index.dirty = True  # known here, not (as it now is) to the study's own index
+                if not _vouches(kept.get(tid), stamp):
+                    index.read_again.append(tid)  # nor to the cache's copy
+        else:
+            entry = None
+            for candidate in (row, kept.get(tid)):
+                if entry is None and candidate is not None and _vouches(candidate, stamp):
+                    try:
+                        entry = IndexEntry.from_json(candidate)
+                    except (TypeError, ValueError):
+                        entry = None
         if entry is None:
-            transcript = load(path)
+            transcript = load(corpus_dir / name)
             entry = IndexEntry.of(transcript, stamp)
             entry.id = tid  # the file's name is the transcript's id everywhere else
             index.dirty = True
@@ -194,4 +220,5 @@ def load_index(corpus_dir: Path, *, load: Any = Transcript.load,
         index.entries[tid] = entry
     if set(stored) - set(index.entries):
         index.dirty = True
+    _LOADED[corpus_dir] = index
     return index, warning

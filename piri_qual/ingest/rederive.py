@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,13 +127,19 @@ def _maybe_stale(study: StudyFolder, roles: dict[str, str], *, remember: bool = 
 
 
 def _stamp(study: StudyFolder) -> str:
+    """The corpus files' names, times and sizes and the ``roles:`` setting, as one hash.
+
+    Listed with ``os.scandir`` and sorted by name: a glob's sorted paths cost a third of a
+    no-op re-import's check at 1,000 transcripts (issue #18)."""
     files = []
-    folder = study.corpus_dir
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            if not path.name.startswith("."):
-                st = path.stat()
-                files.append((path.name, st.st_mtime_ns, st.st_size))
+    try:
+        entries = sorted((e.name, e.path) for e in os.scandir(study.corpus_dir)
+                         if e.name.endswith(".json") and not e.name.startswith("."))
+    except (FileNotFoundError, NotADirectoryError):
+        entries = []
+    for name, path in entries:
+        st = os.stat(path)
+        files.append((name, st.st_mtime_ns, st.st_size))
     roles = sorted((_key(k), v) for k, v in study.settings.roles.items())
     return hashlib.sha256(json.dumps([roles, files]).encode()).hexdigest()
 
