@@ -222,9 +222,12 @@ class StudyFolder:
 
     # -- transcripts -----------------------------------------------------------------------------
     def transcript_ids(self) -> list[str]:
-        if not self.corpus_dir.is_dir():
+        """The ids of the corpus files, sorted (listed by name: no path object for each file)."""
+        try:
+            names = [e.name for e in os.scandir(self.corpus_dir)]
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(p.stem for p in self.corpus_dir.glob("*.json") if not p.name.startswith("."))
+        return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
 
     def transcript(self, transcript_id: str, *, remember: bool = True) -> Transcript:
         """The transcript ``transcript_id``, read once and kept while its file is unchanged.

@@ -27,8 +27,11 @@ and its kept copy gets a name of its own).
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,11 +85,9 @@ class ImportReport:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The file's SHA-256, read in blocks (hashlib's own loop: a large PDF is never held whole)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def import_files(
@@ -122,6 +123,9 @@ def import_files(
     with study_lock(study.root, "importing"):
         return _import_locked(study, paths, participant, group, force, replace, progress, given)
 
+
+#: What ``Path.exists`` takes as "not there".
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 
 #: Transcripts staged before their files are made durable together (see StagedWrites).
 BATCH = 64
@@ -243,9 +247,13 @@ def _import_one(
     """One file: its outcome, the participant (and group) it names, and whether codings were
     re-anchored onto its new text (then it is committed at once, not with the batch)."""
     study = run.study
-    if not path.exists():
-        raise PiriQualError("file not found", path=path, hint="Check the path and try again.")
-    if path.is_dir():
+    try:
+        mode = os.stat(path).st_mode  # one call for "is it there" and "is it a folder"
+    except OSError as exc:
+        if exc.errno not in _MISSING:  # as Path.exists, which this replaces, lets through
+            raise
+        raise PiriQualError("file not found", path=path, hint="Check the path and try again.") from None
+    if stat.S_ISDIR(mode):
         raise PiriQualError("is a folder, not a transcript file", path=path,
                             hint="Pass the files, e.g. transcripts/*.docx.")
     digest = sha256_file(path)
@@ -416,8 +424,8 @@ def _keep_source(study: StudyFolder, path: Path, resolved: Path, digest: str, ow
     if not there or sha256_file(target) != digest:
         data = path.read_bytes()
         # the source's times, not its mode: the copy is private like everything the study holds
-        stat = path.stat()
-        writes.stage(target, data, (stat.st_atime_ns, stat.st_mtime_ns))
+        st = path.stat()
+        writes.stage(target, data, (st.st_atime_ns, st.st_mtime_ns))
     return str(target.relative_to(study.root))
 
 
