@@ -280,3 +280,17 @@ def test_an_entry_loaded_earlier_in_the_process_serves_while_its_file_is_unchang
     third, _ = corpus_index.load_index(corpus, load=load)
     assert loads == ["P20"] and third.read_again == ["P20"] and third.dirty
     assert third.entries["P21"] is first.entries["P21"]
+
+
+def test_progress_and_errors_keep_their_order_in_one_log(tiny_study: Path, tmp_path: Path) -> None:
+    """Into a pipe the progress lines go out in blocks, not a flush each: an error line still
+    comes where its file is, when both streams go to one log (``> log 2>&1``)."""
+    good = _sources(tmp_path / "sources", ["P20", "P21"])
+    files = [good[0], tmp_path / "sources" / "P99_missing.docx", good[1]]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a user's shell has it
+    done = subprocess.run([sys.executable, "-m", "piri_qual", "import", *map(str, files), "--study", str(tiny_study)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, env=env)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 2
+    assert [line.split()[0] for line in lines] == ["imported", "error:", "imported", "2"], lines
+    assert "P99_missing.docx: file not found" in lines[1] and lines[-1] == "2 imported, 1 failed"
