@@ -21,6 +21,10 @@ soft lock where neither exists. An operating-system lock is released when its pr
 killed import never leaves the study locked. We do not write our own because getting the
 Windows half right without a Windows machine to test on is exactly the kind of code a well-kept
 library exists for.
+
+filelock is imported with the first lock taken, not with this module: every command loads this
+module (the settings name the study's lock file), most take no lock, and filelock 4 costs about
+40 ms of start-up (it loads ``inspect``, ``secrets`` and ``logging``), a fifth of ``summary``.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from piri_qual.core.permissions import file_mode
 from piri_qual.errors import PiriQualError, PiriQualNotice, shown
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 #: Seconds to wait for another piri-qual process to finish its append before giving up.
 LOCK_TIMEOUT = 60.0
@@ -55,6 +61,8 @@ def lock_path(path: Path) -> Path:
 @contextmanager
 def log_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the exclusive lock of ``path`` for the body, or fail with one clear line."""
+    from filelock import FileLock, Timeout
+
     lock = FileLock(lock_path(path), timeout=timeout, mode=file_mode())
     try:
         lock.acquire()
@@ -74,6 +82,8 @@ class _Held:
     """This process's hold on one study's lock: the lock, how deep, and a guard for threads."""
 
     def __init__(self, path: Path) -> None:
+        from filelock import FileLock
+
         self.lock = FileLock(path, mode=file_mode(), thread_local=False)
         self.depth = 0
         self.guard = threading.RLock()
@@ -107,6 +117,8 @@ def study_lock(root: Path, doing: str, timeout: float = STUDY_LOCK_TIMEOUT) -> I
 
 
 def _acquire(lock: FileLock, path: Path, doing: str, timeout: float) -> None:
+    from filelock import Timeout
+
     try:
         lock.acquire(blocking=False)
     except Timeout:
