@@ -121,3 +121,17 @@ def test_help_path_imports_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_command_that_takes_no_lock_does_not_load_the_lock_library(tiny_study: Path) -> None:
+    """filelock is imported with the first lock taken (core/locking.py): ``summary`` only reads."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom piri_qual.cli import main\n"
+        f"code = main(['summary', '--study', {str(tiny_study)!r}])\n"
+        "print(code, 'filelock' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 False"
