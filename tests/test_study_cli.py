@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from piri_qual.cli import cli, main
+from piri_qual.cli import load_commands, main
 from piri_qual.study import Study
 
 
@@ -105,7 +105,7 @@ def test_every_command_has_help_with_an_example() -> None:
             if isinstance(command, click.Group):
                 yield from walk(command, prefix + name + " ")
 
-    missing = [name for name, command in walk(cli) if "Example" not in (command.help or "")]
+    missing = [name for name, command in walk(load_commands()) if "Example" not in (command.help or "")]
     assert not missing, f"commands without an example in --help: {missing}"
 
 
@@ -115,7 +115,7 @@ def test_help_path_imports_no_heavy_library() -> None:
     import sys
 
     probe = (
-        "import sys\nfrom piri_qual.cli import main\n"
+        "import sys\nfrom piri_qual.cli import load_commands, main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('spacy','pandas','textual','docx','numpy','openpyxl','matplotlib') if m in sys.modules))"
     )
@@ -135,3 +135,33 @@ def test_a_command_that_takes_no_lock_does_not_load_the_lock_library(tiny_study:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "0 False"
+
+
+def test_each_command_loads_from_the_modules_the_table_names() -> None:
+    """A command imports only its own modules (cli.COMMAND_MODULES): the table must name every
+    command of every module, and every module that adds to ``export``."""
+    import importlib
+    import pkgutil
+    import subprocess
+    import sys
+
+    import piri_qual.cli as package
+    from piri_qual.cli import COMMAND_MODULES
+
+    made: dict[str, set[str]] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("cmd_"):
+            module = importlib.import_module(f"piri_qual.cli.{info.name}")
+            for command in module.COMMANDS:
+                made.setdefault(command.name, set()).add(info.name)
+            if "from piri_qual.cli.groups import" in Path(module.__file__ or "").read_text(encoding="utf-8"):
+                made.setdefault("export", set()).add(info.name)
+    assert set(made) == set(COMMAND_MODULES)
+    assert all(made[name] <= set(COMMAND_MODULES[name]) for name in made), made
+    everything = sorted(load_commands().commands["export"].commands)
+    assert {"all", "qdpx", "quotes"} <= set(everything)
+    probe = ("import sys\nfrom piri_qual.cli import cli\nimport click\n"
+             "group = cli.get_command(click.Context(cli), 'export')\n"
+             "print(sorted(group.commands), 'piri_qual.cli.cmd_codings' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"{everything} False"  # export's own modules only, and all of export
