@@ -282,3 +282,21 @@ def write_docx(path: Path, paragraphs: list[str]) -> Path:
         document.add_paragraph(text)
     document.save(str(path))
     return path
+
+
+def example_gold_labelled(dest: Path) -> tuple[Any, list[Any]]:
+    """The example study (copied to ``dest``) opened by the suggestion engine, and every
+    transcript's sentences labelled with the gold coder's decisions, as a replay labels them."""
+    from piri_qual.assist.evaluate import _open, gold_decisions
+    from piri_qual.assist.learner import Decisions, label_transcript
+
+    root = copy_example_study(dest, gold=True)
+    engine = _open(root)
+    gold = gold_decisions(engine, "gold", root)
+    decisions, labelled = Decisions(), []
+    for tid, feats in engine.features(engine.study.transcript_ids()).items():
+        decisions.codings[tid] = list(gold.get(tid, []))
+        decisions.reviewed[tid] = int(feats.sentences[:, 1].max())
+        if (lab := label_transcript(feats, decisions, len(engine.themes))) is not None:
+            labelled.append(lab)
+    return engine, labelled

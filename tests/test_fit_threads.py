@@ -8,25 +8,16 @@ import numpy as np
 import pytest
 
 from piri_qual.assist.baselines import TfidfLogReg, sentence_texts
-from piri_qual.assist.evaluate import _open, gold_decisions
-from piri_qual.assist.learner import Decisions, Labelled, _design, label_transcript, training_sample
+from piri_qual.assist.learner import Labelled, _design, training_sample
 from piri_qual.assist.ngrams import fit_ngrams
 from piri_qual.assist.threads import each_theme
 
 
 @pytest.fixture(scope="module")
 def decided(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Labelled], list[list[str]], int]:
-    from study_builders import copy_example_study
+    from study_builders import example_gold_labelled
 
-    root = copy_example_study(tmp_path_factory.mktemp("threads") / "example", gold=True)
-    engine = _open(root)
-    gold = gold_decisions(engine, "gold", root)
-    decisions, labelled = Decisions(), []
-    for tid, feats in engine.features(engine.study.transcript_ids()).items():
-        decisions.codings[tid] = list(gold.get(tid, []))
-        decisions.reviewed[tid] = int(feats.sentences[:, 1].max())
-        if (lab := label_transcript(feats, decisions, len(engine.themes))) is not None:
-            labelled.append(lab)
+    engine, labelled = example_gold_labelled(tmp_path_factory.mktemp("threads") / "example")
     items = training_sample(labelled)
     texts = [sentence_texts(engine.study.transcript(it.feats.transcript).text, it.feats, it.rows) for it in items]
     return items, texts, len(engine.themes)

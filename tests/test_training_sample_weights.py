@@ -13,30 +13,19 @@ import numpy as np
 import pytest
 
 from piri_qual.assist import learner as learner_module
-from piri_qual.assist.evaluate import _open, gold_decisions
 from piri_qual.assist.learner import (
-    Decisions,
     Labelled,
     _design,
     _fit_parts,
-    label_transcript,
     training_sample,
 )
 
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Labelled], int]:
-    from study_builders import copy_example_study
+    from study_builders import example_gold_labelled
 
-    root = copy_example_study(tmp_path_factory.mktemp("weights") / "example", gold=True)
-    engine = _open(root)
-    gold = gold_decisions(engine, "gold", root)
-    decisions, out = Decisions(), []
-    for tid, feats in engine.features(engine.study.transcript_ids()).items():
-        decisions.codings[tid] = list(gold.get(tid, []))
-        decisions.reviewed[tid] = int(feats.sentences[:, 1].max())
-        if (lab := label_transcript(feats, decisions, len(engine.themes))) is not None:
-            out.append(lab)
+    engine, out = example_gold_labelled(tmp_path_factory.mktemp("weights") / "example")
     return out, len(engine.themes)
 
 
