@@ -66,6 +66,17 @@ def _stamp(path: Path) -> _Stamp | None:
     return _Stamp(stat.st_mtime_ns, stat.st_size)
 
 
+def corpus_ids(corpus_dir: Path) -> list[str]:
+    """The ids of the corpus files (``<id>.json``, not hidden), in the folder's order; none when
+    there is no folder. Listed by name with ``os.scandir``: a glob made a path object of each of
+    1,000 files for every command that listed them (issue #18)."""
+    try:
+        names = [e.name for e in os.scandir(corpus_dir)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [n[:-5] for n in names if n.endswith(".json") and not n.startswith(".")]
+
+
 class StudyFolder:
     """An opened study folder: its files, settings, codebook, transcripts and coder logs."""
 
@@ -222,12 +233,7 @@ class StudyFolder:
 
     # -- transcripts -----------------------------------------------------------------------------
     def transcript_ids(self) -> list[str]:
-        """The ids of the corpus files, sorted (listed by name: no path object for each file)."""
-        try:
-            names = [e.name for e in os.scandir(self.corpus_dir)]
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
+        return sorted(corpus_ids(self.corpus_dir))
 
     def transcript(self, transcript_id: str, *, remember: bool = True) -> Transcript:
         """The transcript ``transcript_id``, read once and kept while its file is unchanged.

@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from piri_qual.core.atomic import atomic_write_bytes
 from piri_qual.core.corpus import Transcript
+from piri_qual.core.study import corpus_ids
 from piri_qual.ingest.findings import Findings, find
 
 INDEX_FILE = ".import-index"
@@ -49,7 +51,10 @@ Stamp = tuple[int, int, int]  # inode, size, mtime_ns
 
 
 def file_stamp(path: Path) -> Stamp:
-    st = os.stat(path)
+    return stamp_of(os.stat(path))
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -187,15 +192,12 @@ def load_index(corpus_dir: Path, *, load: Any = Transcript.load,
     kept = _stored(also)[0] if also is not None else {}
     before = _LOADED.get(corpus_dir)
     earlier = before.entries if before is not None else {}
-    try:
-        found = sorted((e.name, e.path) for e in os.scandir(corpus_dir)
-                       if e.name.endswith(".json") and not e.name.startswith(".") and e.is_file())
-    except FileNotFoundError:
-        found = []
-    for name, path in found:
+    for name in sorted(f"{tid}.json" for tid in corpus_ids(corpus_dir)):
+        st = os.stat(os.path.join(corpus_dir, name))
+        if not stat.S_ISREG(st.st_mode):
+            continue
         tid = name[:-5]
-        st = os.stat(path)
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        stamp = stamp_of(st)
         row = stored.get(tid)
         entry = earlier.get(tid)
         if entry is not None and entry.stamp == stamp and entry.id == tid:
