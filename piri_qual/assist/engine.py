@@ -35,6 +35,7 @@ from piri_qual.assist.learner import (
     LearnerInfo,
     cold_learner,
     label_transcript,
+    relative_filter,
     train,
 )
 from piri_qual.assist.moments import Moments
@@ -475,7 +476,7 @@ class Engine:
         probs = combine(sm.values, learner.weights)
         probs[sm.veto] = 0.0
         best_of_sentence = probs.max(1)
-        chosen = probs >= learner.cutoffs(probs.shape[1])[None, :]
+        chosen = relative_filter(probs, learner.relative) >= learner.cutoffs(probs.shape[1])[None, :]
         units = feats.sentence_unit[sm.rows]
         fallback = _fallback_units(feats, units, learner)
         if fallback.any():

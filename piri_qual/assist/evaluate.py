@@ -391,8 +391,8 @@ def _evaluate(gold: Path | list[Path], coder: str, mode: str, retrain_every: int
         })
     else:
         settings.update({"train_fraction": train_fraction, "train_transcripts": sum(r.trained_on for _, r in runs)})
-        if len(runs) == 1:
-            settings["learner"] = runs[0][1].learner
+    if len(runs) == 1 and runs[0][1].learner is not None:
+        settings["learner"] = runs[0][1].learner
     return EvaluationReport(
         mode=mode,
         gold=", ".join(str(p) for p in golds),
@@ -609,7 +609,16 @@ def _replay(given: _Gold, retrain_every: int, retrain_growth: float, baselines: 
             trained_at = decisions.count
             retrains += 1
     return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
-                base=cold_totals, replay=replay, train_seconds=train_seconds)
+                base=cold_totals, replay=replay, train_seconds=train_seconds,
+                learner=_settled(learner))
+
+
+def _settled(learner: Learner) -> dict[str, Any] | None:
+    """What the replay's last model learned (its cut-offs, the coder's practice), without the
+    clock readings, so the same study gives the same report."""
+    if learner.info is None:
+        return None
+    return {k: v for k, v in learner.info.as_dict().items() if k not in ("seconds", "trained_at")}
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:

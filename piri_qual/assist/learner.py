@@ -50,7 +50,7 @@ from piri_qual.assist.scoring import (
 from piri_qual.assist.similarity import ThemeVectors
 from piri_qual.core.cache import content_key, load_arrays, save_arrays
 
-LEARNER_VERSION = 5  # 3: per-theme cut-offs aimed at a precision; 4: n-gram model; 5: thirds
+LEARNER_VERSION = 6  # 3: per-theme cut-offs aimed at a precision; 4: n-gram model; 5: thirds; 6: relative cut-off
 NGRAM_ARRAYS = ("vocab", "idf", "coef", "intercept", "learned")
 RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000
@@ -111,6 +111,7 @@ class LearnerInfo:
     precision_target: float | None = None  # what the per-theme cut-offs aim at
     precision_aimed: bool | None = None  # False: not reachable at half the best-F1 recall; best-F1 cut-offs
     expected_precision: float | None = None  # at the cut-offs, on held-out folds of the decisions
+    relative_cutoff: float | None = None  # a theme is shown only at this share of its sentence's best score
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,6 +183,7 @@ class Learner:
     threshold: float
     unit_rate: float | None = None  # share of the coder's read units (turns, answers) they coded
     thresholds: np.ndarray | None = None  # (T,) per-theme cut-offs; None: ``threshold`` for all
+    relative: float = 0.0  # a theme is chosen only at this share of its sentence's best probability
     ngrams: NgramModel | None = None  # logistic regression over word 1-2-grams
     lex_vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted NORM hashes
     lex_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))  # (T, V + 1)
@@ -253,7 +255,7 @@ class Learner:
     def _hash(self) -> str:
         import hashlib
 
-        digest = hashlib.sha256(repr(self.threshold).encode())
+        digest = hashlib.sha256(repr((self.threshold, self.relative)).encode())
         for name, array in self.arrays().items():
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(array).tobytes())
@@ -262,6 +264,7 @@ class Learner:
     def save(self, path: Path, key: str) -> None:
         meta = {
             "threshold": self.threshold,
+            "relative": self.relative,
             "unit_rate": self.unit_rate,
             "refs": self.bank_refs,
             "info": self.info.as_dict() if self.info else None,
@@ -287,6 +290,7 @@ class Learner:
             weights=a["weights"],
             threshold=float(meta["threshold"]),
             unit_rate=meta.get("unit_rate"),
+            relative=float(meta.get("relative") or 0.0),
             lex_vocab=a["lex_vocab"],
             lex_weights=a["lex_weights"],
             thresholds=a["thresholds"] if "thresholds" in a and a["thresholds"].size else None,
@@ -542,9 +546,13 @@ def train(
     n_pos = int((y == 1).sum())
     combiner = "default weights"
     if n_pos >= MIN_POSITIVES_TO_FIT:
-        values, labels, weights, themes = _out_of_fold(items, prototypes, stats, n_themes, examples)
-        learner.weights = fit_combiner(values, labels, weights, default_weights(n_themes))
-        probs = combine(values, learner.weights)
+        oof = _out_of_fold(items, prototypes, stats, n_themes, examples)
+        labels, weights, themes = oof.labels, oof.weights, oof.themes
+        learner.weights = fit_combiner(oof.values, labels, weights, default_weights(n_themes))
+        every = combine(oof.every, learner.weights).reshape(-1, n_themes)
+        learner.relative = relative_cutoff(every, oof.every_labels.reshape(-1, n_themes),
+                                           oof.every_weights.reshape(-1, n_themes))
+        probs = relative_filter(every, learner.relative).reshape(-1)[oof.index].astype(np.float64)
         fitted = best_threshold(probs, labels, weights)
         learner.threshold = (n_pos * fitted + THRESHOLD_SHRINK * DEFAULT_THRESHOLD) / (n_pos + THRESHOLD_SHRINK)
         learner.thresholds, aimed = theme_thresholds(
@@ -555,6 +563,7 @@ def train(
         learner.info.precision_target = precision
         learner.info.precision_aimed = aimed
         learner.info.expected_precision = round(_precision_at(shown.astype(np.float64), labels, weights, 0.5), 3)
+        learner.info.relative_cutoff = learner.relative
         return learner
     learner.info = _info(learner, coder, decisions, n_pos, int(explicit.sum()), len(v), combiner, started)
     return learner
@@ -584,11 +593,31 @@ def _folds(items: list[Labelled]) -> list[list[int]]:
     return []
 
 
+@dataclass
+class OutOfFold:
+    """Combiner inputs with model signals from other folds (:func:`_out_of_fold`).
+
+    ``values``/``labels``/``weights``/``themes``: the labelled (sentence, theme) pairs the
+    combiner is fitted on (negatives sampled beyond :data:`MAX_PAIRS`, weighted to stay
+    calibrated); ``index``: each such pair's position in ``every``, the (sentences x themes, K)
+    inputs of every theme for every labelled sentence, whose labels and row weights are
+    ``every_labels`` and ``every_weights`` (a sentence's best theme needs all its themes).
+    """
+
+    values: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    themes: np.ndarray
+    index: np.ndarray
+    every: np.ndarray
+    every_labels: np.ndarray
+    every_weights: np.ndarray
+
+
 def _out_of_fold(
     items: list[Labelled], prototypes: ThemeVectors, stats: StudyStats, n_themes: int, examples: Examples | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Combiner inputs for every labelled (sentence, theme), with model signals from other folds:
-    values, labels, sampling weights and the theme of each pair."""
+) -> OutOfFold:
+    """Combiner inputs for every labelled (sentence, theme), with model signals from other folds."""
     folds = _folds(items)
     if not folds:
         # One transcript: its first, middle and last thirds are the folds. Alternating blocks of
@@ -617,17 +646,17 @@ def _out_of_fold(
     labels = np.concatenate(label_parts).reshape(-1)
     themes = np.tile(np.arange(n_themes), len(labels) // max(n_themes, 1))
     known = np.nonzero(labels >= 0)[0]
-    if all(w is None for w in weight_parts):
-        weights = np.ones(len(known))
-    else:  # a sampled implicit negative (training_sample) stands for 1 / rate sentences
-        rows = [np.ones(len(parts)) if w is None else w for parts, w in zip(label_parts, weight_parts, strict=True)]
-        weights = np.repeat(np.concatenate(rows), n_themes)[known]
+    # a sampled implicit negative (training_sample) stands for 1 / rate sentences
+    rows = [np.ones(len(parts)) if w is None else w for parts, w in zip(label_parts, weight_parts, strict=True)]
+    every_weights = np.repeat(np.concatenate(rows), n_themes)
+    weights = every_weights[known]
     negatives = labels[known] == 0
     if len(known) > MAX_PAIRS:  # keep every positive; sample negatives, weighted to stay calibrated
         rate = max(1e-3, (MAX_PAIRS - (~negatives).sum()) / max(int(negatives.sum()), 1))
         keep = ~negatives | (np.random.default_rng(2).random(len(known)) < rate)
         known, weights = known[keep], weights[keep] * np.where(negatives[keep], 1.0 / rate, 1.0)
-    return values[known].astype(np.float64), labels[known].astype(np.float64), weights, themes[known]
+    return OutOfFold(values[known].astype(np.float64), labels[known].astype(np.float64), weights, themes[known],
+                     known, values, labels, every_weights)
 
 
 def fit_combiner(
@@ -667,15 +696,18 @@ def fit_combiner(
     return beta
 
 
-def best_threshold(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
-    """The probability cut-off with the best F1 on these labels (kept within 0.05-0.9)."""
+def best_threshold(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, actual: float | None = None) -> float:
+    """The probability cut-off with the best F1 on these labels (kept within 0.05-0.9).
+
+    ``actual``: the weighted positives, when ``probs`` holds only the pairs that a cut-off of
+    0.05 or more could show (the rest can only be missed)."""
     order = np.argsort(-probs)
     p_sorted = probs[order]
     y = labels[order] * weights[order]
     w = weights[order]
     tp = np.cumsum(y)
     predicted = np.cumsum(w)
-    actual = float(y.sum())
+    actual = float(y.sum()) if actual is None else actual
     if actual <= 0:
         return DEFAULT_THRESHOLD
     f1 = 2 * tp / (predicted + actual)
@@ -684,6 +716,54 @@ def best_threshold(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray) -
         return DEFAULT_THRESHOLD
     best = int(np.argmax(np.where(valid, f1, -1)))
     return float(p_sorted[best])
+
+
+RELATIVE_GRID = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def relative_filter(probs: np.ndarray, relative: float) -> np.ndarray:
+    """(sentences, themes) probabilities with every theme below ``relative`` times its
+    sentence's best probability set to zero (never chosen); ``relative = 0`` keeps them all."""
+    if relative <= 0 or not probs.size:
+        return probs
+    return np.where(probs >= relative * probs.max(1, keepdims=True), probs, 0.0).astype(probs.dtype)
+
+
+def relative_cutoff(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
+    """How much a theme must score against its sentence's best theme to be suggested, learned
+    from the coder's practice on held-out folds.
+
+    Why: each theme's probability is judged on its own, so where the codebook has near
+    neighbours (``pending top up``, ``top up failed``) a sentence often clears the cut-off for
+    two or three of them. A coder who gives a sentence one code shows that only the strongest
+    is worth a decision; a coder who applies several codes to one passage shows the opposite.
+    So the share is the one of :data:`RELATIVE_GRID` whose suggestions, each at its own best-F1
+    cut-off, had the best F1 on the out-of-fold (sentence, theme) pairs (``labels`` 1 / 0,
+    -1 unknown), the smallest on a tie; 0 where nothing is gained. Measured in
+    docs/suggestions.md: on single-code data it is what lifted precision without losing recall,
+    on multi-code passages it stays 0.
+    """
+    known = labels >= 0
+    if not known.any() or not (labels[known] == 1).any():
+        return 0.0
+    y, w = labels[known].astype(np.float64), weights[known].astype(np.float64)
+    actual = float((y * w).sum())
+    best, best_f1 = 0.0, -1.0
+    for share in RELATIVE_GRID:
+        kept = relative_filter(probs, share)[known].astype(np.float64)
+        showable = kept >= 0.05  # no cut-off is lower (best_threshold): the rest are misses
+        kept, yk, wk = kept[showable], y[showable], w[showable]
+        f1 = _f1_at(kept, yk, wk, best_threshold(kept, yk, wk, actual), actual)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = share, f1
+    return best
+
+
+def _f1_at(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, cut: float, actual: float) -> float:
+    shown = probs >= cut
+    tp = float((labels * weights)[shown].sum())
+    denominator = float(weights[shown].sum()) + actual
+    return 2 * tp / denominator if denominator else 0.0
 
 
 Z_ONE_SIDED = 1.645  # 95% one-sided: precision is claimed only where its lower bound reaches it

@@ -145,6 +145,9 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
                 out.print(f"precision {info.precision_target} is out of reach on your decisions so far without "
                           f"losing half of what would be found; showing the best-F1 cut-off "
                           f"(expected precision {info.expected_precision}; set suggestion_precision in piri-qual.yaml)")
+        if info.relative_cutoff:
+            out.print(f"where a sentence fits several themes, only those scoring at least {info.relative_cutoff:.0%} "
+                      f"of its best are shown (learned from how many themes you give a sentence)")
     else:
         out.print("model: none yet (cold start: codebook rules and similarity alone)")
     out.print(f"indexed {run.computed} new or changed transcript(s); see them with `piri-qual suggestions`")
