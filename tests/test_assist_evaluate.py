@@ -201,3 +201,31 @@ def test_baselines_beside_the_replay_in_their_own_process_give_the_figures_of_on
     assert beside["settings"]["retrains"] >= 2
     # the TF-IDF coder learned (in the side process) and its suggestions were scored
     assert beside["baseline"]["tfidf_logreg"]["micro"]["suggested"] > 0
+
+
+def test_banking77_builds_a_gold_coded_study_of_short_messages(tmp_path: Path) -> None:
+    """``make eval``'s data-rich set (eval-data/banking77, in this repository): every message is a
+    paragraph coded whole with its one topic; the skewed draw keeps Zipf's shape."""
+    import os
+    import subprocess
+    import sys
+    from collections import Counter
+
+    from piri_qual.core.study import StudyFolder
+
+    repo = Path(__file__).resolve().parents[1]
+    for shape in ("natural", "skewed"):
+        out = tmp_path / shape
+        subprocess.run([sys.executable, str(repo / "tools" / "banking77_to_study.py"), str(repo / "eval-data" / "banking77"),
+                        str(out), "--sources", "20", "--per-source", "30", "--shape", shape],
+                       check=True, cwd=repo, capture_output=True, env={**os.environ, "PYTHONPATH": str(repo)})
+        study = StudyFolder(out)
+        themes = {t.id for t in study.codebook.themes}
+        assert len(themes) == 77 and "reverted_card_payment" in themes  # 'reverted_card_payment?' made an id
+        events = [json.loads(line) for line in (out / "codings" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert len(events) == 600 and {e["theme"] for e in events} <= themes
+        for e in events[:50]:
+            assert study.transcript(e["transcript"]).text[e["start"]:e["end"]] == e["quote"]
+        per_topic = sorted(Counter(e["theme"] for e in events).values())
+        if shape == "skewed":  # 1/k shares: the commonest topic has many times the rarest's messages
+            assert per_topic[-1] >= 8 * per_topic[0]
