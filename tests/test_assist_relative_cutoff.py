@@ -76,3 +76,30 @@ def test_the_engine_shows_no_theme_below_the_share(tmp_path: Path) -> None:
         assert score >= 0.999 * tight.best[position[int(sentence)]] - 1e-6
     for a, b, t in zip(tight.start, tight.end, tight.theme, strict=True):
         assert any(t == lt and a >= la and b <= lb for la, lb, lt in pairs)
+
+
+def test_a_sentence_reads_its_neighbours_n_grams_within_its_unit_only(tmp_path: Path) -> None:
+    """``neighbours``: the higher n-gram log-odds of the sentences just before and after, in the
+    same turn; nothing across a turn's edge, nothing for a turn of one sentence."""
+    from piri_qual.assist.scoring import neighbour_ngrams
+
+    engine = Engine(StudyFolder(copy_example_study(tmp_path / "s", gold=True)))
+    engine.retrain("gold")
+    learner = engine.learner("gold")
+    assert learner.ngrams is not None and learner.ngrams.learned.any()
+    alone = paired = 0
+    for tid in engine.study.transcript_ids():
+        feats = engine.features([tid])[tid]
+        rows = feats.candidates
+        scores = learner.ngrams.scores(*feats.token_norms(np.arange(len(feats.sentences))))  # each sentence's own
+        got = neighbour_ngrams(feats, rows, learner)
+        unit = feats.sentence_unit
+        for i, s in enumerate(rows.tolist()):
+            around = [n for n in (s - 1, s + 1) if 0 <= n < len(unit) and unit[n] == unit[s]]
+            if not around:
+                alone += 1
+                assert not got[i].any()
+                continue
+            paired += 1
+            assert np.allclose(got[i], np.clip(np.max(scores[around], axis=0), -8, 8), atol=1e-5)
+    assert alone and paired  # both kinds occur in the example study

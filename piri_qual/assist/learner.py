@@ -50,7 +50,8 @@ from piri_qual.assist.scoring import (
 from piri_qual.assist.similarity import ThemeVectors
 from piri_qual.core.cache import content_key, load_arrays, save_arrays
 
-LEARNER_VERSION = 6  # 3: per-theme cut-offs aimed at a precision; 4: n-gram model; 5: thirds; 6: relative cut-off
+LEARNER_VERSION = 7  # 3: per-theme cut-offs aimed at a precision; 4: n-gram model; 5: thirds; 6: relative cut-off;
+# 7: the neighbouring sentences' n-gram signal
 NGRAM_ARRAYS = ("vocab", "idf", "coef", "intercept", "learned")
 RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000

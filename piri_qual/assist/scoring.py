@@ -16,7 +16,8 @@ Signals, each a (sentences x themes) numpy matrix:
   from the coder's decisions, ``near`` / ``near_rejected`` - the closest excerpt this coder coded / rejected with
   the theme, ``has_codings`` and ``prior`` - whether and how often the theme has been used,
   ``ngram`` - a logistic regression over the sentence's word 1-2-grams
-  (:mod:`piri_qual.assist.ngrams`), its log-odds for the theme.
+  (:mod:`piri_qual.assist.ngrams`), its log-odds for the theme, and ``neighbours`` - the higher
+  of that log-odds for the sentences just before and after it in its unit.
 
 A logistic combiner turns them into a probability. Its cold-start weights (below) say "a keyword
 or a clearly similar sentence is worth suggesting"; once the coder has made enough decisions the
@@ -39,7 +40,7 @@ if TYPE_CHECKING:  # learner imports this module
 
 FEATURES = (
     "bias", "z", "within", "context", "example", "rule", "derived", "model", "lexical", "near",
-    "near_rejected", "has_codings", "prior", "ngram",
+    "near_rejected", "has_codings", "prior", "ngram", "neighbours",
 )
 K = len(FEATURES)
 F = {name: i for i, name in enumerate(FEATURES)}
@@ -50,7 +51,7 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # and get weights only when the combiner is fitted on enough decisions: on small coded sets,
 # fixed guesses for them measured worse than leaving them out.
 DEFAULT_WEIGHTS = np.array(
-    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0], dtype=np.float64
+    [-3.4, 1.0, 0.45, 0.3, 4.0, 5.6, 2.2, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0], dtype=np.float64
 )
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_PRECISION = 0.6  # the share of suggestions meant to be right (piri-qual.yaml: suggestion_precision)
@@ -70,7 +71,7 @@ def default_weights(n_themes: int) -> np.ndarray:
 SIGNAL_GROUPS = {
     "rule": ("rule", "derived"),
     "similarity": ("z", "within", "context", "example"),
-    "model": ("model", "lexical", "near", "near_rejected", "has_codings", "prior", "ngram"),
+    "model": ("model", "lexical", "near", "near_rejected", "has_codings", "prior", "ngram", "neighbours"),
 }
 
 
@@ -182,7 +183,42 @@ def signal_matrix(
     if learner is not None:
         norms, counts = feats.token_norms(rows)
         learner.fill(values, v, ctx_vectors, norms, counts)
+        values[:, :, F["neighbours"]] = neighbour_ngrams(feats, rows, learner)
     return SignalMatrix(rows, values, veto, sims, v)
+
+
+def neighbour_ngrams(feats: TranscriptFeatures, rows: np.ndarray, learner: Learner) -> np.ndarray:
+    """(rows, themes): the higher n-gram log-odds of each sentence's neighbours in its unit (the
+    sentences just before and after it in the same turn or answer), zero where it has none.
+
+    Why: a coded excerpt is often several sentences long (an interview answer, a think-aloud
+    passage, a comment of two sentences), and a sentence that says little on its own ("so I'd go
+    back then") belongs to the theme its neighbours are worded like. The combiner weighs this by
+    how well it predicted the coder's held-out decisions (zero at cold start); a unit of one
+    sentence gets nothing from it. The higher neighbour, not the mean: one strong neighbour is
+    the evidence, and the mean measured worse on five of the eight ``make eval`` sets
+    (docs/suggestions.md, *Session 6*).
+    """
+    out = np.zeros((len(rows), learner.prior.shape[0]), np.float32)
+    model = learner.ngrams
+    if model is None or not len(model.vocab) or not len(rows):
+        return out
+    unit = feats.sentence_unit
+    last = len(unit) - 1
+    before = rows - 1
+    after = rows + 1
+    has_before = (rows > 0) & (unit[np.maximum(before, 0)] == unit[rows])
+    has_after = (rows < last) & (unit[np.minimum(after, last)] == unit[rows])
+    need = np.unique(np.concatenate([before[has_before], after[has_after]]))
+    if not len(need):
+        return out
+    scores = model.scores(*feats.token_norms(need))
+    total = np.full_like(out, -8.0)
+    total[has_before] = np.maximum(total[has_before], scores[np.searchsorted(need, before[has_before])])
+    total[has_after] = np.maximum(total[has_after], scores[np.searchsorted(need, after[has_after])])
+    nonzero = has_before | has_after
+    out[nonzero] = np.clip(total[nonzero], -8, 8)
+    return out
 
 
 def combine(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -224,6 +260,8 @@ def explain(
         parts.append(f"model score {values[F['model']]:+.2f}")
     if weights[F["ngram"]] > 0 and values[F["ngram"]] >= 1.0:
         parts.append(f"worded like your codings (n-gram log-odds {values[F['ngram']]:+.1f})")
+    if weights[F["neighbours"]] > 0 and values[F["neighbours"]] >= 1.0:
+        parts.append(f"the sentences around it are worded like your codings (n-gram log-odds {values[F['neighbours']]:+.1f})")
     if values[F["near_rejected"]] >= 0.8:
         parts.append(f"close to an excerpt you rejected ({values[F['near_rejected']]:.2f})")
     signals = {
@@ -234,6 +272,7 @@ def explain(
         "model": round(float(values[F["model"]]), 3),
         "near": round(float(values[F["near"]]), 3),
         "ngram": round(float(values[F["ngram"]]), 3),
+        "neighbours": round(float(values[F["neighbours"]]), 3),
     }
     return "; ".join(parts), signals
 
