@@ -11,9 +11,10 @@ Sets: the example study (coder ``gold``), the same study with definitions only (
 patterns, exclusion terms and examples deleted), and, when ``../shared/eval`` is present, the
 PDPilot interviews, the Games-as-Art answers, and the AIBOM survey (eight per-question studies
 pooled, and the interview-like variant). Without ``../shared`` those rows are skipped. Then the
-data-rich sets, from ``eval-data/`` in this repository: BANKING77's short customer messages
-(thousands of units, 77 topics named only), drawn as sampled and with Zipf-skewed topic shares
-(``tools/banking77_to_study.py``).
+data-rich sets, from ``eval-data/`` in this repository (``tools/short_texts_to_study.py``):
+BANKING77's short customer messages (thousands of units, 77 topics named only, one each), drawn
+as sampled and with Zipf-skewed topic shares, and GoEmotions' Reddit comments (27 emotions named
+only, none to three per comment).
 
     python tools/eval_suggestions.py [--shared DIR] [--only NAME ...] [--json OUT]
 
@@ -112,16 +113,14 @@ def _aibom_questions(scratch: Path, shared: Path) -> list[str]:
     return [*(a for q in AIBOM_QUESTIONS for a in ("--gold", str(root / q))), "--retrain-every", "10"]
 
 
-def _banking77(shape: str) -> Builder:
+def _short_texts(kind: str, shape: str = "natural") -> Builder:
     def build(scratch: Path, shared: Path) -> list[str]:
-        folder = scratch / f"banking77-{shape}"
-        subprocess.run([sys.executable, str(REPO / "tools" / "banking77_to_study.py"), str(BANKING77), str(folder),
-                        "--shape", shape], check=True, capture_output=True, env=_env())
+        folder = scratch / f"{kind}-{shape}"
+        subprocess.run([sys.executable, str(REPO / "tools" / "short_texts_to_study.py"), kind,
+                        str(REPO / "eval-data" / kind), str(folder), "--shape", shape],
+                       check=True, capture_output=True, env=_env())
         return ["--gold", str(folder)]
     return build
-
-
-BANKING77 = REPO / "eval-data" / "banking77"  # CC BY 4.0, in this repository (eval-data/banking77/README.md)
 
 
 def _aibom_interview(scratch: Path, shared: Path) -> list[str]:
@@ -136,9 +135,11 @@ SETS: dict[str, tuple[str, Builder, bool]] = {  # name -> (description, builder,
     "aibom": ("AIBOM survey, 8 questions pooled (whole answers)", _aibom_questions, True),
     "aibom-interview": ("AIBOM survey, interview-like (160 codes)", _aibom_interview, True),
     "banking77": ("BANKING77, 150 sources x 30 short messages (77 topics by name, one per message)",
-                  _banking77("natural"), False),
+                  _short_texts("banking77"), False),
     "banking77-skewed": ("BANKING77, topic shares by Zipf's law (3,275 messages, 12-199 per topic)",
-                         _banking77("skewed"), False),
+                         _short_texts("banking77", "skewed"), False),
+    "goemotions": ("GoEmotions, 150 sources x 30 Reddit comments (27 emotions by name, 0-3 per comment)",
+                   _short_texts("goemotions"), False),
 }
 
 
