@@ -132,3 +132,16 @@ def test_evaluate_prints_tables_and_json(tmp_path: Path) -> None:
 def test_help_has_an_example(command: list[str]) -> None:
     code, out = run(*command, "--help")
     assert code == 0 and "Example" in out and "piri-qual " + " ".join(command) in out
+
+
+def test_suggest_says_when_a_sentence_gets_only_its_strongest_themes(tmp_path: Path) -> None:
+    """A coder who gives each sentence one theme teaches the relative cut-off, and `suggest`
+    says it is in force (the generated study's coder codes every on-topic sentence once)."""
+    from piri_qual.assist.synthetic import generate_study
+
+    root = generate_study(tmp_path / "g", transcripts=8, words_per_transcript=1200, seed=3, gold=True).root
+    code, out = run("suggest", "--study", str(root), "--coder", "gold")
+    assert code == 0
+    assert "where a sentence fits several themes, only those scoring at least" in " ".join(out.split())
+    code, out = run("suggest", "--study", str(root), "--coder", "gold", "--json")
+    assert json.loads(out)["learner"]["relative_cutoff"] > 0
