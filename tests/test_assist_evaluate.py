@@ -236,3 +236,33 @@ def test_short_text_sets_build_gold_coded_studies(tmp_path: Path) -> None:
         if shape == "skewed":  # 1/k shares: the commonest topic has many times the rarest's messages
             per_topic = sorted(Counter(e["theme"] for e in events).values())
             assert per_topic[-1] >= 8 * per_topic[0]
+
+
+def test_excerpt_boundaries_are_the_jaccard_overlap_of_right_suggestions(tmp_path: Path) -> None:
+    """``boundary``: per right suggestion, shared characters over the characters either span
+    covers, with the closest gold coding of its theme; averaged over right suggestions."""
+    from piri_qual.assist.engine import Engine
+    from piri_qual.assist.evaluate import score_transcript
+    from piri_qual.assist.types import Suggestion
+    from piri_qual.core.study import StudyFolder
+
+    root = generate_study(tmp_path / "g", transcripts=1, words_per_transcript=400, seed=1).root
+    engine = Engine(StudyFolder(root))
+    feats = engine.features(["G0001"])["G0001"]
+    a, b = engine.themes[0].id, engine.themes[1].id
+    ia, ib = engine.index_of[a], engine.index_of[b]
+
+    def s(start: int, end: int, theme: str) -> Suggestion:
+        return Suggestion("G0001", start, end, "", theme, 0.9, "model", "")
+
+    found = [s(0, 100, a), s(200, 260, b), s(400, 450, a), s(600, 700, b)]
+    gold = [(50, 150, ia, ""), (200, 260, ib, ""), (600, 690, ib, ""), (695, 900, ib, "")]
+    counts = score_transcript(feats, found, gold, engine.index_of, len(engine.themes))
+    # a: [0, 100) against [50, 150): 50 shared of 150 -> 1/3; [400, 450) is not right
+    assert counts[ia].right == 1 and math.isclose(counts[ia].boundary, 1 / 3)
+    # b: the same span -> 1; [600, 700) against [600, 690) (90 of 100) and [695, 900) (5 of 300): 0.9
+    assert counts[ib].right == 2 and math.isclose(counts[ib].boundary, (1 + 0.9) / 2)
+    pooled = Counts()
+    for c in counts:
+        pooled.add(c)
+    assert math.isclose(pooled.boundary, (1 / 3 + 1 + 0.9) / 3) and pooled.summary()["boundary"] == round(pooled.boundary, 4)

@@ -159,8 +159,9 @@ def _f(m: dict[str, Any] | None, key: str = "f1") -> str:
 def table(results: dict[str, dict[str, Any]]) -> str:
     """The comparison, one row per set (Markdown, so the README can show it as printed)."""
     head = ("| set | engine micro-F1 (P / R) | macro-F1 | TF-IDF + LR micro / macro | engine cold start "
-            "micro / macro | definition cosine micro / macro | decisions to 80% recall (with / without) | s |")
-    lines = [head, "|" + "---|" * 8]
+            "micro / macro | definition cosine micro / macro | decisions to 80% recall (with / without) "
+            "| boundaries (engine / TF-IDF) | s |")
+    lines = [head, "|" + "---|" * 9]
     for name, r in results.items():
         base = r.get("baseline") or {}
         lr, dc = base.get("tfidf_logreg", {}), base.get("definition_cosine", {})
@@ -173,7 +174,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             f"| **{_f(r['macro'])}** | {_f(lr.get('micro'))} / {_f(lr.get('macro'))} "
             f"| {_f(cold.get('micro'))} / {_f(cold.get('macro'))} | {_f(dc.get('micro'))} / {_f(dc.get('macro'))} "
             f"| {with_s if with_s is not None else '-'} / {without if without is not None else '-'} "
-            f"| {r['wall_seconds']} |"
+            f"| {_f(r['micro'], 'boundary')} / {_f(lr.get('micro'), 'boundary')} | {r['wall_seconds']} |"
         )
     return "\n".join(lines)
 

@@ -80,6 +80,9 @@ class Counts:
     gold: int = 0
     found: int = 0
     table: np.ndarray = field(default_factory=lambda: np.zeros((2, 2), np.int64))  # [engine][gold]
+    # over the right suggestions: the Jaccard overlap (shared characters / characters of either)
+    # with the closest gold coding of their theme, summed: how much editing an accepted one needs
+    overlap: float = 0.0
 
     def add(self, other: Counts) -> None:
         self.suggested += other.suggested
@@ -87,6 +90,12 @@ class Counts:
         self.gold += other.gold
         self.found += other.found
         self.table += other.table
+        self.overlap += other.overlap
+
+    @property
+    def boundary(self) -> float:
+        """The mean Jaccard overlap of a right suggestion with its gold excerpt (1: the same span)."""
+        return self.overlap / self.right if self.right else 0.0
 
     @property
     def precision(self) -> float:
@@ -115,6 +124,7 @@ class Counts:
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
             "kappa": round(self.kappa, 4),
+            "boundary": round(self.boundary, 4),
         }
 
 
@@ -221,6 +231,11 @@ def score_transcript(
            & (f_start[:, None] < g_end[None, :]))
     suggested = np.bincount(f_theme, minlength=n_themes)
     right = np.bincount(f_theme[hit.any(1)], minlength=n_themes)
+    shared = np.minimum(f_end[:, None], g_end[None, :]) - np.maximum(f_start[:, None], g_start[None, :])
+    either = np.maximum(f_end[:, None], g_end[None, :]) - np.minimum(f_start[:, None], g_start[None, :])
+    jaccard = np.where(hit, shared / np.maximum(either, 1), 0.0)
+    overlap = np.bincount(f_theme, weights=jaccard.max(1) if jaccard.size else np.zeros(len(found)),
+                          minlength=n_themes)
     gold_n = np.bincount(g_theme, minlength=n_themes)
     found_n = np.bincount(g_theme[hit.any(0)], minlength=n_themes)
     rows = feats.candidates
@@ -237,6 +252,7 @@ def score_transcript(
     counts = [Counts() for _ in range(n_themes)]
     for t, c in enumerate(counts):
         c.suggested, c.right, c.gold, c.found = int(suggested[t]), int(right[t]), int(gold_n[t]), int(found_n[t])
+        c.overlap = float(overlap[t])
         c.table += tables[t]
     return counts
 
