@@ -103,3 +103,44 @@ def test_a_sentence_reads_its_neighbours_n_grams_within_its_unit_only(tmp_path: 
             paired += 1
             assert np.allclose(got[i], np.clip(np.max(scores[around], axis=0), -8, 8), atol=1e-5)
     assert alone and paired  # both kinds occur in the example study
+
+
+def _labelled(units: list[int], labels: list[list[int]]) -> object:
+    from types import SimpleNamespace
+
+    from piri_qual.assist.learner import Labelled
+
+    feats = SimpleNamespace(sentence_unit=np.array(units))
+    n = len(units)
+    return Labelled(feats, np.arange(n), np.array(labels, np.int8), np.zeros((n, 2), bool))  # type: ignore[arg-type]
+
+
+def test_a_coder_who_codes_whole_answers_is_recognised() -> None:
+    from piri_qual.assist.learner import codes_whole_units
+
+    # units 0 and 1 have two sentences, unit 2 one (it tells nothing: one sentence is always whole)
+    # theme 0 covers all of unit 0; theme 1 only one sentence of unit 1: one whole in two -> 0.5
+    half = _labelled([0, 0, 1, 1, 2], [[1, 0], [1, 0], [0, 1], [0, 0], [1, 0]])
+    assert codes_whole_units([half])  # type: ignore[list-item]
+    # the same with theme 1 also on one sentence of unit 0: one whole in three
+    third = _labelled([0, 0, 1, 1, 2], [[1, 1], [1, 0], [0, 1], [0, 0], [1, 0]])
+    assert not codes_whole_units([third])  # type: ignore[list-item]
+    assert not codes_whole_units([_labelled([0, 1], [[1, 0], [0, 1]])])  # type: ignore[list-item]
+
+
+def test_whole_unit_suggestions_cover_their_turn(tmp_path: Path) -> None:
+    engine = Engine(StudyFolder(copy_example_study(tmp_path / "s")))
+    _, stats = engine.stats()
+    feats = engine.features(["P01"])["P01"]
+    learner = cold_learner(len(engine.themes))
+    learner.whole_units = True
+    table = engine.score_table(feats, learner, stats)
+    rows = feats.candidates
+    unit_of = feats.sentence_unit[rows]
+    spans = feats.sentences[rows]
+    assert len(table)
+    for start, end in zip(table.start, table.end, strict=True):
+        first = int(np.nonzero(spans[:, 0] == start)[0][0])
+        unit = spans[unit_of == unit_of[first]]
+        # the turn's first to last sentence (no codebook exclusion term splits them in P01)
+        assert (start, end) == (unit[0, 0], unit[-1, 1])

@@ -483,13 +483,16 @@ class Engine:
             best = _unit_fallback(probs, units, learner.threshold * FALLBACK)
             chosen |= best & (fallback & ~_covered(chosen, units))[:, None]
         chosen = _bridge(chosen, ~sm.veto, units, sm.rows)
+        if learner.whole_units:
+            chosen = _whole_units(chosen, units) & ~sm.veto
         terms = _terms_by_cell(feats, sm.rows)
         spans = feats.sentences[sm.rows]
         rows: list[tuple[int, int, int, int, int]] = []  # start, end, theme, best, run length
         matched: list[list[str]] = []
         for theme_index in np.nonzero(chosen.any(0))[0].tolist():
             column = probs[:, theme_index]
-            for run in runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows):
+            for run in runs(np.nonzero(chosen[:, theme_index])[0], units, sm.rows,
+                            len(units) if learner.whole_units else MAX_RUN):
                 top = run[int(np.argmax(column[run]))] if len(run) > 1 else run[0]
                 rows.append((int(spans[run[0], 0]), int(spans[run[-1], 1]), theme_index, top, len(run)))
                 matched.append(sorted({t for r in run for t in terms.get((r, theme_index), ())}) if terms else [])
@@ -682,6 +685,14 @@ def _unit_fallback(probs: np.ndarray, units: np.ndarray, floor: float) -> np.nda
     return out
 
 
+def _whole_units(chosen: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Every sentence of a unit (turn, answer) for each theme chosen in any of its sentences."""
+    _, inverse = np.unique(units, return_inverse=True)
+    has = np.zeros((int(inverse.max()) + 1 if len(inverse) else 0, chosen.shape[1]), bool)
+    np.logical_or.at(has, inverse, chosen)
+    return has[inverse]
+
+
 def _bridge(chosen: np.ndarray, allowed: np.ndarray, units: np.ndarray, rows: np.ndarray, max_gap: int = MAX_GAP) -> np.ndarray:
     """Join two suggestions of one theme in one turn that only a short gap separates.
 
@@ -706,8 +717,9 @@ def _bridge(chosen: np.ndarray, allowed: np.ndarray, units: np.ndarray, rows: np
     return out
 
 
-def runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[int]]:
-    """Group chosen candidate positions into runs of adjacent sentences within one unit."""
+def runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray, limit: int = MAX_RUN) -> list[list[int]]:
+    """Group chosen candidate positions into runs of adjacent sentences within one unit, of at
+    most ``limit`` sentences."""
     runs: list[list[int]] = []
     units_list, rows_list = units.tolist(), rows.tolist()
     for p in picked.tolist():
@@ -716,7 +728,7 @@ def runs(picked: np.ndarray, units: np.ndarray, rows: np.ndarray) -> list[list[i
             and runs[-1][-1] == p - 1
             and units_list[p] == units_list[p - 1]
             and rows_list[p] == rows_list[p - 1] + 1
-            and len(runs[-1]) < MAX_RUN
+            and len(runs[-1]) < limit
         ):
             runs[-1].append(p)
         else:

@@ -50,8 +50,8 @@ from piri_qual.assist.scoring import (
 from piri_qual.assist.similarity import ThemeVectors
 from piri_qual.core.cache import content_key, load_arrays, save_arrays
 
-LEARNER_VERSION = 7  # 3: per-theme cut-offs aimed at a precision; 4: n-gram model; 5: thirds; 6: relative cut-off;
-# 7: the neighbouring sentences' n-gram signal
+LEARNER_VERSION = 8  # 3: per-theme cut-offs aimed at a precision; 4: n-gram model; 5: thirds; 6: relative cut-off;
+# 7: the neighbouring sentences' n-gram signal; 8: whole units
 NGRAM_ARRAYS = ("vocab", "idf", "coef", "intercept", "learned")
 RIDGE_LAMBDA = 30.0
 MAX_ROWS = 20_000
@@ -113,6 +113,7 @@ class LearnerInfo:
     precision_aimed: bool | None = None  # False: not reachable at half the best-F1 recall; best-F1 cut-offs
     expected_precision: float | None = None  # at the cut-offs, on held-out folds of the decisions
     relative_cutoff: float | None = None  # a theme is shown only at this share of its sentence's best score
+    whole_units: bool | None = None  # suggestions cover whole turns or answers, as the coder's excerpts do
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -185,6 +186,7 @@ class Learner:
     unit_rate: float | None = None  # share of the coder's read units (turns, answers) they coded
     thresholds: np.ndarray | None = None  # (T,) per-theme cut-offs; None: ``threshold`` for all
     relative: float = 0.0  # a theme is chosen only at this share of its sentence's best probability
+    whole_units: bool = False  # a suggestion covers its whole turn or answer (the coder's excerpts do)
     ngrams: NgramModel | None = None  # logistic regression over word 1-2-grams
     lex_vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted NORM hashes
     lex_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), np.float32))  # (T, V + 1)
@@ -256,7 +258,7 @@ class Learner:
     def _hash(self) -> str:
         import hashlib
 
-        digest = hashlib.sha256(repr((self.threshold, self.relative)).encode())
+        digest = hashlib.sha256(repr((self.threshold, self.relative, self.whole_units)).encode())
         for name, array in self.arrays().items():
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(array).tobytes())
@@ -266,6 +268,7 @@ class Learner:
         meta = {
             "threshold": self.threshold,
             "relative": self.relative,
+            "whole_units": self.whole_units,
             "unit_rate": self.unit_rate,
             "refs": self.bank_refs,
             "info": self.info.as_dict() if self.info else None,
@@ -292,6 +295,7 @@ class Learner:
             threshold=float(meta["threshold"]),
             unit_rate=meta.get("unit_rate"),
             relative=float(meta.get("relative") or 0.0),
+            whole_units=bool(meta.get("whole_units")),
             lex_vocab=a["lex_vocab"],
             lex_weights=a["lex_weights"],
             thresholds=a["thresholds"] if "thresholds" in a and a["thresholds"].size else None,
@@ -412,6 +416,31 @@ def _unit_rate(items: list[Labelled]) -> float | None:
         coded += int(has.sum())
         total += int(seen.sum())
     return coded / total if total >= 10 else None
+
+
+WHOLE_UNIT_SHARE = 0.5  # most of the coder's excerpts in turns of two or more sentences cover the turn
+
+
+def codes_whole_units(items: list[Labelled]) -> bool:
+    """Does this coder code whole turns or answers? Over the (unit, theme) pairs the coder coded
+    in units of two or more read sentences, the share whose coding covers every sentence of the
+    unit, against :data:`WHOLE_UNIT_SHARE`.
+
+    Why: a researcher who codes whole answers (a survey, a comment, an interview answer to one
+    question) accepts a suggestion of one sentence and then has to widen it; suggesting the
+    answer saves that edit and is one decision instead of several. Whether a coder works that
+    way is in their own codings, so it is learned, not set.
+    """
+    whole = coded = 0
+    for it in items:
+        units = it.feats.sentence_unit[it.rows]
+        _, inverse, size = np.unique(units, return_inverse=True, return_counts=True)
+        positives = np.zeros((len(size), it.labels.shape[1]), np.int64)
+        np.add.at(positives, inverse, (it.labels == 1).astype(np.int64))
+        multi = (size >= 2)[:, None] & (positives > 0)
+        coded += int(multi.sum())
+        whole += int((multi & (positives == size[:, None])).sum())
+    return coded > 0 and whole / coded >= WHOLE_UNIT_SHARE
 
 
 def _refs(items: list[Labelled]) -> list[str]:
@@ -543,6 +572,7 @@ def train(
     design = _design(items)
     learner = _fit_parts(design, _refs(items), n_themes)
     learner.unit_rate = _unit_rate([it for it in labelled if len(it.rows)])  # every sentence, not the sample
+    learner.whole_units = codes_whole_units([it for it in labelled if len(it.rows)])
     y, explicit, v = design.y, design.explicit, design.v
     n_pos = int((y == 1).sum())
     combiner = "default weights"
@@ -565,8 +595,10 @@ def train(
         learner.info.precision_aimed = aimed
         learner.info.expected_precision = round(_precision_at(shown.astype(np.float64), labels, weights, 0.5), 3)
         learner.info.relative_cutoff = learner.relative
+        learner.info.whole_units = learner.whole_units
         return learner
     learner.info = _info(learner, coder, decisions, n_pos, int(explicit.sum()), len(v), combiner, started)
+    learner.info.whole_units = learner.whole_units
     return learner
 
 

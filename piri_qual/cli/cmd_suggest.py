@@ -145,6 +145,8 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
                 out.print(f"precision {info.precision_target} is out of reach on your decisions so far without "
                           f"losing half of what would be found; showing the best-F1 cut-off "
                           f"(expected precision {info.expected_precision}; set suggestion_precision in piri-qual.yaml)")
+        if info.whole_units:
+            out.print("suggestions cover whole turns and answers, as most of your codings do")
         if info.relative_cutoff:
             out.print(f"where a sentence fits several themes, only those scoring at least {info.relative_cutoff:.0%} "
                       f"of its best are shown (learned from how many themes you give a sentence)")
@@ -387,6 +389,11 @@ def _render_report(report: EvaluationReport, show_themes: bool) -> None:
     if ci:
         out.print("95% bootstrap intervals over transcripts (micro): "
                   + ", ".join(f"{name} {lo:.3f}-{hi:.3f}" for name, (lo, hi) in ci.items()))
+    if report.micro.get("right"):
+        beside = [f"{BASELINE_NAMES.get(name, name)} {figures['micro']['boundary']:.2f}"
+                  for name, figures in (report.baseline or {}).items() if figures["micro"].get("right")]
+        out.print(f"excerpt boundaries: a right suggestion shares {report.micro['boundary']:.2f} of the span it and "
+                  f"its gold excerpt cover (Jaccard; 1 = the same span)" + (f"; {', '.join(beside)}" if beside else ""))
     if report.cold:
         out.print("cold = every scored transcript suggested by rules and similarity alone, as before any decision")
     if report.baseline:
