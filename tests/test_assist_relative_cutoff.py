@@ -121,11 +121,12 @@ def test_a_coder_who_codes_whole_answers_is_recognised() -> None:
     # units 0 and 1 have two sentences, unit 2 one (it tells nothing: one sentence is always whole)
     # theme 0 covers all of unit 0; theme 1 only one sentence of unit 1: one whole in two -> 0.5
     half = _labelled([0, 0, 1, 1, 2], [[1, 0], [1, 0], [0, 1], [0, 0], [1, 0]])
-    assert codes_whole_units([half])  # type: ignore[list-item]
+    assert codes_whole_units([half] * 5)  # type: ignore[list-item]  # 10 such pairs
     # the same with theme 1 also on one sentence of unit 0: one whole in three
     third = _labelled([0, 0, 1, 1, 2], [[1, 1], [1, 0], [0, 1], [0, 0], [1, 0]])
-    assert not codes_whole_units([third])  # type: ignore[list-item]
+    assert not codes_whole_units([third] * 5)  # type: ignore[list-item]
     assert not codes_whole_units([_labelled([0, 1], [[1, 0], [0, 1]])])  # type: ignore[list-item]
+    assert not codes_whole_units([half] * 4)  # type: ignore[list-item]  # 8 pairs: too few to judge
 
 
 def test_whole_unit_suggestions_cover_their_turn(tmp_path: Path) -> None:

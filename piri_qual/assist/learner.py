@@ -15,6 +15,9 @@ What it is
     :mod:`piri_qual.assist.scoring`, refitted on the decisions with its cold-start weights as a
     prior, so a handful of decisions nudges it and hundreds reshape it. The suggestion threshold is
     the one that maximised F1 on held-out folds (grouped by transcript) of the coder's decisions.
+    Two habits of the coder are read from the same decisions: how many themes they give one
+    sentence (:func:`relative_cutoff`: how close to its sentence's best a theme must score) and
+    whether they code whole turns or answers (:func:`codes_whole_units`).
 
 Why not spaCy's ``textcat_multilabel``
     It was the first design. Measured on this machine: it classifies spaCy ``Doc`` objects, and
@@ -419,12 +422,14 @@ def _unit_rate(items: list[Labelled]) -> float | None:
 
 
 WHOLE_UNIT_SHARE = 0.5  # most of the coder's excerpts in turns of two or more sentences cover the turn
+MIN_SHAPED = 10  # coded (turn, theme) pairs in turns of two or more sentences before the shape is judged
 
 
 def codes_whole_units(items: list[Labelled]) -> bool:
     """Does this coder code whole turns or answers? Over the (unit, theme) pairs the coder coded
     in units of two or more read sentences, the share whose coding covers every sentence of the
-    unit, against :data:`WHOLE_UNIT_SHARE`.
+    unit, against :data:`WHOLE_UNIT_SHARE`; no, until there are :data:`MIN_SHAPED` such pairs
+    (as with the unit rate, a handful of codings says little about a practice).
 
     Why: a researcher who codes whole answers (a survey, a comment, an interview answer to one
     question) accepts a suggestion of one sentence and then has to widen it; suggesting the
@@ -440,7 +445,7 @@ def codes_whole_units(items: list[Labelled]) -> bool:
         multi = (size >= 2)[:, None] & (positives > 0)
         coded += int(multi.sum())
         whole += int((multi & (positives == size[:, None])).sum())
-    return coded > 0 and whole / coded >= WHOLE_UNIT_SHARE
+    return coded >= MIN_SHAPED and whole / coded >= WHOLE_UNIT_SHARE
 
 
 def _refs(items: list[Labelled]) -> list[str]:
