@@ -19,6 +19,7 @@ import pytest
 from study_builders import copy_example_study
 
 from piri_qual.assist.engine import Engine
+from piri_qual.assist.learner import LearnerInfo
 from piri_qual.assist.moments import Moments
 from piri_qual.assist.scoring import StudyStats, base_signals
 from piri_qual.assist.synthetic import generate_study
@@ -56,9 +57,7 @@ def listing(root: Path, coder: str | None) -> list[dict]:
 
 def comparable(summary: dict) -> dict:
     """A suggest summary without what differs between runs by design (timings, cache counts)."""
-    learner = dict(summary["learner"] or {})
-    for name in ("seconds", "trained_at"):
-        learner.pop(name, None)
+    learner = LearnerInfo(**summary["learner"]).settled() if summary["learner"] else {}
     return {"suggestions": summary["suggestions"], "learner": learner, "retrained": summary["retrained"]}
 
 

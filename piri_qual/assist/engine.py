@@ -664,18 +664,30 @@ def _fallback_units(feats: TranscriptFeatures, units: np.ndarray, learner: Learn
     return ~feats.unit_labelled[units]
 
 
+def _unit_starts(units: np.ndarray) -> np.ndarray:
+    """Where each unit's block begins among candidate sentences (in text order, a unit's
+    sentences are adjacent)."""
+    return np.r_[0, np.nonzero(np.diff(units))[0] + 1]
+
+
+def _in_unit(chosen: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """(sentences, columns): is the column chosen in any sentence of this sentence's unit?"""
+    if not len(units):
+        return chosen.astype(bool)
+    starts = _unit_starts(units)
+    has = np.maximum.reduceat(chosen.astype(np.int8), starts, axis=0) > 0
+    return np.repeat(has, np.diff(np.r_[starts, len(units)]), axis=0)
+
+
 def _covered(chosen: np.ndarray, units: np.ndarray) -> np.ndarray:
     """Per sentence: does its unit already have a suggestion?"""
-    any_row = chosen.any(1)
-    starts = np.r_[0, np.nonzero(np.diff(units))[0] + 1]
-    has = np.maximum.reduceat(any_row.astype(np.int8), starts) > 0
-    return np.repeat(has, np.diff(np.r_[starts, len(units)]))
+    return _in_unit(np.any(chosen, axis=1, keepdims=True), units)[:, 0]
 
 
 def _unit_fallback(probs: np.ndarray, units: np.ndarray, floor: float) -> np.ndarray:
     """The single best (sentence, theme) cell of each unit, if it reaches ``floor``."""
     out = np.zeros_like(probs, dtype=bool)
-    starts = np.r_[0, np.nonzero(np.diff(units))[0] + 1]
+    starts = _unit_starts(units)
     ends = np.r_[starts[1:], len(units)]
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         block = probs[a:b]
@@ -687,10 +699,7 @@ def _unit_fallback(probs: np.ndarray, units: np.ndarray, floor: float) -> np.nda
 
 def _whole_units(chosen: np.ndarray, units: np.ndarray) -> np.ndarray:
     """Every sentence of a unit (turn, answer) for each theme chosen in any of its sentences."""
-    _, inverse = np.unique(units, return_inverse=True)
-    has = np.zeros((int(inverse.max()) + 1 if len(inverse) else 0, chosen.shape[1]), bool)
-    np.logical_or.at(has, inverse, chosen)
-    return has[inverse]
+    return _in_unit(chosen, units)
 
 
 def _bridge(chosen: np.ndarray, allowed: np.ndarray, units: np.ndarray, rows: np.ndarray, max_gap: int = MAX_GAP) -> np.ndarray:

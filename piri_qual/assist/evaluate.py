@@ -626,15 +626,7 @@ def _replay(given: _Gold, retrain_every: int, retrain_growth: float, baselines: 
             retrains += 1
     return _Run([t.id for t in engine.themes], per, len(tids), decisions.count, timeline, retrains=retrains,
                 base=cold_totals, replay=replay, train_seconds=train_seconds,
-                learner=_settled(learner))
-
-
-def _settled(learner: Learner) -> dict[str, Any] | None:
-    """What the replay's last model learned (its cut-offs, the coder's practice), without the
-    clock readings, so the same study gives the same report."""
-    if learner.info is None:
-        return None
-    return {k: v for k, v in learner.info.as_dict().items() if k not in ("seconds", "trained_at")}
+                learner=learner.info.settled() if learner.info else None)  # the same study, the same report
 
 
 def _curve(timeline: list[tuple[int, list[Counts]]]) -> list[dict[str, Any]]:

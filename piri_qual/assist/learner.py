@@ -121,6 +121,11 @@ class LearnerInfo:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def settled(self) -> dict[str, Any]:
+        """What was learned, without the clock readings (``seconds``, ``trained_at``): the same
+        decisions give the same dictionary."""
+        return {k: v for k, v in self.as_dict().items() if k not in ("seconds", "trained_at")}
+
 
 def overlaps(spans: np.ndarray, start: int, end: int) -> np.ndarray:
     """Sentences that share at least half of the shorter of (sentence, coding)."""
