@@ -142,6 +142,6 @@ def test_suggest_says_when_a_sentence_gets_only_its_strongest_themes(tmp_path: P
     root = generate_study(tmp_path / "g", transcripts=8, words_per_transcript=1200, seed=3, gold=True).root
     code, out = run("suggest", "--study", str(root), "--coder", "gold")
     assert code == 0
-    assert "where a sentence fits several themes, only those scoring at least" in " ".join(out.split())
+    assert "where a sentence fits several themes, only" in " ".join(out.split())
     code, out = run("suggest", "--study", str(root), "--coder", "gold", "--json")
     assert json.loads(out)["learner"]["relative_cutoff"] > 0

@@ -147,7 +147,10 @@ def suggest(study_dir: Path | None, coder: str | None, transcript_id: str | None
                           f"(expected precision {info.expected_precision}; set suggestion_precision in piri-qual.yaml)")
         if info.whole_units:
             out.print("suggestions cover whole turns and answers, as most of your codings do")
-        if info.relative_cutoff:
+        if info.relative_cutoff and info.relative_cutoff >= 1:
+            out.print("where a sentence fits several themes, only its strongest is shown "
+                      "(learned: you give a sentence one theme)")
+        elif info.relative_cutoff:
             out.print(f"where a sentence fits several themes, only those scoring at least {info.relative_cutoff:.0%} "
                       f"of its best are shown (learned from how many themes you give a sentence)")
     else:
