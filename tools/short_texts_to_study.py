@@ -81,6 +81,7 @@ def read_goemotions(folder: Path) -> tuple[list[str], list[Row]]:
 
 
 READERS = {"banking77": read_banking77, "goemotions": read_goemotions}
+FILES = {"banking77": ("categories.json", "train.csv", "test.csv"), "goemotions": ("labels.txt", "dev.tsv", "test.tsv")}
 
 
 def draw(rows: list[Row], codes: list[str], n: int, shape: str, seed: int) -> list[Row]:
@@ -147,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shape", choices=("natural", "skewed"), default="natural")
     parser.add_argument("--seed", type=int, default=77)
     args = parser.parse_args(argv)
+    missing = [name for name in FILES[args.set] if not (args.folder / name).is_file()]
+    if missing:
+        raise SystemExit(f"{args.folder}: no {', '.join(missing)} here; give the {args.set} folder in eval-data/")
+    if args.out.exists() and any(args.out.iterdir()):
+        raise SystemExit(f"{args.out}: not empty; give a new folder for the study (nothing was written)")
     print(build(args.set, args.folder, args.out, args.sources, args.per_source, args.shape, args.seed))
     return 0
 
