@@ -93,6 +93,9 @@ def test_a_sentence_reads_its_neighbours_n_grams_within_its_unit_only(tmp_path: 
         rows = feats.candidates
         scores = learner.ngrams.scores(*feats.token_norms(np.arange(len(feats.sentences))))  # each sentence's own
         got = neighbour_ngrams(feats, rows, learner)
+        # given the rows' own log-odds (as signal_matrix gives them), the same figures
+        reused = neighbour_ngrams(feats, rows, learner, np.clip(scores[rows], -8, 8))
+        assert np.allclose(reused, got, atol=1e-5)
         unit = feats.sentence_unit
         for i, s in enumerate(rows.tolist()):
             around = [n for n in (s - 1, s + 1) if 0 <= n < len(unit) and unit[n] == unit[s]]

@@ -183,11 +183,13 @@ def signal_matrix(
     if learner is not None:
         norms, counts = feats.token_norms(rows)
         learner.fill(values, v, ctx_vectors, norms, counts)
-        values[:, :, F["neighbours"]] = neighbour_ngrams(feats, rows, learner)
+        values[:, :, F["neighbours"]] = neighbour_ngrams(feats, rows, learner, values[:, :, F["ngram"]])
     return SignalMatrix(rows, values, veto, sims, v)
 
 
-def neighbour_ngrams(feats: TranscriptFeatures, rows: np.ndarray, learner: Learner) -> np.ndarray:
+def neighbour_ngrams(
+    feats: TranscriptFeatures, rows: np.ndarray, learner: Learner, own: np.ndarray | None = None
+) -> np.ndarray:
     """(rows, themes): the higher n-gram log-odds of each sentence's neighbours in its unit (the
     sentences just before and after it in the same turn or answer), zero where it has none.
 
@@ -197,7 +199,8 @@ def neighbour_ngrams(feats: TranscriptFeatures, rows: np.ndarray, learner: Learn
     how well it predicted the coder's held-out decisions (zero at cold start); a unit of one
     sentence gets nothing from it. The higher neighbour, not the mean: one strong neighbour is
     the evidence, and the mean measured worse on five of the eight ``make eval`` sets
-    (docs/suggestions.md, *Session 6*).
+    (docs/suggestions.md, *Session 6*). ``own``: the rows' own log-odds (clipped to +-8), when
+    already computed, so only neighbours outside ``rows`` are scored again.
     """
     out = np.zeros((len(rows), learner.prior.shape[0]), np.float32)
     model = learner.ngrams
@@ -212,7 +215,13 @@ def neighbour_ngrams(feats: TranscriptFeatures, rows: np.ndarray, learner: Learn
     need = np.unique(np.concatenate([before[has_before], after[has_after]]))
     if not len(need):
         return out
-    scores = model.scores(*feats.token_norms(need))
+    scores = np.zeros((len(need), out.shape[1]), np.float32)
+    at = np.minimum(np.searchsorted(rows, need), len(rows) - 1)
+    known = (rows[at] == need) if own is not None else np.zeros(len(need), bool)  # rows are in text order
+    if own is not None:
+        scores[known] = own[at[known]]
+    if not known.all():
+        scores[~known] = np.clip(model.scores(*feats.token_norms(need[~known])), -8, 8)
     total = np.full_like(out, -8.0)
     total[has_before] = np.maximum(total[has_before], scores[np.searchsorted(need, before[has_before])])
     total[has_after] = np.maximum(total[has_after], scores[np.searchsorted(need, after[has_after])])
